@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian package urlmon's build, tests, benchmarks and local run need.
+# Idempotent: when everything is present it only runs dpkg-query and returns.
+set -euo pipefail
+
+PACKAGES=(
+    build-essential cmake pkg-config git ca-certificates
+    libmariadb-dev libhiredis-dev libcurl4-openssl-dev libevent-dev libcjson-dev libpcre2-dev
+    libcmocka-dev
+    mariadb-server mariadb-client redis-server redis-tools
+    curl wrk shellcheck clang clang-format libclang-rt-14-dev python3 procps psmisc
+)
+# Node.js (for the static checks' npm tools) may come from elsewhere with npm inside it.
+if ! command -v npm >/dev/null 2>&1; then
+    PACKAGES+=(nodejs npm)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "install-deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+# Keep the system-wide servers from starting: urlmon runs its own private ones.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$policy" >/dev/null
+    "${SUDO[@]}" chmod +x "$policy"
+    created_policy=1
+fi
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ "$created_policy" -eq 1 ]; then
+    "${SUDO[@]}" rm -f "$policy"
+fi
+echo "install-deps: done"

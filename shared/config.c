@@ -1,0 +1,181 @@
+/* shared/config.c: the table of environment variables and its parser. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+enum ptype { P_STR, P_UINT, P_BOOL, P_LEVEL };
+
+struct param {
+    const char *name;
+    enum ptype type;
+    size_t offset;
+    size_t size; /* P_STR: buffer size */
+    const char *def;
+    unsigned long min, max; /* P_UINT bounds; P_STR: min length */
+    const char *help;
+};
+
+#define OFF(f) offsetof(struct config, f)
+#define SZ(f) sizeof(((struct config *)0)->f)
+#define STR(n, f, d, minlen, h)                                                                    \
+    {                                                                                              \
+        n, P_STR, OFF(f), SZ(f), d, minlen, 0, h                                                   \
+    }
+#define UINT(n, f, d, lo, hi, h)                                                                   \
+    {                                                                                              \
+        n, P_UINT, OFF(f), SZ(f), d, lo, hi, h                                                     \
+    }
+
+static const struct param params[] = {
+    STR("DB_ADDRESS", db_address, "127.0.0.1", 1, "MySQL host name or address"),
+    UINT("DB_PORT", db_port, "3306", 1, 65535, "MySQL port"),
+    STR("DB_USER", db_user, "urlmon", 1, "MySQL user"),
+    STR("DB_PASSWORD", db_password, "", 0, "MySQL password (never logged)"),
+    STR("DB_NAME", db_name, "urlmon", 1, "MySQL database"),
+    UINT("MAX_POOL", max_pool, "10", 1, 256, "most MySQL connections the API pool holds"),
+    UINT("MIN_POOL", min_pool, "1", 0, 256, "MySQL connections opened at start (<= MAX_POOL)"),
+    STR("CACHE_ADDRESS", cache_address, "127.0.0.1", 1, "Redis host name or address"),
+    UINT("CACHE_PORT", cache_port, "6379", 1, 65535, "Redis port"),
+    STR("CACHE_PASSWORD", cache_password, "", 0,
+        "Redis AUTH password, empty for none (never logged)"),
+    UINT("CACHE_TTL", cache_ttl, "600", 1, 86400, "seconds a cached API answer lives"),
+    STR("API_ADDRESS", api_address, "0.0.0.0", 1, "address urlmon-api listens on"),
+    UINT("API_PORT", api_port, "8000", 1, 65535, "port urlmon-api listens on"),
+    STR("API_TOKEN", api_token, "", 0, "bearer token for POST/DELETE; empty = open (never logged)"),
+    UINT("API_THREADS", api_threads, "4", 1, 64, "urlmon-api worker threads for MySQL queries"),
+    UINT("API_MAX_CONNECTIONS", api_max_connections, "4096", 16, 100000,
+         "concurrent HTTP connections urlmon-api accepts"),
+    UINT("API_REQUEST_TIMEOUT", api_request_timeout, "10", 1, 300,
+         "seconds a client has to send a request / stay idle"),
+    UINT("TIMEOUT", timeout, "10", 1, 300, "seconds a whole check of one URL may take"),
+    UINT("CONNECT_TIMEOUT", connect_timeout, "5", 1, 300, "seconds to connect to a monitored URL"),
+    UINT("CONCURRENCY", concurrency, "1000", 1, 50000, "checks in flight at once"),
+    UINT("CHECK_THREADS", check_threads, "0", 0, 64, "event loops checking URLs; 0 = one per core"),
+    UINT("MAX_REDIRECTS", max_redirects, "5", 0, 50, "redirects followed per check"),
+    UINT("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 1073741824,
+         "body bytes read per check; more fails as too_large"),
+    UINT("BATCH_SIZE", batch_size, "1000", 1, 100000, "result rows per INSERT"),
+    UINT("RETENTION_DAYS", retention_days, "35", 1, 3650, "days raw checks are kept"),
+    UINT("ROLLUP_RETENTION_DAYS", rollup_retention_days, "400", 31, 36500,
+         "days hourly/daily rollups are kept"),
+    STR("SPOOL_DIR", spool_dir, "/tmp/urlmon-spool", 1, "where results wait while MySQL is down"),
+    {"ALLOW_PRIVATE_TARGETS", P_BOOL, OFF(allow_private_targets), SZ(allow_private_targets), "0", 0,
+     1, "1 lets checks reach loopback/private/link-local addresses (SSRF guard off)"},
+    {"LOG_LEVEL", P_LEVEL, OFF(log_level), SZ(log_level), "info", 0, 0,
+     "debug, info, warn or error"},
+    STR("URLMON_INSTANCE", instance, "", 0, "name of this instance in log lines"),
+};
+
+static int set_error(char *err, size_t errlen, const struct param *p, const char *what)
+{
+    if (p->type == P_UINT)
+        snprintf(err, errlen, "%s: %s (expected an integer from %lu to %lu)", p->name, what, p->min,
+                 p->max);
+    else if (p->type == P_BOOL)
+        snprintf(err, errlen, "%s: %s (expected 0 or 1)", p->name, what);
+    else if (p->type == P_LEVEL)
+        snprintf(err, errlen, "%s: %s (expected debug, info, warn or error)", p->name, what);
+    else
+        snprintf(err, errlen, "%s: %s (expected %lu to %zu characters)", p->name, what, p->min,
+                 p->size - 1);
+    return -1;
+}
+
+static int parse_one(struct config *cfg, const struct param *p, const char *val, char *err,
+                     size_t errlen)
+{
+    char *base = (char *)cfg + p->offset;
+
+    switch (p->type) {
+    case P_STR: {
+        size_t len = strlen(val);
+        if (len < p->min)
+            return set_error(err, errlen, p, "is empty");
+        if (len >= p->size)
+            return set_error(err, errlen, p, "is too long");
+        memcpy(base, val, len + 1);
+        return 0;
+    }
+    case P_UINT: {
+        char *end = NULL;
+        unsigned long v;
+        if (*val == '\0' || *val == '-' || *val == '+' || *val == ' ')
+            return set_error(err, errlen, p, "is not a number");
+        errno = 0;
+        v = strtoul(val, &end, 10);
+        if (errno != 0 || *end != '\0')
+            return set_error(err, errlen, p, "is not a number");
+        if (v < p->min || v > p->max)
+            return set_error(err, errlen, p, "is out of range");
+        *(unsigned *)base = (unsigned)v;
+        return 0;
+    }
+    case P_BOOL:
+        if (strcmp(val, "1") == 0 || strcasecmp(val, "true") == 0)
+            *(bool *)base = true;
+        else if (strcmp(val, "0") == 0 || strcasecmp(val, "false") == 0 || *val == '\0')
+            *(bool *)base = false;
+        else
+            return set_error(err, errlen, p, "is not a boolean");
+        return 0;
+    case P_LEVEL: {
+        int lvl = log_level_parse(val);
+        if (lvl < 0)
+            return set_error(err, errlen, p, "is not a log level");
+        *(int *)base = lvl;
+        return 0;
+    }
+    }
+    return set_error(err, errlen, p, "has an unknown type");
+}
+
+static const char *plain_getenv(const char *name)
+{
+    return getenv(name);
+}
+
+int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), char *err,
+                size_t errlen)
+{
+    size_t i;
+
+    if (!getenv_fn)
+        getenv_fn = plain_getenv;
+    memset(cfg, 0, sizeof(*cfg));
+    for (i = 0; i < ARRAY_LEN(params); i++) {
+        const char *val = getenv_fn(params[i].name);
+        if (!val)
+            val = params[i].def;
+        if (parse_one(cfg, &params[i], val, err, errlen) != 0)
+            return -1;
+    }
+    if (cfg->min_pool > cfg->max_pool) {
+        snprintf(err, errlen, "MIN_POOL: %u is larger than MAX_POOL (%u)", cfg->min_pool,
+                 cfg->max_pool);
+        return -1;
+    }
+    if (cfg->connect_timeout > cfg->timeout)
+        cfg->connect_timeout = cfg->timeout;
+    return 0;
+}
+
+void config_describe(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "Environment variables:\n");
+    for (i = 0; i < ARRAY_LEN(params); i++) {
+        const struct param *p = &params[i];
+        char range[64] = "";
+        if (p->type == P_UINT)
+            snprintf(range, sizeof(range), " [%lu..%lu]", p->min, p->max);
+        fprintf(out, "  %-22s default \"%s\"%s\n      %s\n", p->name, p->def, range, p->help);
+    }
+}

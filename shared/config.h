@@ -1,0 +1,60 @@
+/* shared/config.h: every runtime setting, read once from the environment.
+ *
+ * One table (config.c) lists each variable with its type, default and bounds.
+ * config_load() fills a struct config that callers then treat as read-only.
+ * A missing or invalid value is an error naming the variable and its range. */
+#ifndef URLMON_CONFIG_H
+#define URLMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "common.h"
+
+struct config {
+    /* MySQL / MariaDB */
+    char db_address[256];
+    unsigned db_port;
+    char db_user[128];
+    char db_password[256]; /* secret: never logged */
+    char db_name[65];
+    unsigned max_pool; /* connections the API's pool may hold */
+    unsigned min_pool; /* connections opened at start */
+    /* Redis */
+    char cache_address[256];
+    unsigned cache_port;
+    char cache_password[256]; /* secret: never logged */
+    unsigned cache_ttl;       /* seconds a cached API answer lives */
+    /* API */
+    char api_address[64];
+    unsigned api_port;
+    char api_token[256];          /* secret; empty = no auth on POST/DELETE */
+    unsigned api_threads;         /* worker threads doing MySQL work */
+    unsigned api_max_connections; /* concurrent HTTP connections */
+    unsigned api_request_timeout; /* seconds for a client to send a request */
+    /* checks (compute) */
+    unsigned timeout;         /* seconds a whole check may take */
+    unsigned connect_timeout; /* seconds to establish the connection */
+    unsigned concurrency;     /* checks in flight across all loops */
+    unsigned check_threads;   /* event loops; 0 = one per core */
+    unsigned max_redirects;
+    unsigned max_body_bytes;
+    unsigned batch_size; /* rows per INSERT */
+    unsigned retention_days;
+    unsigned rollup_retention_days;
+    char spool_dir[512];
+    bool allow_private_targets; /* lifts the SSRF guard (tests, local run) */
+    /* logging */
+    int log_level;
+    char instance[64];
+};
+
+/* Reads the environment through getenv_fn (NULL = getenv). On error returns -1 and
+ * writes a message naming the variable and the accepted values into err. */
+int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), char *err,
+                size_t errlen) MUSTCHECK;
+
+/* Prints the table (name, default, range, meaning) for --help and the README. */
+void config_describe(FILE *out);
+
+#endif

@@ -1,0 +1,36 @@
+/* shared/db.h: MySQL connections and a bounded, thread-safe pool.
+ *
+ * db_connect opens one connection (utf8mb4, UTC session time zone, timeouts, no
+ * auto-reconnect). A pool holds MIN_POOL..MAX_POOL of them for worker threads:
+ * dbpool_acquire lends one, dbpool_release takes it back (pass broken=true after a
+ * connection error and the pool closes it instead of reusing it). The pool owns
+ * every connection; callers never mysql_close a lent one. */
+#ifndef URLMON_DB_H
+#define URLMON_DB_H
+
+#include <stdbool.h>
+#include <mysql.h>
+
+#include "common.h"
+#include "config.h"
+
+struct dbpool;
+
+/* Call once from main() before any thread uses MySQL. */
+int db_library_init(void) MUSTCHECK;
+void db_library_end(void);
+
+MYSQL *db_connect(const struct config *cfg, char *err, size_t errlen) MUSTCHECK;
+void db_close(MYSQL **conn);
+/* Runs a statement without parameters or results. */
+int db_exec(MYSQL *conn, const char *sql, char *err, size_t errlen) MUSTCHECK;
+/* True when the last error means the connection is gone (retry on a new one). */
+bool db_error_is_connection(MYSQL *conn);
+
+int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t errlen) MUSTCHECK;
+void dbpool_free(struct dbpool **pool);
+/* Waits at most timeout_ms for a connection; NULL + err when none could be had. */
+MYSQL *dbpool_acquire(struct dbpool *pool, unsigned timeout_ms, char *err, size_t errlen);
+void dbpool_release(struct dbpool *pool, MYSQL *conn, bool broken);
+
+#endif

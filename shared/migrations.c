@@ -1,0 +1,125 @@
+/* shared/migrations.c: the schema, one numbered migration at a time.
+ *
+ * Append new migrations; never edit one that has shipped. Statements must run on
+ * MariaDB >= 10.6 and MySQL 8.0 alike. The reasoning behind keys, indexes and
+ * rollups is in docs/schema.md. All times are UTC (sessions set time_zone +00:00). */
+#include "migrate.h"
+
+static const char *const m1_initial[] = {
+    /* One row per distinct URL (canonical form, see urlrule.h). url_hash makes the
+     * uniqueness check cheap: a 2048-byte column cannot be a unique key itself. */
+    "CREATE TABLE IF NOT EXISTS urls ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
+    " name VARCHAR(255) NOT NULL,"
+    " url VARCHAR(2048) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " url_hash BINARY(32) AS (UNHEX(SHA2(url, 256))) STORED,"
+    " regex VARCHAR(1024) NULL,"
+    " active TINYINT(1) NOT NULL DEFAULT 1,"
+    " created_at DATETIME(3) NOT NULL,"
+    " updated_at DATETIME(3) NOT NULL,"
+    " deactivated_at DATETIME(3) NULL,"
+    " PRIMARY KEY (id),"
+    " UNIQUE KEY uq_urls_url_hash (url_hash),"
+    " KEY ix_urls_active (active, id)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+
+    /* One row per compute run and shard. */
+    "CREATE TABLE IF NOT EXISTS runs ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
+    " shard_index SMALLINT UNSIGNED NOT NULL DEFAULT 0,"
+    " shard_count SMALLINT UNSIGNED NOT NULL DEFAULT 1,"
+    " slot BIGINT NOT NULL DEFAULT 0,"
+    " instance VARCHAR(64) NOT NULL DEFAULT '',"
+    " status ENUM('running','done','failed','interrupted') NOT NULL DEFAULT 'running',"
+    " started_at DATETIME(3) NOT NULL,"
+    " finished_at DATETIME(3) NULL,"
+    " urls_total INT UNSIGNED NOT NULL DEFAULT 0,"
+    " urls_checked INT UNSIGNED NOT NULL DEFAULT 0,"
+    " successes INT UNSIGNED NOT NULL DEFAULT 0,"
+    " failures INT UNSIGNED NOT NULL DEFAULT 0,"
+    " p50_ms INT UNSIGNED NULL,"
+    " p95_ms INT UNSIGNED NULL,"
+    " p99_ms INT UNSIGNED NULL,"
+    " PRIMARY KEY (id),"
+    " KEY ix_runs_started (started_at)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+
+    /* Raw results. The primary key (url_id, run_id) is the idempotency key: a result
+     * written twice is rejected, and a URL's history is one contiguous range of the
+     * clustered index, newest last (run ids grow with time). ix_checks_time serves
+     * the rolling-hour window, window edges and retention deletes; InnoDB appends the
+     * primary key to it, so (checked_at, success) -> url_id is covered. */
+    "CREATE TABLE IF NOT EXISTS checks ("
+    " url_id BIGINT UNSIGNED NOT NULL,"
+    " run_id BIGINT UNSIGNED NOT NULL,"
+    " checked_at DATETIME(3) NOT NULL,"
+    " success TINYINT(1) NOT NULL,"
+    " http_status SMALLINT UNSIGNED NULL,"
+    " response_ms INT UNSIGNED NOT NULL,"
+    " dns_ms INT UNSIGNED NULL,"
+    " connect_ms INT UNSIGNED NULL,"
+    " tls_ms INT UNSIGNED NULL,"
+    " ttfb_ms INT UNSIGNED NULL,"
+    " error_class ENUM('dns','connect','tls','timeout','http_status','regex_mismatch',"
+    "'too_large','blocked','other') NULL,"
+    " error_message VARCHAR(255) NULL,"
+    " regex_matched TINYINT(1) NULL,"
+    " regex_match VARCHAR(255) NULL,"
+    " PRIMARY KEY (url_id, run_id),"
+    " KEY ix_checks_time (checked_at, success)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+
+    /* Per-URL counts per hour and per day, maintained by the compute job in the same
+     * transaction as the raw rows. The API answers week/month windows from these. */
+    "CREATE TABLE IF NOT EXISTS rollup_hourly ("
+    " bucket DATETIME NOT NULL,"
+    " url_id BIGINT UNSIGNED NOT NULL,"
+    " success_count INT UNSIGNED NOT NULL DEFAULT 0,"
+    " fail_count INT UNSIGNED NOT NULL DEFAULT 0,"
+    " response_ms_sum BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (bucket, url_id),"
+    " KEY ix_rollup_hourly_url (url_id, bucket)"
+    ") ENGINE=InnoDB",
+
+    "CREATE TABLE IF NOT EXISTS rollup_daily ("
+    " bucket DATE NOT NULL,"
+    " url_id BIGINT UNSIGNED NOT NULL,"
+    " success_count INT UNSIGNED NOT NULL DEFAULT 0,"
+    " fail_count INT UNSIGNED NOT NULL DEFAULT 0,"
+    " response_ms_sum BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (bucket, url_id),"
+    " KEY ix_rollup_daily_url (url_id, bucket)"
+    ") ENGINE=InnoDB",
+
+    /* All-URL totals per hour, so the summary never groups per URL. */
+    "CREATE TABLE IF NOT EXISTS rollup_hourly_total ("
+    " bucket DATETIME NOT NULL PRIMARY KEY,"
+    " success_count BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " fail_count BIGINT UNSIGNED NOT NULL DEFAULT 0"
+    ") ENGINE=InnoDB",
+
+    /* Result batches already written: (run_id, batch_no) makes a retried or replayed
+     * batch (spool, lost commit acknowledgement) a no-op, so rollups count once. */
+    "CREATE TABLE IF NOT EXISTS result_batches ("
+    " run_id BIGINT UNSIGNED NOT NULL,"
+    " batch_no INT UNSIGNED NOT NULL,"
+    " rows_written INT UNSIGNED NOT NULL,"
+    " written_at DATETIME(3) NOT NULL,"
+    " PRIMARY KEY (run_id, batch_no)"
+    ") ENGINE=InnoDB",
+
+    /* One run per shard at a time: a lease with an owner token and an expiry, and the
+     * last slot completed so a second start in the same slot does not check again. */
+    "CREATE TABLE IF NOT EXISTS run_locks ("
+    " shard_key VARCHAR(32) NOT NULL PRIMARY KEY,"
+    " owner VARCHAR(64) NULL,"
+    " expires_at DATETIME(3) NULL,"
+    " last_slot BIGINT NULL"
+    ") ENGINE=InnoDB",
+    NULL,
+};
+
+const struct migration migrations[] = {
+    {1, "initial", m1_initial},
+};
+const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);

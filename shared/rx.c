@@ -1,0 +1,103 @@
+/* shared/rx.c: PCRE2 compile/match with JIT and limits. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "rx.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define RX_MATCH_LIMIT 1000000u
+#define RX_DEPTH_LIMIT 10000u
+
+struct rx {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    pcre2_match_context *mctx;
+    int jit;
+};
+
+int rx_compile(const char *pattern, size_t len, struct rx **out, char *err, size_t errlen)
+{
+    struct rx *rx = NULL;
+    int errcode = 0;
+    PCRE2_SIZE erroff = 0;
+
+    *out = NULL;
+    if (len == 0) {
+        snprintf(err, errlen, "is empty");
+        return -1;
+    }
+    if (len > RX_MAX_PATTERN) {
+        snprintf(err, errlen, "is longer than %d bytes", RX_MAX_PATTERN);
+        return -1;
+    }
+    if (!(rx = calloc(1, sizeof(*rx))))
+        goto oom;
+    rx->code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+                             &errcode, &erroff, NULL);
+    if (!rx->code) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(errcode, msg, sizeof(msg));
+        snprintf(err, errlen, "does not compile: %s at offset %zu", (const char *)msg,
+                 (size_t)erroff);
+        rx_free(&rx);
+        return -1;
+    }
+    rx->jit = pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE) == 0;
+    if (!(rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL)))
+        goto oom;
+    if (!(rx->mctx = pcre2_match_context_create(NULL)))
+        goto oom;
+    pcre2_set_match_limit(rx->mctx, RX_MATCH_LIMIT);
+    pcre2_set_depth_limit(rx->mctx, RX_DEPTH_LIMIT);
+    *out = rx;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    rx_free(&rx);
+    return -1;
+}
+
+int rx_validate(const char *pattern, size_t len, char *err, size_t errlen)
+{
+    struct rx *rx = NULL;
+    int rc = rx_compile(pattern, len, &rx, err, errlen);
+    rx_free(&rx);
+    return rc;
+}
+
+void rx_free(struct rx **rx)
+{
+    if (!rx || !*rx)
+        return;
+    pcre2_match_context_free((*rx)->mctx);
+    pcre2_match_data_free((*rx)->md);
+    pcre2_code_free((*rx)->code);
+    free(*rx);
+    *rx = NULL;
+}
+
+int rx_match(struct rx *rx, const char *subject, size_t len, char *match, size_t matchcap,
+             char *err, size_t errlen)
+{
+    int rc =
+        pcre2_match(rx->code, (PCRE2_SPTR)(subject ? subject : ""), len, 0, 0, rx->md, rx->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return RX_NOMATCH;
+    if (rc < 0) {
+        PCRE2_UCHAR msg[160];
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        snprintf(err, errlen, "regex match failed: %s", (const char *)msg);
+        return RX_ERROR;
+    }
+    if (match && matchcap > 0) {
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
+        size_t n = ov[1] > ov[0] ? (size_t)(ov[1] - ov[0]) : 0;
+        if (n > matchcap - 1)
+            n = matchcap - 1;
+        memcpy(match, subject + ov[0], n);
+        match[n] = '\0';
+    }
+    return RX_MATCH;
+}

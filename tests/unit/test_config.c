@@ -1,0 +1,111 @@
+/* Unit tests: the environment table (shared/config.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char *const *fake_env;
+
+static const char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    const char *const *e;
+    for (e = fake_env; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+static int load(const char *const *env, struct config *cfg, char *err, size_t errlen)
+{
+    fake_env = env;
+    return config_load(cfg, fake_getenv, err, errlen);
+}
+
+static void test_defaults(void **state)
+{
+    static const char *const env[] = {NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    assert_int_equal(load(env, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.db_port, 3306);
+    assert_int_equal(cfg.api_port, 8000);
+    assert_int_equal(cfg.cache_ttl, 600);
+    assert_int_equal(cfg.cache_port, 6379);
+    assert_int_equal(cfg.retention_days, 35);
+    assert_int_equal(cfg.max_body_bytes, 1048576);
+    assert_false(cfg.allow_private_targets);
+    assert_string_equal(cfg.db_address, "127.0.0.1");
+}
+
+static void test_values(void **state)
+{
+    static const char *const env[] = {"DB_PORT=33061",      "DB_USER=u",
+                                      "DB_PASSWORD=secret", "TIMEOUT=3",
+                                      "LOG_LEVEL=debug",    "ALLOW_PRIVATE_TARGETS=1",
+                                      "CONNECT_TIMEOUT=9",  NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    assert_int_equal(load(env, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.db_port, 33061);
+    assert_string_equal(cfg.db_user, "u");
+    assert_string_equal(cfg.db_password, "secret");
+    assert_int_equal(cfg.timeout, 3);
+    assert_int_equal(cfg.connect_timeout, 3); /* clamped to TIMEOUT */
+    assert_true(cfg.allow_private_targets);
+}
+
+struct bad {
+    const char *env;
+    const char *must_contain;
+};
+
+static void test_bad_values(void **state)
+{
+    static const struct bad cases[] = {
+        {"DB_PORT=0", "DB_PORT"},         {"DB_PORT=65536", "1 to 65535"},
+        {"DB_PORT=abc", "DB_PORT"},       {"DB_PORT=", "DB_PORT"},
+        {"DB_PORT=-1", "DB_PORT"},        {"DB_PORT=80x", "DB_PORT"},
+        {"DB_PORT= 80", "DB_PORT"},       {"DB_PORT=99999999999999999999", "DB_PORT"},
+        {"TIMEOUT=0", "TIMEOUT"},         {"CACHE_TTL=999999", "CACHE_TTL"},
+        {"LOG_LEVEL=loud", "LOG_LEVEL"},  {"ALLOW_PRIVATE_TARGETS=yes", "ALLOW_PRIVATE_TARGETS"},
+        {"DB_NAME=", "DB_NAME"},          {"MIN_POOL=20", "MIN_POOL"},
+        {"CONCURRENCY=0", "CONCURRENCY"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *env[] = {cases[i].env, NULL};
+        struct config cfg;
+        char err[256] = "";
+        assert_int_equal(load(env, &cfg, err, sizeof(err)), -1);
+        if (!strstr(err, cases[i].must_contain))
+            fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].env, err, cases[i].must_contain);
+    }
+}
+
+static void test_secret_not_in_error(void **state)
+{
+    static const char *const env[] = {"DB_PASSWORD=hunter2", "DB_PORT=x", NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    assert_int_equal(load(env, &cfg, err, sizeof(err)), -1);
+    assert_null(strstr(err, "hunter2"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_secret_not_in_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

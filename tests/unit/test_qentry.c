@@ -1,0 +1,128 @@
+/* Unit tests: the entry validator shared by POST /urls, the queue and the CSV loader. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qentry.h"
+#include "utf8.h"
+
+static void test_good_json(void **state)
+{
+    struct qentry e;
+    char err[256] = "";
+    static const char body[] = "{\"name\":\"Example \xc3\xa9\",\"url\":\"HTTPS://Example.com\","
+                               "\"regex\":\"Example\\\\s+Domain\"}";
+    char *json;
+
+    assert_int_equal(qentry_parse_json(body, strlen(body), &e, err, sizeof(err)), 0);
+    assert_string_equal(e.name, "Example \xc3\xa9");
+    assert_string_equal(e.url, "https://example.com/");
+    assert_true(e.has_regex);
+    assert_string_equal(e.regex, "Example\\s+Domain");
+
+    json = qentry_to_json(&e);
+    assert_non_null(json);
+    struct qentry back;
+    assert_int_equal(qentry_parse_json(json, strlen(json), &back, err, sizeof(err)), 0);
+    assert_string_equal(back.name, e.name);
+    assert_string_equal(back.url, e.url);
+    assert_string_equal(back.regex, e.regex);
+    free(json);
+
+    static const char noregex[] = " {\"url\":\"http://a.com/\",\"name\":\"a\",\"regex\":null} \n";
+    assert_int_equal(qentry_parse_json(noregex, strlen(noregex), &e, err, sizeof(err)), 0);
+    assert_false(e.has_regex);
+}
+
+struct bad {
+    const char *body;
+    size_t len; /* 0 = strlen */
+    const char *must_contain;
+};
+
+static void test_bad_json(void **state)
+{
+    static const struct bad cases[] = {
+        {"", 0, "body"},
+        {"{", 0, "JSON"},
+        {"[]", 0, "object"},
+        {"\"x\"", 0, "object"},
+        {"{\"name\":\"a\"}", 0, "url: is required"},
+        {"{\"url\":\"http://a.com\"}", 0, "name: is required"},
+        {"{\"name\":1,\"url\":\"http://a.com\"}", 0, "name: must be a string"},
+        {"{\"name\":\"a\",\"url\":[\"http://a.com\"]}", 0, "url: must be a string"},
+        {"{\"name\":\"\",\"url\":\"http://a.com\"}", 0, "name: must not be empty"},
+        {"{\"name\":\"a\",\"url\":\"\"}", 0, "url: must not be empty"},
+        {"{\"name\":\"a\",\"url\":\"ftp://a.com\"}", 0, "url:"},
+        {"{\"name\":\"a\",\"url\":\"http://u:p@a.com\"}", 0, "credentials"},
+        {"{\"name\":\"a\\u0000b\",\"url\":\"http://a.com\"}", 0, "NUL"},
+        {"{\"name\":\"a\0b\",\"url\":\"http://a.com\"}", 32, "NUL"},
+        {"{\"name\":\"\xff\",\"url\":\"http://a.com\"}", 0, "UTF-8"},
+        {"{\"name\":\"a\\nb\",\"url\":\"http://a.com\"}", 0, "control"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"regex\":\"(\"}", 0, "regex: does not compile"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"regex\":5}", 0, "regex: must be a string"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"extra\":1}", 0, "unknown field"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\"} x", 0, "trailing"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\"}{}", 0, "trailing"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct qentry e;
+        char err[256] = "";
+        size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
+        if (qentry_parse_json(cases[i].body, len, &e, err, sizeof(err)) == 0)
+            fail_msg("case %zu accepted", i);
+        if (!strstr(err, cases[i].must_contain))
+            fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].must_contain);
+    }
+}
+
+static void test_limits(void **state)
+{
+    struct qentry e;
+    char err[256];
+    char name[1100];
+    char regex[1100];
+
+    /* 255 two-byte characters are fine, 256 are not */
+    for (int i = 0; i < 256; i++)
+        memcpy(name + 2 * i, "\xc3\xa9", 2);
+    assert_int_equal(qentry_set(&e, name, 510, "http://a.com", 12, NULL, 0, err, sizeof(err)), 0);
+    assert_int_equal(qentry_set(&e, name, 512, "http://a.com", 12, NULL, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "255"));
+
+    memset(regex, 'a', sizeof(regex));
+    assert_int_equal(qentry_set(&e, "n", 1, "http://a.com", 12, regex, 1024, err, sizeof(err)), 0);
+    assert_int_equal(qentry_set(&e, "n", 1, "http://a.com", 12, regex, 1025, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "1024"));
+}
+
+static void test_utf8(void **state)
+{
+    size_t n = 0;
+    assert_true(utf8_valid("abc", 3, &n));
+    assert_int_equal(n, 3);
+    assert_true(utf8_valid("\xf0\x9f\x98\x80", 4, &n));
+    assert_int_equal(n, 1);
+    assert_false(utf8_valid("\xc0\xaf", 2, NULL));         /* overlong */
+    assert_false(utf8_valid("\xed\xa0\x80", 3, NULL));     /* surrogate */
+    assert_false(utf8_valid("\xf4\x90\x80\x80", 4, NULL)); /* > U+10FFFF */
+    assert_false(utf8_valid("\xe2\x82", 2, NULL));         /* truncated */
+    assert_int_equal(utf8_prefix("ab\xe2\x82", 4), 2);
+    assert_int_equal(utf8_prefix("ab\xe2\x82\xac", 5), 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_json),
+        cmocka_unit_test(test_bad_json),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
