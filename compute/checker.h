@@ -1,0 +1,102 @@
+/* compute/checker.h: the check engine: libcurl multi-socket driven by libevent.
+ *
+ * checker_run starts CHECK_THREADS event loops (one per core by default), each with
+ * its own curl multi handle and its share of at most CONCURRENCY checks in flight.
+ * Loops pull work with the source callback and hand every finished check to the
+ * sink callback; both are called from the loop threads, concurrently, so they must
+ * be thread-safe and must not block for long (the sink queues to a writer thread).
+ *
+ * Memory is bounded by the concurrency: each in-flight slot owns fixed buffers
+ * (struct check_target) that the source fills in place; nothing is kept per URL
+ * after its result was handed to the sink. */
+#ifndef URLMON_CHECKER_H
+#define URLMON_CHECKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "config.h"
+#include "rx.h"
+#include "urlrule.h"
+
+enum check_error {
+    CHECK_OK = 0,
+    CHECK_ERR_DNS,            /* name did not resolve */
+    CHECK_ERR_CONNECT,        /* refused, unreachable, connect timeout */
+    CHECK_ERR_TLS,            /* handshake or certificate failure */
+    CHECK_ERR_TIMEOUT,        /* TIMEOUT elapsed before the whole answer arrived */
+    CHECK_ERR_HTTP_STATUS,    /* final status outside 200-399 */
+    CHECK_ERR_REGEX_MISMATCH, /* body did not match the URL's regex */
+    CHECK_ERR_TOO_LARGE,      /* body over MAX_BODY_BYTES */
+    CHECK_ERR_BLOCKED,        /* SSRF guard refused the address */
+    CHECK_ERR_OTHER,          /* anything else (garbage, redirect loop, reset, ...) */
+};
+
+/* The MySQL ENUM spelling of an error class ("dns", ...); NULL for CHECK_OK. */
+const char *check_error_name(enum check_error e);
+
+/* One URL to check. The source writes into these buffers; they belong to the engine. */
+struct check_target {
+    uint64_t url_id;
+    char url[URLRULE_MAX_LEN + 2];
+    char regex[RX_MAX_PATTERN + 1]; /* "" = no regex */
+};
+
+#define CHECK_MS_UNKNOWN UINT32_MAX
+#define CHECK_MESSAGE_MAX 256
+#define CHECK_MATCH_MAX 256
+
+struct check_result {
+    uint64_t url_id;
+    int64_t checked_at_ms; /* UTC, ms since the epoch, when the check started */
+    bool success;
+    int http_status;       /* final status; 0 = no response */
+    uint32_t response_ms;  /* total time */
+    uint32_t dns_ms, connect_ms, tls_ms, ttfb_ms; /* phase times, CHECK_MS_UNKNOWN if none */
+    enum check_error error;
+    char message[CHECK_MESSAGE_MAX]; /* short, valid UTF-8, "" on success */
+    int regex_matched;               /* -1 = URL has no regex, 0 = no, 1 = yes */
+    char regex_match[CHECK_MATCH_MAX]; /* first match, valid UTF-8, truncated */
+};
+
+/* Fills *t with the next URL; returns 1, or 0 when there is no more work. */
+typedef int (*checker_source_fn)(void *arg, struct check_target *t);
+/* Receives one finished check; r is only valid during the call. */
+typedef void (*checker_sink_fn)(void *arg, const struct check_result *r);
+
+struct checker_opts {
+    unsigned threads;         /* event loops; 0 = one per online core */
+    unsigned concurrency;     /* in flight across all loops */
+    unsigned timeout_ms;      /* whole check */
+    unsigned connect_timeout_ms;
+    unsigned max_redirects;
+    unsigned max_body_bytes;
+    bool allow_private_targets; /* false = SSRF guard on */
+    checker_source_fn source;
+    void *source_arg;
+    checker_sink_fn sink;
+    void *sink_arg;
+    /* Set by another thread (signal handler path) to stop taking new work; checks in
+     * flight are finished, then checker_run returns. May be NULL. */
+    volatile int *stop;
+};
+
+/* Fills opts from the configuration (callbacks left NULL). */
+void checker_opts_from_config(struct checker_opts *o, const struct config *cfg);
+
+struct checker_stats {
+    uint64_t started, finished, succeeded, failed;
+};
+
+/* Runs until the source is exhausted (or *stop is set) and every started check was
+ * handed to the sink. Returns 0, or -1 with a message in err when the engine could
+ * not start (then no check was started). */
+int checker_run(const struct checker_opts *o, struct checker_stats *stats, char *err,
+                size_t errlen) MUSTCHECK;
+
+/* Call once from main() before any thread exists (curl_global_init). */
+int checker_global_init(void) MUSTCHECK;
+void checker_global_cleanup(void);
+
+#endif
