@@ -51,12 +51,12 @@ struct check_result {
     uint64_t url_id;
     int64_t checked_at_ms; /* UTC, ms since the epoch, when the check started */
     bool success;
-    int http_status;       /* final status; 0 = no response */
-    uint32_t response_ms;  /* total time */
+    int http_status;                              /* final status; 0 = no response */
+    uint32_t response_ms;                         /* total time */
     uint32_t dns_ms, connect_ms, tls_ms, ttfb_ms; /* phase times, CHECK_MS_UNKNOWN if none */
     enum check_error error;
-    char message[CHECK_MESSAGE_MAX]; /* short, valid UTF-8, "" on success */
-    int regex_matched;               /* -1 = URL has no regex, 0 = no, 1 = yes */
+    char message[CHECK_MESSAGE_MAX];   /* short, valid UTF-8, "" on success */
+    int regex_matched;                 /* -1 = URL has no regex, 0 = no, 1 = yes */
     char regex_match[CHECK_MATCH_MAX]; /* first match, valid UTF-8, truncated */
 };
 
@@ -66,9 +66,9 @@ typedef int (*checker_source_fn)(void *arg, struct check_target *t);
 typedef void (*checker_sink_fn)(void *arg, const struct check_result *r);
 
 struct checker_opts {
-    unsigned threads;         /* event loops; 0 = one per online core */
-    unsigned concurrency;     /* in flight across all loops */
-    unsigned timeout_ms;      /* whole check */
+    unsigned threads;     /* event loops; 0 = one per online core */
+    unsigned concurrency; /* in flight across all loops */
+    unsigned timeout_ms;  /* whole check */
     unsigned connect_timeout_ms;
     unsigned max_redirects;
     unsigned max_body_bytes;
