@@ -1,0 +1,119 @@
+/* Unit tests: per-batch rollup aggregation and its SQL (compute/rollup.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "rollup.h"
+
+#define H 3600000LL
+#define D 86400000LL
+#define T0 (19675LL * D) /* 2023-11-14 00:00:00 UTC */
+
+static struct check_result res(uint64_t url, int64_t at, bool ok, uint32_t ms)
+{
+    struct check_result r;
+    memset(&r, 0, sizeof(r));
+    r.url_id = url;
+    r.checked_at_ms = at;
+    r.success = ok;
+    r.response_ms = ms;
+    return r;
+}
+
+static void test_aggregate(void **state)
+{
+    struct check_result rows[] = {
+        res(2, T0 + 5 * H + 10, true, 100),         res(1, T0 + 5 * H + 20, false, 50),
+        res(2, T0 + 5 * H + 30, false, 300),        res(1, T0 + 6 * H, true, 7),
+        res(3, T0 + D + 1, true, CHECK_MS_UNKNOWN),
+    };
+    struct rollup *ru = NULL;
+    const struct rollup_row *h, *d, *t;
+
+    assert_int_equal(rollup_build(rows, 5, &ru), 0);
+    assert_int_equal(rollup_count(ru, ROLLUP_HOURLY), 4);
+    h = rollup_rows(ru, ROLLUP_HOURLY);
+    /* sorted by (bucket, url) */
+    assert_int_equal(h[0].bucket, (T0 + 5 * H) / H);
+    assert_int_equal(h[0].url_id, 1);
+    assert_int_equal(h[0].fail_count, 1);
+    assert_int_equal(h[1].url_id, 2);
+    assert_int_equal(h[1].success_count, 1);
+    assert_int_equal(h[1].fail_count, 1);
+    assert_int_equal(h[1].response_ms_sum, 400);
+    assert_int_equal(h[2].url_id, 1);
+    assert_int_equal(h[2].bucket, (T0 + 6 * H) / H);
+    assert_int_equal(h[3].response_ms_sum, 0); /* unknown time counts as 0 */
+
+    assert_int_equal(rollup_count(ru, ROLLUP_DAILY), 3);
+    d = rollup_rows(ru, ROLLUP_DAILY);
+    assert_int_equal(d[0].url_id, 1);
+    assert_int_equal(d[0].success_count + d[0].fail_count, 2);
+    assert_int_equal(d[1].response_ms_sum, 400);
+    assert_int_equal(d[2].bucket, T0 / D + 1);
+
+    assert_int_equal(rollup_count(ru, ROLLUP_HOURLY_TOTAL), 3);
+    t = rollup_rows(ru, ROLLUP_HOURLY_TOTAL);
+    assert_int_equal(t[0].success_count, 1);
+    assert_int_equal(t[0].fail_count, 2);
+    assert_int_equal(t[0].url_id, 0);
+    rollup_free(&ru);
+    assert_null(ru);
+}
+
+static void test_sql(void **state)
+{
+    struct check_result rows[] = {res(9, T0 + 5 * H, true, 12), res(8, T0 + 5 * H, false, 3)};
+    struct rollup *ru = NULL;
+    struct sqlbuf *b = NULL;
+
+    assert_int_equal(rollup_build(rows, 2, &ru), 0);
+    assert_int_equal(sqlbuf_new(&b), 0);
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_HOURLY, 0, 1 << 20), 2);
+    assert_string_equal(sqlbuf_str(b),
+                        "INSERT INTO rollup_hourly (bucket,url_id,success_count,fail_count,"
+                        "response_ms_sum) VALUES ('2023-11-14 05:00:00',8,0,1,3),"
+                        "('2023-11-14 05:00:00',9,1,0,12) ON DUPLICATE KEY UPDATE"
+                        " success_count = success_count + VALUES(success_count),"
+                        " fail_count = fail_count + VALUES(fail_count),"
+                        " response_ms_sum = response_ms_sum + VALUES(response_ms_sum)");
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_DAILY, 0, 1 << 20), 2);
+    assert_non_null(strstr(sqlbuf_str(b), "VALUES ('2023-11-14',8,0,1,3),('2023-11-14',9,1,0,12)"));
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_HOURLY_TOTAL, 0, 1 << 20), 1);
+    assert_string_equal(sqlbuf_str(b),
+                        "INSERT INTO rollup_hourly_total (bucket,success_count,fail_count) VALUES"
+                        " ('2023-11-14 05:00:00',1,1) ON DUPLICATE KEY UPDATE"
+                        " success_count = success_count + VALUES(success_count),"
+                        " fail_count = fail_count + VALUES(fail_count)");
+    /* a tiny limit: one row per statement, then nothing */
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_HOURLY, 0, 10), 1);
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_HOURLY, 1, 10), 1);
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_HOURLY, 2, 10), 0);
+    sqlbuf_free(&b);
+    rollup_free(&ru);
+}
+
+static void test_empty(void **state)
+{
+    struct rollup *ru = NULL;
+    struct sqlbuf *b = NULL;
+
+    assert_int_equal(rollup_build(NULL, 0, &ru), 0);
+    assert_int_equal(sqlbuf_new(&b), 0);
+    assert_int_equal(rollup_count(ru, ROLLUP_DAILY), 0);
+    assert_int_equal(rollup_sql(b, ru, ROLLUP_DAILY, 0, 1 << 20), 0);
+    sqlbuf_free(&b);
+    rollup_free(&ru);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_aggregate),
+        cmocka_unit_test(test_sql),
+        cmocka_unit_test(test_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
