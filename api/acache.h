@@ -1,0 +1,41 @@
+/* api/acache.h: the event loop's asynchronous Redis connection (hiredis async API on
+ * libevent).
+ *
+ * One connection, commands pipelined. When it drops, acache reconnects in the
+ * background (250 ms, backing off to 2 s) and commands fail fast meanwhile, so the
+ * callers answer from MySQL (GET) or with 503 (POST). A watchdog bounds how long a
+ * command may wait: when Redis has owed an answer for ACACHE_TIMEOUT_MS (or a connect
+ * has not completed in that time) the connection is dropped, every pending callback
+ * runs with reply == NULL, and a reconnect follows. Loop thread only. */
+#ifndef URLMON_ACACHE_H
+#define URLMON_ACACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "common.h"
+#include "config.h"
+
+#define ACACHE_TIMEOUT_MS 500
+
+struct acache;
+
+/* reply is NULL when Redis went away or did not answer in time; the reply is freed by
+ * hiredis after the callback returns (copy what you keep). */
+typedef void (*acache_cb)(void *arg, const redisReply *reply);
+
+int acache_open(struct event_base *base, const struct config *cfg, struct acache **out, char *err,
+                size_t errlen) MUSTCHECK;
+/* Runs every pending callback with NULL, then frees. Not from inside a callback. */
+void acache_free(struct acache **c);
+bool acache_up(const struct acache *c);
+
+/* Sends one command; cb runs exactly once, later, never from inside this call.
+ * Returns -1 (and cb is never called) when Redis is not connected. */
+int acache_cmd(struct acache *c, acache_cb cb, void *arg, int argc, const char **argv,
+               const size_t *argvlen) MUSTCHECK;
+
+#endif

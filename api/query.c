@@ -1,0 +1,326 @@
+/* api/query.c: dispatch on a worker thread, the windowed statistics and JSON helpers. */
+#include "query_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonx.h"
+#include "log.h"
+#include "window.h"
+
+#define ACQUIRE_TIMEOUT_MS 3000
+#define TOP_N 10
+
+/* The top-N statements. The window's parts are summed per URL in one derived table,
+ * joined with urls and ordered by count, then name, then url; LIMIT applies after the
+ * full ordering so ties are never cut wrongly. Two texts per query because the column
+ * (success_count / fail_count) cannot be a parameter; the request only picks which. */
+#define TOP_ROLLUP_SQL(col, flag)                                                                  \
+    "SELECT u.name, u.url, t.cnt FROM ("                                                           \
+    " SELECT url_id, SUM(c) AS cnt FROM ("                                                         \
+    "  SELECT url_id, COUNT(*) AS c FROM checks"                                                   \
+    "   WHERE checked_at >= ? AND checked_at < ? AND success = " flag " GROUP BY url_id"           \
+    "  UNION ALL SELECT url_id, " col " FROM rollup_hourly WHERE bucket >= ? AND bucket < ?"       \
+    "  UNION ALL SELECT url_id, " col " FROM rollup_daily WHERE bucket >= ?"                       \
+    " ) p GROUP BY url_id HAVING cnt > 0"                                                          \
+    ") t JOIN urls u ON u.id = t.url_id ORDER BY t.cnt DESC, u.name, u.url LIMIT 10"
+
+#define TOP_HOUR_SQL(flag)                                                                         \
+    "SELECT u.name, u.url, t.cnt FROM ("                                                           \
+    " SELECT url_id, COUNT(*) AS cnt FROM checks WHERE checked_at >= ? AND success = " flag        \
+    " GROUP BY url_id"                                                                             \
+    ") t JOIN urls u ON u.id = t.url_id ORDER BY t.cnt DESC, u.name, u.url LIMIT 10"
+
+static const char *const top_rollup_sql[2] = {TOP_ROLLUP_SQL("success_count", "1"),
+                                              TOP_ROLLUP_SQL("fail_count", "0")};
+static const char *const top_hour_sql[2] = {TOP_HOUR_SQL("1"), TOP_HOUR_SQL("0")};
+
+static const char summary_sql[] =
+    "SELECT COALESCE(SUM(s), 0), COALESCE(SUM(f), 0) FROM ("
+    " SELECT SUM(success = 1) AS s, SUM(success = 0) AS f FROM checks"
+    "  WHERE checked_at >= ? AND checked_at < ?"
+    " UNION ALL SELECT SUM(success_count), SUM(fail_count) FROM rollup_hourly_total"
+    "  WHERE bucket >= ?"
+    ") p";
+
+static const char url_window_sql[] =
+    "SELECT COALESCE(SUM(s), 0), COALESCE(SUM(f), 0) FROM ("
+    " SELECT SUM(success = 1) AS s, SUM(success = 0) AS f FROM checks"
+    "  WHERE url_id = ? AND checked_at >= ? AND checked_at < ?"
+    " UNION ALL SELECT success_count, fail_count FROM rollup_hourly"
+    "  WHERE url_id = ? AND bucket >= ? AND bucket < ?"
+    " UNION ALL SELECT success_count, fail_count FROM rollup_daily"
+    "  WHERE url_id = ? AND bucket >= ?"
+    ") p";
+
+int qjson_raw(cJSON *obj, const char *name, const char *digits)
+{
+    if (!digits)
+        return cJSON_AddNullToObject(obj, name) ? 0 : -1;
+    return cJSON_AddRawToObject(obj, name, digits) ? 0 : -1;
+}
+
+int qjson_str(cJSON *obj, const char *name, const char *s)
+{
+    if (!s)
+        return cJSON_AddNullToObject(obj, name) ? 0 : -1;
+    return cJSON_AddStringToObject(obj, name, s) ? 0 : -1;
+}
+
+int qjson_time(cJSON *obj, const char *name, const char *mysql_text)
+{
+    char iso[48];
+
+    if (!mysql_text)
+        return cJSON_AddNullToObject(obj, name) ? 0 : -1;
+    sqlq_iso8601(mysql_text, iso, sizeof(iso));
+    return cJSON_AddStringToObject(obj, name, iso) ? 0 : -1;
+}
+
+int qjson_bool(cJSON *obj, const char *name, const char *digit)
+{
+    if (!digit)
+        return cJSON_AddNullToObject(obj, name) ? 0 : -1;
+    return cJSON_AddBoolToObject(obj, name, strcmp(digit, "0") != 0) ? 0 : -1;
+}
+
+int qjson_error(struct qctx *q, int status, const char *msg)
+{
+    cJSON_Delete(q->root);
+    q->status = status;
+    if (!(q->root = cJSON_CreateObject()) || qjson_str(q->root, "error", msg) != 0) {
+        snprintf(q->err, sizeof(q->err), "out of memory");
+        return QRES_ERR;
+    }
+    return QRES_OK;
+}
+
+static int top_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    cJSON *arr = arg, *item = NULL;
+
+    if (!(item = cJSON_CreateObject()) || qjson_str(item, "name", row->val[0]) != 0 ||
+        qjson_str(item, "url", row->val[1]) != 0 || qjson_raw(item, "count", row->val[2]) != 0 ||
+        !cJSON_AddItemToArray(arr, item)) {
+        cJSON_Delete(item);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int query_top(struct qctx *q, enum route_span span)
+{
+    int fail = q->r->status == ROUTE_STATUS_FAIL;
+    int64_t span_ms = span == ROUTE_SPAN_WEEK ? QUERY_SPAN_WEEK_MS : QUERY_SPAN_MONTH_MS;
+    MYSQL_TIME t[5];
+    MYSQL_BIND b[5];
+    struct window w;
+    unsigned n;
+    int rc;
+
+    if (!(q->root = cJSON_CreateArray())) {
+        snprintf(q->err, sizeof(q->err), "out of memory");
+        return QRES_ERR;
+    }
+    q->status = 200;
+    if (span == ROUTE_SPAN_HOUR) {
+        sqlq_time(q->now_ms - QUERY_SPAN_HOUR_MS, false, &t[0]);
+        sqlq_bind_time(&b[0], &t[0]);
+        return sqlq_run(q->conn, top_hour_sql[fail], b, 1, top_row, q->root, NULL, q->err,
+                        sizeof(q->err));
+    }
+    window_split(q->now_ms, span_ms, &w);
+    sqlq_time(w.start_ms, false, &t[0]);
+    sqlq_time(w.hour_ms, false, &t[1]);
+    sqlq_time(w.hour_ms, false, &t[2]);
+    sqlq_time(w.day_ms, false, &t[3]);
+    sqlq_time(w.day_ms, true, &t[4]);
+    for (n = 0; n < 5; n++)
+        sqlq_bind_time(&b[n], &t[n]);
+    rc = sqlq_run(q->conn, top_rollup_sql[fail], b, 5, top_row, q->root, NULL, q->err,
+                  sizeof(q->err));
+    return rc;
+}
+
+struct two_counts {
+    uint64_t a, b;
+};
+
+static int counts_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    struct two_counts *c = arg;
+
+    c->a = row->ncols > 0 && row->val[0] ? strtoull(row->val[0], NULL, 10) : 0;
+    c->b = row->ncols > 1 && row->val[1] ? strtoull(row->val[1], NULL, 10) : 0;
+    return 0;
+}
+
+static int add_status_count(cJSON *arr, const char *status, uint64_t n)
+{
+    cJSON *item = cJSON_CreateObject();
+    char digits[24];
+
+    snprintf(digits, sizeof(digits), "%" PRIu64, n);
+    if (!item || qjson_str(item, "status", status) != 0 || qjson_raw(item, "count", digits) != 0 ||
+        !cJSON_AddItemToArray(arr, item)) {
+        cJSON_Delete(item);
+        return -1;
+    }
+    return 0;
+}
+
+int query_summary(struct qctx *q)
+{
+    struct two_counts c = {0, 0};
+    MYSQL_TIME t[3];
+    MYSQL_BIND b[3];
+    struct window w;
+    int rc, i;
+
+    window_split(q->now_ms, QUERY_SPAN_MONTH_MS, &w);
+    sqlq_time(w.start_ms, false, &t[0]);
+    sqlq_time(w.hour_ms, false, &t[1]);
+    sqlq_time(w.hour_ms, false, &t[2]);
+    for (i = 0; i < 3; i++)
+        sqlq_bind_time(&b[i], &t[i]);
+    if ((rc = sqlq_run(q->conn, summary_sql, b, 3, counts_row, &c, NULL, q->err, sizeof(q->err))) !=
+        0)
+        return rc;
+    q->status = 200;
+    if (!(q->root = cJSON_CreateArray()) || add_status_count(q->root, "success", c.a) != 0 ||
+        add_status_count(q->root, "fail", c.b) != 0) {
+        snprintf(q->err, sizeof(q->err), "out of memory");
+        return QRES_ERR;
+    }
+    return QRES_OK;
+}
+
+int query_window_counts(struct qctx *q, uint64_t url_id, int64_t span_ms, uint64_t *succ,
+                        uint64_t *fail)
+{
+    struct two_counts c = {0, 0};
+    MYSQL_TIME t[5];
+    MYSQL_BIND b[8];
+    struct window w;
+    int rc;
+
+    window_split(q->now_ms, span_ms, &w);
+    sqlq_time(w.start_ms, false, &t[0]);
+    sqlq_time(w.hour_ms, false, &t[1]);
+    sqlq_time(w.hour_ms, false, &t[2]);
+    sqlq_time(w.day_ms, false, &t[3]);
+    sqlq_time(w.day_ms, true, &t[4]);
+    sqlq_bind_u64(&b[0], &url_id);
+    sqlq_bind_time(&b[1], &t[0]);
+    sqlq_bind_time(&b[2], &t[1]);
+    sqlq_bind_u64(&b[3], &url_id);
+    sqlq_bind_time(&b[4], &t[2]);
+    sqlq_bind_time(&b[5], &t[3]);
+    sqlq_bind_u64(&b[6], &url_id);
+    sqlq_bind_time(&b[7], &t[4]);
+    rc = sqlq_run(q->conn, url_window_sql, b, 8, counts_row, &c, NULL, q->err, sizeof(q->err));
+    *succ = c.a;
+    *fail = c.b;
+    return rc;
+}
+
+static int one_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    *(bool *)arg = row->ncols == 1 && row->val[0] && strcmp(row->val[0], "1") == 0;
+    return 0;
+}
+
+static int ping(struct qctx *q)
+{
+    bool ok = false;
+    int rc = sqlq_run(q->conn, "SELECT 1", NULL, 0, one_row, &ok, NULL, q->err, sizeof(q->err));
+
+    if (rc == 0 && !ok) {
+        snprintf(q->err, sizeof(q->err), "SELECT 1 did not answer 1");
+        rc = QRES_ERR;
+    }
+    q->status = 200;
+    if (rc == 0 && !(q->root = cJSON_CreateObject()))
+        rc = QRES_ERR;
+    return rc;
+}
+
+static int dispatch(struct qctx *q, enum query_kind kind)
+{
+    switch (kind) {
+    case QUERY_TOP:
+        return query_top(q, q->r->span);
+    case QUERY_SUMMARY:
+        return query_summary(q);
+    case QUERY_LIST:
+        return query_list(q);
+    case QUERY_DETAIL:
+        return query_detail(q);
+    case QUERY_CHECKS:
+        return query_checks(q);
+    case QUERY_DEACTIVATE:
+        return query_deactivate(q);
+    case QUERY_PING:
+        return ping(q);
+    }
+    snprintf(q->err, sizeof(q->err), "unknown query kind %d", (int)kind);
+    return QRES_ERR;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void set_error(struct query_out *out, int status, const char *msg)
+{
+    out->status = status;
+    out->body = jsonx_error("%s", msg);
+    out->len = out->body ? strlen(out->body) : 0;
+}
+
+void query_run(struct dbpool *pool, enum query_kind kind, const struct route_req *r, int64_t now_ms,
+               struct query_out *out)
+{
+    struct qctx q;
+    struct timespec t0;
+    int attempt, rc = QRES_CONN;
+
+    memset(out, 0, sizeof(*out));
+    memset(&q, 0, sizeof(q));
+    q.r = r;
+    q.now_ms = now_ms;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (attempt = 0; attempt < 2 && rc == QRES_CONN; attempt++) {
+        cJSON_Delete(q.root);
+        q.root = NULL;
+        if (!(q.conn = dbpool_acquire(pool, ACQUIRE_TIMEOUT_MS, q.err, sizeof(q.err))))
+            break;
+        rc = dispatch(&q, kind);
+        dbpool_release(pool, q.conn, rc == QRES_CONN);
+        q.conn = NULL;
+    }
+    out->db_seconds = elapsed(&t0);
+    if (rc == QRES_OK && q.root) {
+        out->status = q.status;
+        out->body = jsonx_print_free(q.root);
+        q.root = NULL;
+        out->len = out->body ? strlen(out->body) : 0;
+        if (!out->body)
+            set_error(out, 500, "internal error: out of memory");
+    } else if (rc == QRES_ERR) {
+        log_error("%s: %s", route_label(r->id), q.err);
+        set_error(out, 500, "internal error");
+    } else {
+        log_warn("%s: MySQL unavailable: %s", route_label(r->id), q.err);
+        set_error(out, 503, "mysql: unavailable");
+    }
+    cJSON_Delete(q.root);
+}

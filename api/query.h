@@ -1,0 +1,40 @@
+/* api/query.h: the MySQL work behind each route, run on a worker thread.
+ *
+ * query_run borrows a connection from the pool, runs the route's prepared statements
+ * (retrying once on a fresh connection when the first one turns out to be dead) and
+ * renders the JSON answer. It never touches libevent or Redis. */
+#ifndef URLMON_QUERY_H
+#define URLMON_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "route.h"
+
+enum query_kind {
+    QUERY_TOP,        /* route: status, span */
+    QUERY_SUMMARY,    /* past 30 days, success and fail counts */
+    QUERY_LIST,       /* route: limit, cursor, active */
+    QUERY_DETAIL,     /* route: url_id */
+    QUERY_CHECKS,     /* route: url_id, limit, cursor (= before) */
+    QUERY_DEACTIVATE, /* route: url_id */
+    QUERY_PING,       /* SELECT 1 */
+};
+
+struct query_out {
+    int status; /* HTTP status of the answer */
+    char *body; /* malloc'd JSON (free with free()); NULL only on OOM */
+    size_t len;
+    double db_seconds; /* time spent on MySQL */
+};
+
+#define QUERY_SPAN_HOUR_MS INT64_C(3600000)
+#define QUERY_SPAN_WEEK_MS (INT64_C(7) * 86400000)
+#define QUERY_SPAN_MONTH_MS (INT64_C(30) * 86400000)
+
+/* now_ms: the instant the window ends (ms since the epoch, UTC). */
+void query_run(struct dbpool *pool, enum query_kind kind, const struct route_req *r, int64_t now_ms,
+               struct query_out *out);
+
+#endif

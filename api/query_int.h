@@ -1,0 +1,42 @@
+/* api/query_int.h: helpers shared by the query modules (private to api/query*.c). */
+#ifndef URLMON_QUERY_INT_H
+#define URLMON_QUERY_INT_H
+
+#include <cjson/cJSON.h>
+
+#include "query.h"
+#include "sqlq.h"
+
+/* What a query function hands back: an answer, or the kind of failure. */
+enum qres { QRES_OK = 0, QRES_ERR = SQLQ_ERR, QRES_CONN = SQLQ_ERR_CONN };
+
+struct qctx {
+    MYSQL *conn;
+    const struct route_req *r;
+    int64_t now_ms;
+    int status;  /* HTTP status when QRES_OK */
+    cJSON *root; /* the answer */
+    char err[URLMON_ERRLEN];
+};
+
+int query_top(struct qctx *q, enum route_span span) MUSTCHECK;
+int query_summary(struct qctx *q) MUSTCHECK;
+int query_list(struct qctx *q) MUSTCHECK;
+int query_detail(struct qctx *q) MUSTCHECK;
+int query_checks(struct qctx *q) MUSTCHECK;
+int query_deactivate(struct qctx *q) MUSTCHECK;
+
+/* Success and fail counts of one URL (url_id) over [now - span_ms, now], from raw
+ * checks for the partial hour and rollups for the rest. */
+int query_window_counts(struct qctx *q, uint64_t url_id, int64_t span_ms, uint64_t *succ,
+                        uint64_t *fail) MUSTCHECK;
+
+/* JSON helpers: integers are added as raw text from MySQL so 64-bit values stay exact. */
+int qjson_raw(cJSON *obj, const char *name, const char *digits) MUSTCHECK;
+int qjson_str(cJSON *obj, const char *name, const char *s) MUSTCHECK;
+int qjson_time(cJSON *obj, const char *name, const char *mysql_text) MUSTCHECK;
+int qjson_bool(cJSON *obj, const char *name, const char *digit) MUSTCHECK;
+/* {"error": msg} with status. */
+int qjson_error(struct qctx *q, int status, const char *msg) MUSTCHECK;
+
+#endif
