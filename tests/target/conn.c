@@ -20,16 +20,16 @@
 #include "reqhead.h"
 #include "worker.h"
 
-#define BLOCK_SIZE (64 * 1024)          /* filler and padding blocks */
-#define PAD_LINE 1024                   /* one "X-Pad: ppp...\r\n" line */
-#define GARBAGE_SIZE 4096               /* bytes sent by garbage=1 and --garbage */
-#define PUMP_HIGH (256 * 1024)          /* queue a full-speed body up to this much */
-#define ENDLESS_CHUNK (64 * 1024)       /* endless without drip: this much per drain... */
-#define ENDLESS_PAUSE_USEC 4000         /* ...at most every 4 ms (about 16 MiB/s) */
-#define DRIP_MAX_QUEUED (1024 * 1024)   /* a dripping body stops queueing past this */
-#define LINGER_SEC 2                    /* wait for the client's FIN after shutdown() */
-#define READ_HIGH (REQHEAD_MAX + 4096)  /* stop reading with this much unprocessed */
-#define COPY_MAX 4096                   /* copy filler up to this, reference it beyond */
+#define BLOCK_SIZE (64 * 1024)         /* filler and padding blocks */
+#define PAD_LINE 1024                  /* one "X-Pad: ppp...\r\n" line */
+#define GARBAGE_SIZE 4096              /* bytes sent by garbage=1 and --garbage */
+#define PUMP_HIGH (256 * 1024)         /* queue a full-speed body up to this much */
+#define ENDLESS_CHUNK (64 * 1024)      /* endless without drip: this much per drain... */
+#define ENDLESS_PAUSE_USEC 4000        /* ...at most every 4 ms (about 16 MiB/s) */
+#define DRIP_MAX_QUEUED (1024 * 1024)  /* a dripping body stops queueing past this */
+#define LINGER_SEC 2                   /* wait for the client's FIN after shutdown() */
+#define READ_HIGH (REQHEAD_MAX + 4096) /* stop reading with this much unprocessed */
+#define COPY_MAX 4096                  /* copy filler up to this, reference it beyond */
 
 /* Shared, read-only once tconn_global_init has run. */
 static char fill_block[BLOCK_SIZE];
@@ -59,16 +59,18 @@ struct tconn {
     evutil_socket_t fd;      /* CS_BLACKHOLE only */
     struct event ev;         /* timer (delay, drip/endless pacing, linger) or blackhole watch */
     bool ev_assigned;
-    struct evbuffer *held;   /* literal body waiting to be dripped, usually NULL */
+    struct evbuffer *held; /* literal body waiting to be dripped, usually NULL */
     enum cstate state;
     enum after after;
-    bool dead;       /* free once the current callback unwinds */
-    bool close_now;  /* close=1: close when the delay is over instead of answering */
-    bool endless;    /* body never ends */
+    bool dead;             /* free once the current callback unwinds */
+    bool close_now;        /* close=1: close when the delay is over instead of answering */
+    bool answered;         /* start_send wrote the whole answer; complete() is due */
+    bool endless;          /* body never ends */
     uint64_t body_left;    /* body bytes not yet queued (filler, or from held) */
     uint64_t discard_left; /* request body bytes still to read and drop */
     uint64_t drip;         /* body bytes per second, 0: full speed */
     uint64_t ticks;        /* drip ticks done */
+    size_t fill_off;       /* where in fill_block the body continues */
 };
 
 void tconn_global_init(void)
@@ -91,6 +93,12 @@ void tconn_global_init(void)
         garbage_block[i] = (char)(x >> 24);
     }
     garbage_block[0] = '\x7f'; /* never looks like "HTTP/" */
+}
+
+/* A socket error that only means "not now". */
+static bool retriable(int err)
+{
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
 static struct timeval tv_usec(uint64_t usec)
@@ -137,17 +145,20 @@ void tconn_free_all(struct tconn **head)
         conn_free(*head);
 }
 
-/* Add n bytes of filler: small amounts by copy, big ones by reference to the static block. */
-static int add_filler(struct evbuffer *out, uint64_t n)
+/* Add n bytes of filler continuing the pattern at *off: small amounts by copy, big ones by
+ * reference to the static block. */
+static int add_filler(struct evbuffer *out, uint64_t n, size_t *off)
 {
     int rc = 0;
 
     while (rc == 0 && n > 0) {
-        size_t k = n > BLOCK_SIZE ? BLOCK_SIZE : (size_t)n;
+        size_t room = BLOCK_SIZE - *off;
+        size_t k = n > room ? room : (size_t)n;
         if (k <= COPY_MAX)
-            rc = evbuffer_add(out, fill_block, k);
+            rc = evbuffer_add(out, fill_block + *off, k);
         else
-            rc = evbuffer_add_reference(out, fill_block, k, NULL, NULL);
+            rc = evbuffer_add_reference(out, fill_block + *off, k, NULL, NULL);
+        *off = (*off + k) % BLOCK_SIZE;
         n -= k;
     }
     return rc;
@@ -187,28 +198,72 @@ static const char *reason(uint64_t status)
     const char *r;
 
     switch (status) {
-    case 200: r = "OK"; break;
-    case 201: r = "Created"; break;
-    case 204: r = "No Content"; break;
-    case 301: r = "Moved Permanently"; break;
-    case 302: r = "Found"; break;
-    case 303: r = "See Other"; break;
-    case 304: r = "Not Modified"; break;
-    case 307: r = "Temporary Redirect"; break;
-    case 308: r = "Permanent Redirect"; break;
-    case 400: r = "Bad Request"; break;
-    case 401: r = "Unauthorized"; break;
-    case 403: r = "Forbidden"; break;
-    case 404: r = "Not Found"; break;
-    case 429: r = "Too Many Requests"; break;
-    case 431: r = "Request Header Fields Too Large"; break;
-    case 500: r = "Internal Server Error"; break;
-    case 501: r = "Not Implemented"; break;
-    case 502: r = "Bad Gateway"; break;
-    case 503: r = "Service Unavailable"; break;
-    case 504: r = "Gateway Timeout"; break;
-    default: r = status < 200 ? "Informational" : status < 300 ? "Success"
-               : status < 400 ? "Redirection" : status < 500 ? "Client Error" : "Server Error";
+    case 200:
+        r = "OK";
+        break;
+    case 201:
+        r = "Created";
+        break;
+    case 204:
+        r = "No Content";
+        break;
+    case 301:
+        r = "Moved Permanently";
+        break;
+    case 302:
+        r = "Found";
+        break;
+    case 303:
+        r = "See Other";
+        break;
+    case 304:
+        r = "Not Modified";
+        break;
+    case 307:
+        r = "Temporary Redirect";
+        break;
+    case 308:
+        r = "Permanent Redirect";
+        break;
+    case 400:
+        r = "Bad Request";
+        break;
+    case 401:
+        r = "Unauthorized";
+        break;
+    case 403:
+        r = "Forbidden";
+        break;
+    case 404:
+        r = "Not Found";
+        break;
+    case 429:
+        r = "Too Many Requests";
+        break;
+    case 431:
+        r = "Request Header Fields Too Large";
+        break;
+    case 500:
+        r = "Internal Server Error";
+        break;
+    case 501:
+        r = "Not Implemented";
+        break;
+    case 502:
+        r = "Bad Gateway";
+        break;
+    case 503:
+        r = "Service Unavailable";
+        break;
+    case 504:
+        r = "Gateway Timeout";
+        break;
+    default:
+        r = status < 200   ? "Informational"
+            : status < 300 ? "Success"
+            : status < 400 ? "Redirection"
+            : status < 500 ? "Client Error"
+                           : "Server Error";
     }
     return r;
 }
@@ -220,7 +275,7 @@ static void pump(struct tconn *c)
 
     while (!c->dead && c->body_left > 0 && evbuffer_get_length(out) < PUMP_HIGH) {
         uint64_t k = c->body_left > BLOCK_SIZE ? BLOCK_SIZE : c->body_left;
-        if (add_filler(out, k) != 0)
+        if (add_filler(out, k, &c->fill_off) != 0)
             c->dead = true;
         c->body_left -= k;
     }
@@ -239,7 +294,8 @@ static void tick(struct tconn *c)
     uint64_t k;
 
     if (!c->drip) { /* endless at full speed, paced by drains; re-armed by on_write */
-        if (evbuffer_get_length(out) < ENDLESS_CHUNK && add_filler(out, ENDLESS_CHUNK) != 0)
+        if (evbuffer_get_length(out) < ENDLESS_CHUNK &&
+            add_filler(out, ENDLESS_CHUNK, &c->fill_off) != 0)
             c->dead = true;
         return;
     }
@@ -249,7 +305,7 @@ static void tick(struct tconn *c)
         k = c->body_left;
     if (evbuffer_get_length(out) < DRIP_MAX_QUEUED) {
         int rc = c->held ? evbuffer_remove_buffer(c->held, out, (size_t)k) == (int)k ? 0 : -1
-                         : add_filler(out, k);
+                         : add_filler(out, k, &c->fill_off);
         if (rc != 0)
             c->dead = true;
         if (!c->endless)
@@ -259,24 +315,41 @@ static void tick(struct tconn *c)
         arm(c, drip_interval(c->drip));
 }
 
+/*
+ * Start writing the queued answer. A completely queued answer is written straight away
+ * (no write event, no extra loop turn); if it all fits, c->answered is set and the caller
+ * runs complete(). Anything else is left to the write event and on_write.
+ */
 static void start_send(struct tconn *c)
 {
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    int n;
+
     if (c->close_now) {
         c->dead = true;
         return;
     }
     c->state = CS_SEND;
-    if (bufferevent_enable(c->bev, EV_WRITE) != 0)
-        c->dead = true;
-    else if (c->drip && c->body_left > 0)
+    if (c->drip && c->body_left > 0)
         arm(c, drip_interval(c->drip));
     else if (c->endless)
         tick(c);
     else
         pump(c);
+    if (!c->dead && c->body_left == 0) {
+        /* bufferevent_socket keeps the output's start frozen; its own write callback thaws
+         * it around the write, and so do we */
+        evbuffer_unfreeze(out, 1);
+        n = evbuffer_write(out, bufferevent_getfd(c->bev));
+        evbuffer_freeze(out, 1);
+        if (n < 0 && !retriable(errno))
+            c->dead = true;
+        else if (evbuffer_get_length(out) == 0)
+            c->answered = true;
+    }
+    if (!c->dead && !c->answered && bufferevent_enable(c->bev, EV_WRITE) != 0)
+        c->dead = true;
 }
-
-static void process_input(struct tconn *c);
 
 static void linger(struct tconn *c)
 {
@@ -288,9 +361,13 @@ static void linger(struct tconn *c)
     arm(c, (uint64_t)LINGER_SEC * 1000000);
 }
 
-/* The answer has been written completely. */
-static void finish(struct tconn *c)
+/* The answer has been written completely: close, linger, or get ready for the next
+ * request (then returns true; the caller processes the input). */
+static bool complete(struct tconn *c)
 {
+    bool next = false;
+
+    c->answered = false;
     if (c->held) {
         evbuffer_free(c->held);
         c->held = NULL;
@@ -301,8 +378,18 @@ static void finish(struct tconn *c)
         linger(c);
     } else {
         c->state = CS_HEAD;
-        process_input(c);
+        next = true;
     }
+    return next;
+}
+
+static void process_input(struct tconn *c);
+
+/* complete(), then on to the next request. Not for use inside process_input. */
+static void finish(struct tconn *c)
+{
+    if (complete(c))
+        process_input(c);
 }
 
 /* A short plain-text answer (400, 431, 501). */
@@ -310,9 +397,10 @@ static void send_simple(struct tconn *c, int status, const char *text, bool keep
 {
     char head[256];
     size_t tlen = strlen(text);
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n",
-                     status, reason((uint64_t)status), tlen + 1, keep ? "" : "Connection: close\r\n");
+    int n =
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n",
+                 status, reason((uint64_t)status), tlen + 1, keep ? "" : "Connection: close\r\n");
     struct evbuffer *out = bufferevent_get_output(c->bev);
 
     if (n < 0 || (size_t)n >= sizeof(head) || evbuffer_add(out, head, (size_t)n) != 0 ||
@@ -434,6 +522,7 @@ static void handle_request(struct tconn *c, const char *buf, size_t len)
     c->after = h.keepalive ? AFTER_NEXT : AFTER_CLOSE;
     c->close_now = false;
     c->ticks = 0;
+    c->fill_off = 0;
     if (b.kind == BEHAVE_HANG) {
         c->state = CS_HANG;
         return;
@@ -497,11 +586,15 @@ static void process_input(struct tconn *c)
         if ((hl = reqhead_find_end(buf, lim)) == 0) {
             if (len >= REQHEAD_MAX)
                 send_simple(c, 431, "request head larger than 64 KiB", false);
+            if (c->answered)
+                (void)complete(c);
             break;
         }
         handle_request(c, buf, hl);
         evbuffer_drain(in, hl);
         discard_body(c, in);
+        if (c->answered)
+            (void)complete(c); /* the loop goes on with a pipelined request */
     }
 }
 
@@ -556,9 +649,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    if (c->state == CS_DELAY)
+    if (c->state == CS_DELAY) {
         start_send(c);
-    else if (c->state == CS_SEND)
+        if (c->answered)
+            finish(c);
+    } else if (c->state == CS_SEND)
         tick(c);
     else if (c->state == CS_LINGER)
         c->dead = true;
@@ -582,6 +677,30 @@ static void on_blackhole(evutil_socket_t fd, short what, void *arg)
     }
     if (c->dead)
         conn_free(c);
+}
+
+/*
+ * Under load the request is usually there by the time the connection is accepted: read
+ * and answer it at once, so a fresh-connection request may never touch epoll at all.
+ */
+static void read_now(struct tconn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer_iovec v;
+    ssize_t n;
+
+    /* bufferevent_socket keeps the input's end frozen; its read callback thaws it around
+     * the read, and so do we (as start_send does with the output's start) */
+    evbuffer_unfreeze(in, 0);
+    if (evbuffer_reserve_space(in, 4096, &v, 1) == 1) {
+        n = recv(bufferevent_getfd(c->bev), v.iov_base, v.iov_len, 0);
+        v.iov_len = n > 0 ? (size_t)n : 0;
+        if (evbuffer_commit_space(in, &v, 1) != 0 || n == 0 || (n < 0 && !retriable(errno)))
+            c->dead = true;
+    }
+    evbuffer_freeze(in, 0);
+    if (!c->dead && evbuffer_get_length(in) > 0)
+        process_input(c);
 }
 
 void tconn_accept(struct worker *w, evutil_socket_t fd, enum tgt_mode mode)
@@ -621,7 +740,9 @@ void tconn_accept(struct worker *w, evutil_socket_t fd, enum tgt_mode mode)
     c->fd = -1; /* owned by the bufferevent now */
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, READ_HIGH);
-    if (bufferevent_enable(c->bev, EV_READ) != 0) {
+    bufferevent_set_max_single_write(c->bev, PUMP_HIGH);
+    /* answers are written directly when they can be; start_send enables EV_WRITE if not */
+    if (bufferevent_disable(c->bev, EV_WRITE) != 0) {
         c->dead = true;
         goto out;
     }
@@ -633,7 +754,13 @@ void tconn_accept(struct worker *w, evutil_socket_t fd, enum tgt_mode mode)
             c->dead = true;
         else
             start_send(c);
+        if (c->answered)
+            finish(c);
+    } else {
+        read_now(c);
     }
+    if (!c->dead && bufferevent_enable(c->bev, EV_READ) != 0)
+        c->dead = true;
 out:
     if (c->dead)
         conn_free(c);
