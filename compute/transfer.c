@@ -1,0 +1,330 @@
+/* compute/transfer.c: a check slot around a reused curl easy handle. See transfer.h. */
+#include "transfer.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "classify.h"
+#include "rx.h"
+#include "ssrf.h"
+#include "utf8.h"
+
+struct transfer {
+    CURL *easy;
+    const struct transfer_conf *conf;
+    struct check_target target;
+    int64_t started_ms;
+    /* what the callbacks saw during this check */
+    uint64_t body_bytes;   /* body bytes received (kept or not) */
+    uint64_t header_bytes; /* header bytes of the current response */
+    bool socket_opened, blocked, body_too_large, headers_too_large;
+    bool tcp_connected;       /* the latest connection of this check is established */
+    curl_socket_t sockets[2]; /* the latest sockets opened (happy eyeballs: two) */
+    unsigned nsock;
+    char blocked_addr[INET6_ADDRSTRLEN];
+    /* the body, kept only when the URL has a regex */
+    bool keep_body;
+    char *body;
+    size_t body_cap;
+    /* the compiled regex of the current URL (reused when the next URL has the same) */
+    struct rx *rx;
+    char rx_pattern[RX_MAX_PATTERN + 1];
+    char rx_error[CHECK_MESSAGE_MAX];
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+int transfer_new(const struct transfer_conf *conf, struct transfer **out)
+{
+    struct transfer *t = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    if (!(t = calloc(1, sizeof(*t))))
+        goto out;
+    t->conf = conf;
+    if (!(t->easy = curl_easy_init()))
+        goto out;
+    *out = t;
+    t = NULL;
+    rc = 0;
+out:
+    transfer_free(&t);
+    return rc;
+}
+
+void transfer_free(struct transfer **t)
+{
+    if (!t || !*t)
+        return;
+    if ((*t)->easy)
+        curl_easy_cleanup((*t)->easy);
+    rx_free(&(*t)->rx);
+    free((*t)->body);
+    free(*t);
+    *t = NULL;
+}
+
+struct check_target *transfer_target(struct transfer *t)
+{
+    return &t->target;
+}
+
+CURL *transfer_easy(const struct transfer *t)
+{
+    return t->easy;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct transfer *t = ud;
+    size_t len = size * nmemb;
+
+    if (len > t->conf->max_body_bytes - t->body_bytes) {
+        t->body_too_large = true;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    if (t->keep_body) {
+        size_t need = (size_t)t->body_bytes + len;
+        if (need > t->body_cap) {
+            size_t cap = t->body_cap ? t->body_cap : 16384;
+            char *p;
+            while (cap < need)
+                cap *= 2;
+            if (cap > t->conf->max_body_bytes)
+                cap = t->conf->max_body_bytes;
+            if (!(p = realloc(t->body, cap)))
+                return CURL_WRITEFUNC_ERROR;
+            t->body = p;
+            t->body_cap = cap;
+        }
+        memcpy(t->body + t->body_bytes, data, len);
+    }
+    t->body_bytes += len;
+    return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
+{
+    struct transfer *t = ud;
+    size_t len = size * nmemb;
+
+    if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+        t->header_bytes = 0; /* a new response (redirect hop, 100 Continue) */
+    t->header_bytes += len;
+    if (t->header_bytes > CLASSIFY_MAX_HEADER_BYTES) {
+        t->headers_too_large = true;
+        return 0;
+    }
+    return len;
+}
+
+/* Called for every connection attempt with the address about to be connected. */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct transfer *t = ud;
+
+    curl_socket_t s;
+
+    t->socket_opened = true;
+    t->tcp_connected = false; /* a new connection (first, happy eyeballs or redirect hop) */
+    if (!t->conf->allow_private_targets && ssrf_sockaddr_blocked(&a->addr, (socklen_t)a->addrlen)) {
+        const void *ip = NULL;
+        t->blocked = true;
+        if (a->family == AF_INET)
+            ip = &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr;
+        else if (a->family == AF_INET6)
+            ip = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
+        if (!ip || !inet_ntop(a->family, ip, t->blocked_addr, sizeof(t->blocked_addr)))
+            t->blocked_addr[0] = '\0';
+        return CURL_SOCKET_BAD;
+    }
+    s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (s != CURL_SOCKET_BAD)
+        t->sockets[t->nsock++ % 2] = s;
+    return s;
+}
+
+void transfer_note_poll(struct transfer *t, curl_socket_t s, int what)
+{
+    /* libcurl waits for a connecting socket to become writable; it asks for readability
+     * only once TCP is up (the request or the TLS ClientHello went out) */
+    if ((what & CURL_POLL_IN) && !t->tcp_connected && t->nsock > 0 &&
+        (t->sockets[0] == s || t->sockets[1] == s))
+        t->tcp_connected = true;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void result_reset(const struct transfer *t, struct check_result *r)
+{
+    r->url_id = t->target.url_id;
+    r->checked_at_ms = t->started_ms;
+    r->success = false;
+    r->http_status = 0;
+    r->response_ms = 0;
+    r->dns_ms = r->connect_ms = r->tls_ms = r->ttfb_ms = CHECK_MS_UNKNOWN;
+    r->error = CHECK_ERR_OTHER;
+    r->message[0] = '\0';
+    r->regex_matched = t->target.regex[0] ? 0 : -1;
+    r->regex_match[0] = '\0';
+}
+
+/* Compiles the URL's regex unless the previous check of this slot had the same. */
+static int prepare_regex(struct transfer *t)
+{
+    size_t len = strnlen(t->target.regex, sizeof(t->target.regex) - 1);
+
+    if (t->rx && strcmp(t->rx_pattern, t->target.regex) == 0)
+        return 0;
+    rx_free(&t->rx);
+    t->rx_pattern[0] = '\0';
+    if (rx_compile(t->target.regex, len, &t->rx, t->rx_error, sizeof(t->rx_error)) != 0)
+        return -1;
+    memcpy(t->rx_pattern, t->target.regex, len);
+    t->rx_pattern[len] = '\0';
+    return 0;
+}
+
+static int set_options(struct transfer *t)
+{
+    const struct transfer_conf *c = t->conf;
+    CURL *e = t->easy;
+    int bad = 0;
+
+    curl_easy_reset(e);
+    bad |= curl_easy_setopt(e, CURLOPT_URL, t->target.url) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)t) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "urlmon/" URLMON_VERSION) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms) != CURLE_OK;
+    if (c->max_redirects > 0) {
+        bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
+        bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)c->max_redirects) != CURLE_OK;
+    }
+    bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
+    bad |=
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body_bytes) != CURLE_OK;
+    if (c->buffer_size > 0)
+        bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE, c->buffer_size) != CURLE_OK;
+    if (c->share)
+        bad |= curl_easy_setopt(e, CURLOPT_SHARE, c->share) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)t) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)t) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)t) != CURLE_OK;
+    return bad ? -1 : 0;
+}
+
+int transfer_begin(struct transfer *t, struct check_result *r)
+{
+    t->started_ms = wall_ms();
+    t->body_bytes = t->header_bytes = 0;
+    t->socket_opened = t->blocked = t->body_too_large = t->headers_too_large = false;
+    t->tcp_connected = false;
+    t->sockets[0] = t->sockets[1] = CURL_SOCKET_BAD;
+    t->nsock = 0;
+    t->blocked_addr[0] = '\0';
+    t->errbuf[0] = '\0';
+    t->target.url[sizeof(t->target.url) - 1] = '\0';
+    t->target.regex[sizeof(t->target.regex) - 1] = '\0';
+    t->keep_body = t->target.regex[0] != '\0';
+    if (t->keep_body && prepare_regex(t) != 0) {
+        struct classify_in in = {.regex = CLASSIFY_RX_INVALID, .regex_error = t->rx_error};
+        result_reset(t, r);
+        r->error = classify_check(&in, r->message, sizeof(r->message));
+        return -1;
+    }
+    if (set_options(t) != 0) {
+        transfer_abort(t, "libcurl refused an option", r);
+        return -1;
+    }
+    return 0;
+}
+
+void transfer_abort(struct transfer *t, const char *why, struct check_result *r)
+{
+    result_reset(t, r);
+    r->error = CHECK_ERR_OTHER;
+    snprintf(r->message, sizeof(r->message), "%s", why);
+    r->message[utf8_prefix(r->message, strlen(r->message))] = '\0';
+}
+
+static enum classify_regex run_regex(struct transfer *t, struct check_result *r)
+{
+    int m = rx_match(t->rx, t->body, (size_t)t->body_bytes, r->regex_match, sizeof(r->regex_match),
+                     t->rx_error, sizeof(t->rx_error));
+
+    if (m == RX_MATCH) {
+        r->regex_match[utf8_prefix(r->regex_match, strlen(r->regex_match))] = '\0';
+        r->regex_matched = 1;
+        return CLASSIFY_RX_MATCH;
+    }
+    r->regex_match[0] = '\0';
+    r->regex_matched = 0;
+    return m == RX_NOMATCH ? CLASSIFY_RX_NOMATCH : CLASSIFY_RX_ERROR;
+}
+
+void transfer_finish(struct transfer *t, CURLcode code, struct check_result *r)
+{
+    curl_off_t nl = 0, conn = 0, app = 0, st = 0, total = 0;
+    long status = 0;
+    struct classify_in in = {0};
+
+    result_reset(t, r);
+    if (curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        status = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_NAMELOOKUP_TIME_T, &nl) != CURLE_OK)
+        nl = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONNECT_TIME_T, &conn) != CURLE_OK)
+        conn = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_APPCONNECT_TIME_T, &app) != CURLE_OK)
+        app = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &st) != CURLE_OK)
+        st = 0;
+    if (curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total) != CURLE_OK)
+        total = 0;
+    classify_times(nl, conn, app, st, total, r);
+    r->http_status = (int)status;
+
+    in.curl_code = code;
+    in.http_status = status;
+    in.socket_opened = t->socket_opened;
+    in.tcp_connected = t->tcp_connected;
+    in.blocked = t->blocked;
+    in.body_too_large = t->body_too_large;
+    in.headers_too_large = t->headers_too_large;
+    in.regex = CLASSIFY_RX_NONE;
+    if (t->keep_body && code == CURLE_OK)
+        in.regex = run_regex(t, r);
+    in.regex_error = t->rx_error;
+    in.curl_error = t->errbuf;
+    in.blocked_addr = t->blocked_addr;
+    in.max_redirects = t->conf->max_redirects;
+    in.max_body_bytes = t->conf->max_body_bytes;
+    in.timeout_ms = t->conf->timeout_ms;
+    r->error = classify_check(&in, r->message, sizeof(r->message));
+    r->success = r->error == CHECK_OK;
+
+    if (t->body_cap > TRANSFER_BODY_KEEP) {
+        free(t->body);
+        t->body = NULL;
+        t->body_cap = 0;
+    }
+}
