@@ -1,0 +1,4 @@
+# The API's integration tests: python3 (stdlib) against urlmon-api started on a free
+# port with the private stack. Included by tests/integration/CMakeLists.txt.
+find_program(URLMON_PYTHON3 python3 REQUIRED)
+urlmon_script_test(api_stats ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_stats.py)
