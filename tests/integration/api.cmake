@@ -2,3 +2,4 @@
 # port with the private stack. Included by tests/integration/CMakeLists.txt.
 find_program(URLMON_PYTHON3 python3 REQUIRED)
 urlmon_script_test(api_stats ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_stats.py)
+urlmon_script_test(api_bad ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_bad.py)
