@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""bench/report.py: bench/out/MODE/*.jsonl -> BENCHMARKS.md.
+
+  report.py --mode quick|full --results DIR --out BENCHMARKS.md [--elapsed S]
+
+Every table cell is the median of the runs with [min-max] beside it; ratios are the
+ratio of the medians measured in the same run. Targets are from issue 7.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load(results_dir):
+    rows = []
+    for name in sorted(os.listdir(results_dir)):
+        if name.endswith(".jsonl"):
+            with open(os.path.join(results_dir, name), encoding="utf-8") as f:
+                rows.extend(json.loads(line) for line in f if line.strip())
+    return rows
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0):
+    if v is None:
+        return "-"
+    if digits == 0:
+        return "{:,.0f}".format(v)
+    return "{:,.{}f}".format(v, digits)
+
+
+def cell(values, digits=0):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return fmt(values[0], digits)
+    return "%s [%s-%s]" % (fmt(med(values), digits), fmt(min(values), digits),
+                          fmt(max(values), digits))
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def machine():
+    cpu = ""
+    with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with open("/proc/meminfo", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    debian = sh("cat /etc/debian_version")
+    return [
+        ("nproc", sh("nproc")),
+        ("CPU", cpu),
+        ("memory", "%.1f GiB" % (mem_kb / 1048576.0)),
+        ("kernel", platform.release()),
+        ("OS", "Debian " + debian if debian else platform.platform()),
+        ("curl", sh("curl --version | head -1 | cut -d' ' -f1-2")),
+        ("wrk", sh("wrk --version 2>&1 | head -1 | cut -d' ' -f1-2")),
+        ("MariaDB", sh("mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version")),
+        ("libevent", sh("pkg-config --modversion libevent")),
+        ("libcurl", sh("pkg-config --modversion libcurl")),
+        ("compiler", sh("cc --version | head -1")),
+        ("net.ipv4.ip_local_port_range", sh("cat /proc/sys/net/ipv4/ip_local_port_range")
+         .replace("\t", "-")),
+        ("net.ipv4.tcp_tw_reuse", sh("cat /proc/sys/net/ipv4/tcp_tw_reuse")),
+        ("open files (ulimit -n)", sh("ulimit -n")),
+    ]
+
+
+def rel(cmd):
+    return cmd.replace(ROOT + "/", "")
+
+
+def verdict(ok):
+    return "**PASS**" if ok else "**FAIL**"
+
+
+class Report:
+    def __init__(self, rows, mode):
+        self.rows = rows
+        self.mode = mode
+        self.out = []
+        self.targets = []  # (scenario, target, measured, verdict)
+        self.commands = {}
+
+    def w(self, line=""):
+        self.out.append(line)
+
+    def sel(self, **kv):
+        return [r for r in self.rows if all(r.get(k) == v for k, v in kv.items())]
+
+    def cmd(self, scenario, rows):
+        for r in rows:
+            if r.get("cmd"):
+                self.commands.setdefault(scenario, [])
+                c = rel(r["cmd"])
+                if c not in self.commands[scenario]:
+                    self.commands[scenario].append(c)
+                return
+
+    # ---- scenario 1 -----------------------------------------------------------------
+    def engine(self):
+        rows = self.sel(scenario="engine")
+        if not rows:
+            return
+        wrk = self.sel(scenario="engine", tool="wrk_close")
+        ceiling = med([r.get("wrk", {}).get("rps") for r in wrk])
+        self.cmd("engine", wrk)
+        self.w("## 1. Check engine (`bench_checkbench`) vs curl")
+        self.w()
+        self.w("Each row: one URL list of N distinct URLs on 32 loopback listeners of "
+               "`urlmon-target`; the engine (`bench_checkbench`, the engine alone: array "
+               "source, counting sink) and the peer get the same list. checks/s = N / wall "
+               "time of the process; CPU = user + sys of the process (wait4 rusage); RSS = "
+               "peak of the process (sum of the four for the four curls). conn/check = TCP "
+               "connections opened per check (/proc/net/snmp ActiveOpens): the engine "
+               "opens a fresh connection per check by design (FRESH_CONNECT + "
+               "FORBID_REUSE), curl reuses them. The `Connection: close` rows are for "
+               "information: the same curl made to open a connection per URL too. "
+               "ActiveOpens counts the whole machine, so other work on it adds to it.")
+        self.w()
+        self.w("wrk fresh-connection ceiling (`wrk -t2 -c100 -H 'Connection: close'`): "
+               "**%s req/s** %s" % (fmt(ceiling), "[%s]" % cell([r.get("wrk", {}).get("rps")
+                                                                for r in wrk])))
+        self.w()
+        self.w("| N | delay | in flight | tool | checks/s | ok | CPU ms / 1,000 checks | "
+               "peak RSS MB | conn/check | engine / peer |")
+        self.w("| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        cases = sorted({(r["n"], r["delay"], r["conc"]) for r in rows if r.get("tool") in
+                        ("engine", "curl")}, key=lambda x: (x[1], x[0], x[2]))
+        for n, d, c in cases:
+            eng = self.sel(scenario="engine", tool="engine", n=n, delay=d, conc=c)
+            crl = self.sel(scenario="engine", tool="curl", n=n, delay=d, conc=c)
+            self.cmd("engine", eng)
+            self.cmd("engine", crl)
+            e_rate = med([n / r["wall_s"] for r in eng])
+            c_rate = med([n / r["wall_s"] for r in crl])
+            cls = self.sel(scenario="engine", tool="curl_close", n=n, delay=d, conc=c)
+            self.cmd("engine", cls)
+            peers = [("engine", eng), ("curl" if c <= 300 else "4 x curl", crl)]
+            if cls:
+                peers.append(("%s, Connection: close" % ("curl" if c <= 300 else "4 x curl"),
+                              cls))
+            for tool, rs in peers:
+                if not rs:
+                    continue
+                rates = [n / r["wall_s"] for r in rs]
+                cpu = [(r["user_s"] + r["sys_s"]) * 1e6 / n for r in rs]
+                rss = [(r["max_rss_kb"] if tool == "engine" else r["sum_rss_kb"]) / 1024.0
+                       for r in rs]
+                conn = [r["tcp"]["ActiveOpens"] / float(n) for r in rs]
+                if tool == "engine":
+                    ok = [((r.get("inner") or {}).get("succeeded")) for r in rs]
+                    ratio = ("**%.2fx**" % (e_rate / c_rate)) if e_rate and c_rate else "-"
+                    if d > 0:
+                        ideal = c / (d / 1000.0)
+                        ratio += " (%.1f%% of ideal %s/s)" % (100.0 * e_rate / ideal, fmt(ideal))
+                else:
+                    ok = [r.get("stderr_hist", {}).get("200") for r in rs]
+                    ratio = ""
+                    if rs is cls and e_rate:
+                        ratio = "(engine: %.2fx)" % (e_rate / med([n / r["wall_s"] for r in rs]))
+                    if d > 0:
+                        ratio = "%.1f%% of ideal" % (100.0 * c_rate / (c / (d / 1000.0)))
+                self.w("| %s | %d ms | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    fmt(n), d, fmt(c), tool, cell(rates), fmt(med(ok)), cell(cpu), cell(rss, 1),
+                    fmt(med(conn), 2), ratio))
+            if not (e_rate and c_rate):
+                continue
+            if d == 0 and c <= 300:
+                self.targets.append(("engine", "N=%s, 0 ms: engine >= 1.5x curl at 300" % fmt(n),
+                                     "%.2fx (%s vs %s/s)" % (e_rate / c_rate, fmt(e_rate),
+                                                            fmt(c_rate)), e_rate / c_rate >= 1.5))
+            elif d == 0:
+                self.targets.append(("engine", "N=%s, 0 ms: engine >= 1.25x four curls of 250 "
+                                     "at 1,000" % fmt(n), "%.2fx (%s vs %s/s)" % (
+                                         e_rate / c_rate, fmt(e_rate), fmt(c_rate)),
+                                     e_rate / c_rate >= 1.25))
+            if d == 0 and ceiling:
+                self.targets.append(("engine", "N=%s, 0 ms, %s in flight: engine >= 0.5x wrk "
+                                     "fresh-connection ceiling" % (fmt(n), fmt(c)),
+                                     "%.2fx (%s vs %s/s)" % (e_rate / ceiling, fmt(e_rate),
+                                                            fmt(ceiling)),
+                                     e_rate / ceiling >= 0.5))
+            if d > 0:
+                ideal = c / (d / 1000.0)
+                need = 0.95 if c <= 300 else 0.92
+                self.targets.append(("engine", "N=%s, %d ms, %s in flight: >= %d%% of ideal "
+                                     "(%s/s)" % (fmt(n), d, fmt(c), need * 100, fmt(ideal)),
+                                     "%.1f%% (%s/s)" % (100 * e_rate / ideal, fmt(e_rate)),
+                                     e_rate / ideal >= need))
+        cpu_all = [(med([(r["user_s"] + r["sys_s"]) * 1000.0 / r["n"] for r in
+                         self.sel(scenario="engine", tool="engine", n=n, delay=d, conc=c)]),
+                    n, d, c) for n, d, c in cases]
+        cpu_all = [x for x in cpu_all if x[0] is not None]
+        if cpu_all:
+            worst = max(cpu_all)
+            self.targets.append(("engine", "CPU per check <= 0.1 ms (worst case)",
+                                 "%.3f ms (N=%s, %d ms, %s in flight)" % (
+                                     worst[0], fmt(worst[1]), worst[2], fmt(worst[3])),
+                                 worst[0] <= 0.1))
+        self.w()
+
+    # ---- scenario 2 -----------------------------------------------------------------
+    def e2e(self):
+        rows = self.sel(scenario="e2e")
+        if not rows:
+            return
+        self.w("## 2. End to end: `urlmon-compute` one run")
+        self.w()
+        self.w("Fresh tables before each run (URLs kept); 200 ms server delay; 2%% of the "
+               "URLs fail (status=500, close=1, delay beyond TIMEOUT, garbage=1, refused "
+               "connection, in turn); TIMEOUT=%ss, other settings at their defaults "
+               "(CONCURRENCY=1000, BATCH_SIZE=1000). rows/s = rows of the run in `checks` / "
+               "wall time. Exactly once: COUNT(*) = COUNT(DISTINCT url_id) = N for the run's "
+               "id." % (rows[0].get("timeout_s", "?")))
+        self.w()
+        self.w("| N | URL load (LOAD DATA) | wall s | checks/s | rows/s written | CPU s | "
+               "peak RSS MB | rows / distinct / N | exactly once |")
+        self.w("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+        for n in sorted({r["n"] for r in rows}):
+            rs = self.sel(scenario="e2e", n=n)
+            vs = self.sel(scenario="e2e_verify", n=n)
+            load = self.sel(scenario="e2e_load", n=n)
+            self.cmd("e2e", rs)
+            once = bool(vs) and all(v["rows"] == v["distinct"] == n for v in vs)
+            rows_by_rep = {v["rep"]: v["rows"] for v in vs}
+            walls = [r["wall_s"] for r in rs]
+            rss = [r["max_rss_kb"] / 1024.0 for r in rs]
+            wrate = [rows_by_rep.get(r["rep"], 0) / r["wall_s"] for r in rs]
+            self.w("| %s | %s s | %s | %s | %s | %s | %s | %s | %s |" % (
+                fmt(n), fmt(med([x["wall_s"] for x in load]), 1), cell(walls, 1),
+                cell([n / x for x in walls]), cell(wrate), cell([r["user_s"] + r["sys_s"]
+                                                                 for r in rs], 1),
+                cell(rss, 1), "; ".join("%s / %s / %s" % (fmt(v["rows"]), fmt(v["distinct"]),
+                                                         fmt(n)) for v in vs),
+                verdict(once)))
+            if n >= 1000000:
+                self.targets.append(("e2e", "1,000,000 URLs checked and written <= 300 s",
+                                     "%s s" % fmt(med(walls), 1), med(walls) <= 300))
+                self.targets.append(("e2e", "1,000,000 URLs: peak RSS <= 256 MB",
+                                     "%s MB" % fmt(max(rss), 1), max(rss) <= 256))
+            self.targets.append(("e2e", "N=%s: every result in MySQL exactly once" % fmt(n),
+                                 "%d of %d runs" % (sum(v["rows"] == v["distinct"] == n
+                                                        for v in vs), len(rs)), once))
+        if not any(r["n"] >= 1000000 for r in rows):
+            self.w()
+            self.w("1,000,000 URLs run in `full` only. A small run's wall time is dominated "
+                   "by its tail: the last URLs that time out start near the end and hold the "
+                   "run open for TIMEOUT; a million-URL run cannot be projected from it.")
+        self.w()
+
+    # ---- scenarios 3 and 4 -----------------------------------------------------------
+    def api(self):
+        cached = self.sel(scenario="api_cached")
+        unc = self.sel(scenario="api_uncached")
+        load = self.sel(scenario="api_load")
+        if cached:
+            self.w("## 3. API, cached answers vs a bare evhttp server")
+            self.w()
+            self.w("`wrk -t2 -c100 --latency` on each URL with the cache warm; the peer is "
+                   "`bench_bare_evhttp` serving the bytes (body and headers) fetched once "
+                   "from the API. Latencies in ms.")
+            self.w()
+            self.w("| endpoint | server | req/s | p50 | p99 | api / bare |")
+            self.w("| --- | --- | ---: | ---: | ---: | ---: |")
+            for ep in sorted({r["endpoint"] for r in cached}):
+                a = self.sel(scenario="api_cached", tool="api", endpoint=ep)
+                b = self.sel(scenario="api_cached", tool="bare", endpoint=ep)
+                self.cmd("api_cached", a)
+                self.cmd("api_cached", b)
+                ra = med([r["wrk"].get("rps") for r in a])
+                rb = med([r["wrk"].get("rps") for r in b])
+                for name, rs in (("urlmon-api", a), ("bare evhttp", b)):
+                    self.w("| `%s` | %s | %s | %s | %s | %s |" % (
+                        ep, name, cell([r["wrk"].get("rps") for r in rs]),
+                        cell([r["wrk"].get("p50") for r in rs], 2),
+                        cell([r["wrk"].get("p99") for r in rs], 2),
+                        ("**%.2fx**" % (ra / rb)) if name == "urlmon-api" and ra and rb else ""))
+                if ra and rb:
+                    self.targets.append(("api", "cached `%s`: >= 0.85x bare evhttp req/s" % ep,
+                                         "%.2fx (%s vs %s)" % (ra / rb, fmt(ra), fmt(rb)),
+                                         ra / rb >= 0.85))
+                p99 = med([r["wrk"].get("p99") for r in a])
+                if p99 is not None:
+                    self.targets.append(("api", "cached `%s`: p99 <= 5 ms at 100 connections" %
+                                         ep, "%.2f ms" % p99, p99 <= 5.0))
+            self.w()
+        if unc:
+            self.w("## 4. API, uncached (`cache=false`): 10,000 URLs x 30 days")
+            self.w()
+            if load:
+                lr = load[-1]
+                self.w("Data: %s, generated by `bench/gen.py history` and loaded with LOAD DATA "
+                       "LOCAL INFILE in %s s. Hourly rollups: %s." % (
+                           ", ".join("%s %s" % (fmt(v), k) for k, v in lr["rows"].items()),
+                           fmt(lr["wall_s"], 1),
+                           "every hour of the 31 days" if lr["hourly"] == "all" else
+                           "only the days the window plan reads them (docs/schema.md, "
+                           "api/window.h: the first day of each window and today), to keep "
+                           "`quick` short; `full` loads every hour"))
+                self.w()
+            self.w("Latency of one request at a time: `wrk -t1 -c1 --latency URL?cache=false` "
+                   "(a closed loop, each request sent when the previous answer arrived, so "
+                   "the percentiles are service times of the API plus MariaDB with nothing "
+                   "queued; wrk's histogram, reproducible and independent of curl start-up). "
+                   "ms.")
+            self.w()
+            self.w("| endpoint | requests | p50 | p90 | p99 | req/s |")
+            self.w("| --- | ---: | ---: | ---: | ---: | ---: |")
+            order = ["/urls/top/fail/hour", "/urls/top/fail/week", "/urls/top/fail/month",
+                     "/urls/top/success/hour", "/urls/top/success/week",
+                     "/urls/top/success/month", "/urls/summary"]
+            eps = sorted({r["endpoint"] for r in unc},
+                         key=lambda e: order.index(e) if e in order else 99)
+            for ep in eps:
+                rs = self.sel(scenario="api_uncached", endpoint=ep)
+                self.cmd("api_uncached", rs)
+                p99 = med([r["wrk"].get("p99") for r in rs])
+                self.w("| `%s?cache=false` | %s | %s | %s | %s | %s |" % (
+                    ep, cell([r["wrk"].get("requests") for r in rs]),
+                    cell([r["wrk"].get("p50") for r in rs], 2),
+                    cell([r["wrk"].get("p90") for r in rs], 2), cell([r["wrk"].get("p99")
+                                                                     for r in rs], 2),
+                    cell([r["wrk"].get("rps") for r in rs], 1)))
+                if p99 is not None and (ep.endswith("/month") or ep.endswith("/summary")):
+                    self.targets.append(("api", "uncached `%s`: p99 <= 50 ms" % ep,
+                                         "%.2f ms" % p99, p99 <= 50.0))
+            self.w()
+
+    # ---- scenario 5 -----------------------------------------------------------------
+    def writes(self):
+        rows = self.sel(scenario="writes", tool="writer")
+        peer = self.sel(scenario="writes", tool="insert_peer")
+        if not rows:
+            return
+        self.w("## 5. Result writer alone")
+        self.w()
+        inner = [r.get("inner") or {} for r in rows]
+        what = inner[0].get("what", "")
+        self.w("`bench_writebench` drives %s Peer, in the same run on the same database: the "
+               "same rows as plain multi-row INSERTs of 1,000 into `checks` only (autocommit, "
+               "`mariadb` client reading a script from `bench/gen.py inserts`): what MariaDB "
+               "takes here without the writer's queue, batch bookkeeping and rollups." % (
+                   what[0].lower() + what[1:] if what else "the writer."))
+        self.w()
+        self.w("| what | rows | rows/s | wall s | CPU s (client) | peak RSS MB | writer / peer |")
+        self.w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        self.cmd("writes", rows)
+        self.cmd("writes", peer)
+        wr = med([i.get("rows_per_s") for i in inner])
+        pr = med([r["n"] / r["wall_s"] for r in peer]) if peer else None
+        self.w("| writer (checks + rollups, BATCH_SIZE=%s) | %s | %s | %s | %s | %s | %s |" % (
+            fmt(inner[0].get("batch")), fmt(inner[0].get("rows")),
+            cell([i.get("rows_per_s") for i in inner]), cell([i.get("wall_s") for i in inner], 2),
+            cell([r["user_s"] + r["sys_s"] for r in rows], 2),
+            cell([r["max_rss_kb"] / 1024.0 for r in rows], 1),
+            ("%.2fx" % (wr / pr)) if wr and pr else "-"))
+        if peer:
+            self.w("| multi-row INSERT of 1,000 into checks | %s | %s | %s | %s | %s | |" % (
+                fmt(peer[0]["n"]), cell([r["n"] / r["wall_s"] for r in peer]),
+                cell([r["wall_s"] for r in peer], 2),
+                cell([r["user_s"] + r["sys_s"] for r in peer], 2),
+                cell([r["max_rss_kb"] / 1024.0 for r in peer], 1)))
+        ok = all(i.get("rows_in_checks") == i.get("rows") for i in inner)
+        self.targets.append(("writes", "writer: every row committed (no spool, no loss)",
+                             "%s rows/s; %d of %d runs complete" % (
+                                 fmt(wr), sum(i.get("rows_in_checks") == i.get("rows")
+                                              for i in inner), len(inner)), ok))
+        self.w()
+
+    def build(self, elapsed):
+        body_start = len(self.out)
+        self.engine()
+        self.e2e()
+        self.api()
+        self.writes()
+        body = self.out[body_start:]
+        self.out = self.out[:body_start]
+        dates = sorted(r["date"] for r in self.rows if r.get("date"))
+        busy = [r.get("machine_busy") for r in self.rows if r.get("machine_busy") is not None]
+        loads = [r.get("loadavg1_before") for r in self.rows
+                 if r.get("loadavg1_before") is not None]
+        head = sh("git -C %s rev-parse --short HEAD" % ROOT)
+        dirty = sh("git -C %s status --porcelain --untracked-files=no -- compute api shared "
+                   "bench tests/target" % ROOT)
+        self.w("# Benchmarks")
+        self.w()
+        self.w("Written by `bench/run.sh %s` (%s) on %s, commit %s%s%s. Regenerate with "
+               "`bench/run.sh quick` (< 5 min) or `bench/run.sh full` (< 30 min); raw "
+               "results in `bench/out/%s/*.jsonl`, how each number is taken in "
+               "`bench/measure.py`." % (
+                   self.mode, "took %s s" % elapsed if elapsed else "",
+                   "%s to %s" % (dates[0], dates[-1]) if dates else time.strftime("%Y-%m-%d"),
+                   head, " (with uncommitted changes)" if dirty else "",
+                   "" if self.mode == "full" else "; `quick` runs a reduced matrix",
+                   self.mode))
+        self.w()
+        self.w("## Machine")
+        self.w()
+        self.w("| | |")
+        self.w("| --- | --- |")
+        for k, v in machine():
+            self.w("| %s | %s |" % (k, v))
+        if loads:
+            self.w("| load average before runs (median, max) | %.2f, %.2f |" % (
+                med(loads), max(loads)))
+        if busy:
+            self.w("| all-CPU busy share during runs (median) | %.2f |" % med(busy))
+        self.w()
+        if loads and max(loads) > 1.5:
+            self.w("> Other work was running on this 2-core machine during some runs (load "
+                   "average up to %.1f before a run): absolute numbers are lower and noisier "
+                   "than on an idle machine; the ratios compare runs taken moments apart under "
+                   "the same conditions." % max(loads))
+            self.w()
+        self.w("## Targets (issue 7)")
+        self.w()
+        self.w("| scenario | target | measured (median) | result |")
+        self.w("| --- | --- | --- | --- |")
+        for sc, t, m, ok in self.targets:
+            self.w("| %s | %s | %s | %s |" % (sc, t, m, verdict(ok)))
+        npass = sum(1 for x in self.targets if x[3])
+        self.w()
+        self.w("%d of %d targets pass." % (npass, len(self.targets)))
+        self.w()
+        self.out.extend(body)
+        self.w("## Commands")
+        self.w()
+        self.w("As run by `bench/run.sh` (paths relative to the repository; `{i}` = 0..3 for "
+               "the four curls; URL lists from `bench/gen.py urls`):")
+        self.w()
+        for sc, cmds in self.commands.items():
+            self.w("**%s**" % sc)
+            self.w()
+            self.w("```sh")
+            for c in cmds:
+                self.w(re.sub(r"\s+", " ", c))
+            self.w("```")
+            self.w()
+        return "\n".join(self.out).rstrip() + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mode", required=True)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--elapsed", default="")
+    a = ap.parse_args()
+    rep = Report(load(a.results), a.mode)
+    text = rep.build(a.elapsed)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write(text)
+    print("report: %s (%d targets)" % (a.out, len(rep.targets)))
+
+
+if __name__ == "__main__":
+    main()

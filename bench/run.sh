@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# bench/run.sh: urlmon's benchmarks (issue 7). Every comparison is a ratio against a
+# peer this script runs itself, on this machine, in the same run; results go to
+# bench/out/MODE/*.jsonl and the tables to BENCHMARKS.md.
+#
+#   bench/run.sh quick|full [engine] [e2e] [api] [writes]   # default: every scenario
+#   bench/run.sh profile                                   # where the engine's CPU goes
+#
+# quick takes under 5 minutes, full under 30. Each case runs BENCH_REPS times (3);
+# tables show the median, min and max. Everything it starts listens on loopback only:
+# urlmon-target on 127.0.0.1-127.0.0.8 x ports B..B+3, a private MariaDB + Redis
+# (scripts/stack.sh, data in bench/work/stack), urlmon-api, bench_bare_evhttp.
+#
+# Environment:
+#   BENCH_REPS=3               runs per case
+#   BENCH_SKIP_INSTALL=1       do not run scripts/install-deps.sh
+#   BENCH_SKIP_BUILD=1         use what is in BENCH_BUILD_DIR as it is
+#   BENCH_KEEP_STACK=1         leave MariaDB and Redis running at the end
+#   BENCH_BUILD_DIR=build-bench
+#   BENCH_TARGET_PORT_BASE=19180  (the target listens on B..B+3; below the ephemeral range)
+#   BENCH_BARE_PORT=19190 BENCH_API_PORT=19191
+#   BENCH_ENGINE_CASES="N:DELAY_MS:CONCURRENCY ..."   override the engine matrix
+#   BENCH_E2E_SIZES="N ..."    override the end-to-end sizes
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BENCH=$ROOT/bench
+WORK=$BENCH/work
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
+REPS=${BENCH_REPS:-3}
+PORT_BASE=${BENCH_TARGET_PORT_BASE:-19180}
+BARE_PORT=${BENCH_BARE_PORT:-19190}
+API_PORT=${BENCH_API_PORT:-19191}
+E2E_TIMEOUT=5 # TIMEOUT (s) of the end-to-end runs; the "timeout" URLs wait 2 s longer
+
+export URLMON_STACK_DIR=$WORK/stack
+export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33681}
+export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64411}
+
+usage() {
+    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+}
+
+MODE=${1:-}
+case "$MODE" in
+quick | full | profile) shift ;;
+*)
+    usage
+    exit 2
+    ;;
+esac
+SCENARIOS=("$@")
+if [ "${#SCENARIOS[@]}" -eq 0 ]; then
+    SCENARIOS=(engine e2e api writes)
+fi
+for s in "${SCENARIOS[@]}"; do
+    case "$s" in
+    engine | e2e | api | writes) ;;
+    *)
+        echo "bench: unknown scenario '$s' (engine, e2e, api, writes)" >&2
+        exit 2
+        ;;
+    esac
+done
+
+OUT=$BENCH/out/$MODE
+mkdir -p "$WORK" "$OUT"
+T_START=$(date +%s)
+
+log() { printf '[bench %s +%ss] %s\n' "$(date -u +%H:%M:%S)" "$(($(date +%s) - T_START))" "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+# --- processes this script starts (stopped by pid at exit) --------------------------
+BG_PIDS=()
+STACK_STARTED=0
+cleanup() {
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "$STACK_STARTED" = 1 ] && [ "${BENCH_KEEP_STACK:-0}" != 1 ]; then
+        bash scripts/stack.sh stop >/dev/null 2>&1 || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_bg NAME CMD...: runs CMD in the background, output in bench/work/NAME.log.
+start_bg() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    BG_PIDS+=("$!")
+    LAST_PID=$!
+}
+
+stop_pid() {
+    local pid=$1 p keep=()
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${BG_PIDS[@]}"; do
+        if [ "$p" != "$pid" ]; then keep+=("$p"); fi
+    done
+    BG_PIDS=("${keep[@]}")
+}
+
+port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+
+wait_http() { # URL SECONDS
+    local i
+    for i in $(seq 1 $(($2 * 10))); do
+        if curl -s -o /dev/null --max-time 1 "$1"; then return 0; fi
+        sleep 0.1
+        if [ "$i" -eq $(($2 * 10)) ]; then return 1; fi
+    done
+}
+
+# measure KEY=VALUE... -- CMD...: one measured run appended to the scenario's results.
+measure() {
+    local args=()
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+        args+=(--set "$1")
+        shift
+    done
+    python3 "$BENCH/measure.py" --append "$RESULTS" "${args[@]}" "${MEASURE_OPTS[@]}" "$@"
+}
+MEASURE_OPTS=()
+
+sql() { bash scripts/stack.sh sql "$@"; }
+
+# --- setup ------------------------------------------------------------------------
+install_and_build() {
+    if [ "${BENCH_SKIP_INSTALL:-0}" != 1 ]; then
+        log "installing packages (scripts/install-deps.sh)"
+        bash scripts/install-deps.sh >&2
+    fi
+    if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+        log "building Release in $BUILD"
+        cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DURLMON_TESTS=OFF >"$WORK/cmake.log" 2>&1 ||
+            die "cmake configure failed (see $WORK/cmake.log)"
+        local t want=() have
+        have=$(cmake --build "$BUILD" --target help 2>/dev/null)
+        for t in urlmon-target urlmon-compute urlmon-api bench_bare_evhttp bench_checkbench \
+            bench_writebench; do
+            if grep -q "\.\.\. $t\$" <<<"$have"; then want+=("$t"); fi
+        done
+        cmake --build "$BUILD" -j"$(nproc)" --target "${want[@]}" >"$WORK/build.log" 2>&1 ||
+            die "build failed (see $WORK/build.log)"
+    fi
+    TARGET_BIN=$BUILD/bench/target/urlmon-target
+    if [ ! -x "$TARGET_BIN" ]; then TARGET_BIN=$BUILD/tests/target/urlmon-target; fi
+    COMPUTE_BIN=$BUILD/compute/urlmon-compute
+    API_BIN=$BUILD/api/urlmon-api
+    BARE_BIN=$BUILD/bench/bench_bare_evhttp
+    CHECKBENCH_BIN=$BUILD/bench/bench_checkbench
+    WRITEBENCH_BIN=$BUILD/bench/bench_writebench
+}
+
+start_target() {
+    local p
+    [ -x "$TARGET_BIN" ] || die "urlmon-target was not built ($TARGET_BIN)"
+    for p in $(seq "$PORT_BASE" $((PORT_BASE + 3))); do
+        port_free "$p" || die "port $p is taken: set BENCH_TARGET_PORT_BASE"
+    done
+    rm -f "$WORK/target.ready"
+    start_bg target "$TARGET_BIN" --addrs 127.0.0.1-127.0.0.8 \
+        --ports "$PORT_BASE-$((PORT_BASE + 3))" --threads "$(nproc)" \
+        --ready-file "$WORK/target.ready"
+    TARGET_PID=$LAST_PID
+    # The ready file appears (renamed into place) once every listener is bound.
+    for _ in $(seq 1 100); do
+        if [ -s "$WORK/target.ready" ]; then break; fi
+        kill -0 "$TARGET_PID" 2>/dev/null || die "urlmon-target exited: $(cat "$WORK/target.log")"
+        sleep 0.1
+    done
+    [ -s "$WORK/target.ready" ] || die "urlmon-target is not ready"
+    log "urlmon-target: 127.0.0.1-127.0.0.8 x $PORT_BASE-$((PORT_BASE + 3)), $(nproc) threads"
+}
+
+start_stack() {
+    if [ "$STACK_STARTED" = 1 ]; then return 0; fi
+    log "starting the private stack (MariaDB :$URLMON_STACK_DB_PORT, Redis :$URLMON_STACK_REDIS_PORT)"
+    bash scripts/stack.sh start >&2
+    STACK_STARTED=1
+}
+
+# A database of its own per use, so the API's history and the e2e runs never mix.
+use_db() { # NAME
+    export URLMON_STACK_DB_NAME=$1
+    bash scripts/stack.sh start >/dev/null
+    eval "$(bash scripts/stack.sh env compute)"
+    export DB_NAME=$1
+    "$COMPUTE_BIN" migrate >"$WORK/migrate-$1.log" 2>&1 || die "migrate $1 failed: $(cat "$WORK/migrate-$1.log")"
+}
+
+# --- scenario 1: the check engine ----------------------------------------------------
+url_set() { # N DELAY -> prefix of the generated files
+    local n=$1 d=$2 prefix=$WORK/urls/n$1-d$2
+    mkdir -p "$WORK/urls"
+    if [ ! -f "$prefix.curl.3.cfg" ] || [ "$prefix.txt" -ot "$BENCH/gen.py" ]; then
+        python3 "$BENCH/gen.py" urls --n "$n" --delay "$d" --split 4 --port-base "$PORT_BASE" \
+            --out "$prefix"
+    fi
+    echo "$prefix"
+}
+
+engine_cases() {
+    if [ -n "${BENCH_ENGINE_CASES:-}" ]; then
+        echo "$BENCH_ENGINE_CASES"
+    elif [ "$MODE" = quick ]; then
+        # 200 ms at 300 in flight is pure waiting (20,000 URLs = 13 s a run): 6,000 here.
+        echo "20000:0:300 20000:0:1000 6000:200:300 20000:200:1000"
+    else
+        echo "20000:0:300 20000:0:1000 20000:200:300 20000:200:1000" \
+            "100000:0:300 100000:0:1000 100000:200:300 100000:200:1000"
+    fi
+}
+
+CURL_COMMON=(curl --parallel --parallel-immediate --no-progress-meter --max-time 10
+    --connect-timeout 5 -w '%{stderr}%{http_code}\n')
+
+scenario_engine() {
+    local case n d c prefix rep wrk_s per list
+    [ -x "$CHECKBENCH_BIN" ] || {
+        log "engine: bench_checkbench not built (compute/checker.c missing): skipped"
+        return 0
+    }
+    wrk_s=10
+    if [ "$MODE" = quick ]; then wrk_s=5; fi
+    for rep in $(seq 1 "$REPS"); do
+        log "engine: wrk fresh-connection ceiling, rep $rep"
+        MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout)
+        measure scenario=engine tool=wrk_close rep="$rep" -- \
+            wrk -t2 -c100 -d"${wrk_s}s" --latency -H "Connection: close" \
+            "http://127.0.0.1:$PORT_BASE/c/0?delay=0" >/dev/null
+    done
+    for case in $(engine_cases); do
+        IFS=: read -r n d c <<<"$case"
+        prefix=$(url_set "$n" "$d")
+        for rep in $(seq 1 "$REPS"); do
+            log "engine: N=$n delay=${d}ms concurrency=$c rep $rep"
+            MEASURE_OPTS=(--stdout "$WORK/checkbench.out" --json-stdout)
+            measure scenario=engine tool=engine n="$n" delay="$d" conc="$c" rep="$rep" -- \
+                "$CHECKBENCH_BIN" --urls "$prefix.txt" --concurrency "$c" \
+                --timeout-ms 10000 --connect-timeout-ms 5000 >/dev/null ||
+                log "engine: run failed or incomplete (see $RESULTS)"
+            MEASURE_OPTS=(--hist-stderr --stderr "$WORK/curl-{i}.err")
+            if [ "$c" -le 300 ]; then
+                measure scenario=engine tool=curl n="$n" delay="$d" conc="$c" rep="$rep" -- \
+                    "${CURL_COMMON[@]}" --parallel-max "$c" -K "$prefix.curl.cfg" >/dev/null ||
+                    log "engine: curl failed (see $RESULTS)"
+            else
+                MEASURE_OPTS+=(--procs 4)
+                measure scenario=engine tool=curl n="$n" delay="$d" conc="$c" rep="$rep" -- \
+                    "${CURL_COMMON[@]}" --parallel-max $((c / 4)) -K "$prefix.curl.{i}.cfg" \
+                    >/dev/null || log "engine: curl failed (see $RESULTS)"
+            fi
+            if [ "$d" -eq 0 ]; then
+                # Information only: the same peer made to open a fresh connection per URL
+                # (the server closes each one), as the engine does by design.
+                MEASURE_OPTS=(--hist-stderr --stderr "$WORK/curl-{i}.err")
+                per=$c list=$prefix.curl.cfg
+                if [ "$c" -gt 300 ]; then
+                    MEASURE_OPTS+=(--procs 4)
+                    per=$((c / 4)) list="$prefix.curl.{i}.cfg"
+                fi
+                measure scenario=engine tool=curl_close n="$n" delay="$d" conc="$c" rep="$rep" -- \
+                    "${CURL_COMMON[@]}" -H "Connection: close" --parallel-max "$per" -K "$list" \
+                    >/dev/null || log "engine: curl (Connection: close) failed (see $RESULTS)"
+            fi
+        done
+    done
+    MEASURE_OPTS=()
+}
+
+# --- scenario 2: urlmon-compute end to end ---------------------------------------------
+e2e_sizes() {
+    if [ -n "${BENCH_E2E_SIZES:-}" ]; then
+        echo "$BENCH_E2E_SIZES"
+    elif [ "$MODE" = quick ]; then
+        echo 20000
+    else
+        echo "100000 1000000"
+    fi
+}
+
+e2e_reset() {
+    sql <<'SQL'
+TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
+TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks;
+SQL
+}
+
+scenario_e2e() {
+    local n prefix rep t0 t1 run_id counts
+    [ -x "$COMPUTE_BIN" ] || die "urlmon-compute was not built"
+    start_stack
+    use_db urlmon_bench_e2e
+    for n in $(e2e_sizes); do
+        prefix=$WORK/urls/e2e-n$n
+        mkdir -p "$WORK/urls"
+        python3 "$BENCH/gen.py" urls --n "$n" --delay 200 --fail-pct 2 --timeout-s "$E2E_TIMEOUT" \
+            --port-base "$PORT_BASE" --tag e --tsv --out "$prefix"
+        t0=$(date +%s.%N)
+        sql --local-infile=1 <<SQL
+SET SESSION unique_checks = 0;
+DELETE FROM urls;
+LOAD DATA LOCAL INFILE '$prefix.tsv' INTO TABLE urls (name, url, regex, active, created_at, updated_at);
+SQL
+        t1=$(date +%s.%N)
+        log "e2e: loaded $n URLs in $(python3 -c "print(round($t1 - $t0, 1))") s (LOAD DATA LOCAL INFILE)"
+        echo "{\"scenario\":\"e2e_load\",\"n\":$n,\"wall_s\":$(python3 -c "print(round($t1 - $t0, 3))")}" >>"$RESULTS"
+        for rep in $(seq 1 "$REPS"); do
+            e2e_reset
+            log "e2e: urlmon-compute one run over $n URLs (200 ms, 2% failing), rep $rep"
+            MEASURE_OPTS=(--stderr "$WORK/compute-e2e.log")
+            ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT SPOOL_DIR=$WORK/spool LOG_LEVEL=info \
+                measure scenario=e2e tool=compute n="$n" rep="$rep" timeout_s="$E2E_TIMEOUT" -- \
+                "$COMPUTE_BIN" >/dev/null || log "e2e: urlmon-compute failed (see $WORK/compute-e2e.log)"
+            run_id=$(sql -N -e "SELECT COALESCE(MAX(id), 0) FROM runs")
+            counts=$(sql -N -e "SELECT COUNT(*), COUNT(DISTINCT url_id), SUM(success = 0),
+                (SELECT COUNT(*) FROM urls WHERE active = 1)
+                FROM checks WHERE run_id = $run_id" | tr '\t' ',')
+            IFS=, read -r c_all c_distinct c_failed c_urls <<<"$counts"
+            log "e2e: run $run_id: rows $c_all, distinct URLs $c_distinct, failed $c_failed, active URLs $c_urls"
+            echo "{\"scenario\":\"e2e_verify\",\"n\":$n,\"rep\":$rep,\"run_id\":$run_id,\"rows\":${c_all:-0},\"distinct\":${c_distinct:-0},\"failed\":${c_failed:-0},\"active_urls\":${c_urls:-0}}" >>"$RESULTS"
+            cp "$WORK/compute-e2e.log" "$OUT/compute-e2e-n$n-rep$rep.log"
+        done
+    done
+    MEASURE_OPTS=()
+}
+
+# --- scenarios 3 and 4: the API ----------------------------------------------------------
+load_history() {
+    local d=$WORK/history hourly=edges t0 t1 bg
+    if [ "$MODE" = full ]; then hourly=all; fi
+    t0=$(date +%s.%N)
+    python3 "$BENCH/gen.py" history --urls 10000 --days 30 --hourly "$hourly" --out "$d" >&2
+    sql <<'SQL'
+TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
+TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks; DELETE FROM urls;
+SQL
+    # The big table on a second connection meanwhile (two cores).
+    sql --local-infile=1 -e "SET SESSION unique_checks = 0;
+        LOAD DATA LOCAL INFILE '$d/rollup_hourly.tsv' INTO TABLE rollup_hourly" &
+    bg=$!
+    sql --local-infile=1 <<SQL
+SET SESSION time_zone = '+00:00', unique_checks = 0;
+LOAD DATA LOCAL INFILE '$d/urls.tsv' INTO TABLE urls (id, name, url, regex, active, created_at, updated_at);
+LOAD DATA LOCAL INFILE '$d/runs.tsv' INTO TABLE runs (id, slot, status, started_at, finished_at, urls_total, urls_checked);
+LOAD DATA LOCAL INFILE '$d/checks.tsv' INTO TABLE checks (url_id, run_id, checked_at, success, http_status, response_ms, error_class);
+LOAD DATA LOCAL INFILE '$d/rollup_daily.tsv' INTO TABLE rollup_daily;
+LOAD DATA LOCAL INFILE '$d/rollup_hourly_total.tsv' INTO TABLE rollup_hourly_total;
+SQL
+    wait "$bg" || die "loading rollup_hourly failed"
+    sql -e "ANALYZE TABLE urls, runs, checks, rollup_hourly, rollup_daily, rollup_hourly_total" >/dev/null
+    t1=$(date +%s.%N)
+    log "api: 10,000 URLs x 30 days generated and loaded in $(python3 -c "print(round($t1 - $t0, 1))") s"
+    echo "{\"scenario\":\"api_load\",\"hourly\":\"$hourly\",\"wall_s\":$(python3 -c "print(round($t1 - $t0, 3))"),\"rows\":{$(
+        for t in checks rollup_hourly rollup_daily rollup_hourly_total urls runs; do
+            printf '"%s":%s,' "$t" "$(sql -N -e "SELECT COUNT(*) FROM $t")"
+        done | sed 's/,$//'
+    )}}" >>"$RESULTS"
+}
+
+start_api() {
+    [ -x "$API_BIN" ] || die "urlmon-api was not built"
+    port_free "$API_PORT" || die "port $API_PORT is taken: set BENCH_API_PORT"
+    eval "$(bash scripts/stack.sh env api)"
+    export DB_NAME=urlmon_bench_api API_ADDRESS=127.0.0.1 API_PORT LOG_LEVEL=warn
+    start_bg api "$API_BIN"
+    API_PID=$LAST_PID
+    wait_http "http://127.0.0.1:$API_PORT/healthz" 30 || die "urlmon-api did not answer: $(tail -5 "$WORK/api.log")"
+    log "urlmon-api on 127.0.0.1:$API_PORT (pid $API_PID)"
+}
+
+# The response headers a client sees, minus the ones evhttp writes itself.
+mirror_headers() { # HEADER_FILE -> --header args on stdout, one per line
+    tr -d '\r' <"$1" | sed -n '2,$p' | grep -v -i -E '^(date|content-length|connection|transfer-encoding):' |
+        grep ':' || true
+}
+
+scenario_api() {
+    local ep name rep wrk_s unc_s hdrs=() line
+    start_stack
+    use_db urlmon_bench_api
+    load_history
+    redis-cli -h 127.0.0.1 -p "$URLMON_STACK_REDIS_PORT" FLUSHALL >/dev/null
+    start_api
+    wrk_s=10
+    unc_s=10
+    if [ "$MODE" = quick ]; then
+        wrk_s=5
+        unc_s=3
+    fi
+    port_free "$BARE_PORT" || die "port $BARE_PORT is taken: set BENCH_BARE_PORT"
+    for ep in /urls/top/fail/month /urls/summary; do
+        name=$(tr '/' '_' <<<"${ep#/}")
+        curl -s -D "$WORK/api-$name.headers" -o "$WORK/api-$name.body" "http://127.0.0.1:$API_PORT$ep"
+        curl -s -D "$WORK/api-$name.headers" -o "$WORK/api-$name.body" "http://127.0.0.1:$API_PORT$ep"
+        head -1 "$WORK/api-$name.headers" | grep -q ' 200' ||
+            die "api: $ep answered $(head -1 "$WORK/api-$name.headers")"
+        hdrs=()
+        while IFS= read -r line; do hdrs+=(--header "$line"); done < <(mirror_headers "$WORK/api-$name.headers")
+        start_bg bare "$BARE_BIN" --listen "127.0.0.1:$BARE_PORT" --body "$WORK/api-$name.body" "${hdrs[@]}"
+        BARE_PID=$LAST_PID
+        wait_http "http://127.0.0.1:$BARE_PORT/" 10 || die "bench_bare_evhttp did not start"
+        cmp -s "$WORK/api-$name.body" <(curl -s "http://127.0.0.1:$BARE_PORT$ep") ||
+            die "bench_bare_evhttp does not serve the API's bytes"
+        log "api cached: $ep: $(wc -c <"$WORK/api-$name.body") bytes body"
+        for rep in $(seq 1 "$REPS"); do
+            MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout)
+            measure scenario=api_cached tool=api endpoint="$ep" rep="$rep" -- \
+                wrk -t2 -c100 -d"${wrk_s}s" --latency "http://127.0.0.1:$API_PORT$ep" >/dev/null
+            measure scenario=api_cached tool=bare endpoint="$ep" rep="$rep" -- \
+                wrk -t2 -c100 -d"${wrk_s}s" --latency "http://127.0.0.1:$BARE_PORT$ep" >/dev/null
+        done
+        stop_pid "$BARE_PID"
+    done
+    for ep in /urls/top/fail/hour /urls/top/fail/week /urls/top/fail/month \
+        /urls/top/success/hour /urls/top/success/week /urls/top/success/month /urls/summary; do
+        curl -s -o /dev/null "http://127.0.0.1:$API_PORT$ep?cache=false" # warm MariaDB's pages
+        for rep in $(seq 1 "$REPS"); do
+            log "api uncached: $ep?cache=false rep $rep"
+            MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout)
+            measure scenario=api_uncached tool=api endpoint="$ep" rep="$rep" -- \
+                wrk -t1 -c1 -d"${unc_s}s" --latency "http://127.0.0.1:$API_PORT$ep?cache=false" >/dev/null
+        done
+    done
+    MEASURE_OPTS=()
+    stop_pid "$API_PID"
+}
+
+# --- scenario 5: the result writer alone --------------------------------------------------
+scenario_writes() {
+    local n=200000 rep
+    if [ "$MODE" = quick ]; then n=50000; fi
+    [ -x "$WRITEBENCH_BIN" ] || {
+        log "writes: bench_writebench not built (the compute job's writer has not landed): skipped"
+        return 0
+    }
+    start_stack
+    use_db urlmon_bench_writes
+    python3 "$BENCH/gen.py" inserts --rows "$n" --batch 1000 --out "$WORK/inserts.sql"
+    for rep in $(seq 1 "$REPS"); do
+        e2e_reset
+        log "writes: $n results through the writer, rep $rep"
+        MEASURE_OPTS=(--stdout "$WORK/writebench.out" --json-stdout)
+        SPOOL_DIR=$WORK/spool measure scenario=writes tool=writer n="$n" rep="$rep" -- \
+            "$WRITEBENCH_BIN" --rows "$n" >/dev/null || log "writes: failed (see $RESULTS)"
+        e2e_reset
+        log "writes: peer: $n rows as multi-row INSERTs of 1,000 into checks, rep $rep"
+        MEASURE_OPTS=()
+        measure scenario=writes tool=insert_peer n="$n" rep="$rep" -- \
+            bash scripts/stack.sh sql -e "source $WORK/inserts.sql" >/dev/null ||
+            log "writes: peer failed"
+    done
+    MEASURE_OPTS=()
+}
+
+# --- profile ----------------------------------------------------------------------------
+run_profile() {
+    local prefix
+    [ -x "$CHECKBENCH_BIN" ] || die "bench_checkbench not built"
+    prefix=$(url_set 20000 0)
+    if perf stat -e instructions true >/dev/null 2>&1; then
+        log "profile: perf record, 20,000 URLs, 0 ms, concurrency 300"
+        perf record -g -o "$OUT/perf.data" "$CHECKBENCH_BIN" --urls "$prefix.txt" --concurrency 300 >&2
+        perf report -i "$OUT/perf.data" --no-children --percent-limit 1 --stdio >"$OUT/perf-report.txt" 2>/dev/null
+        log "profile: $OUT/perf-report.txt"
+    else
+        log "profile: perf cannot count here; callgrind on 2,000 URLs"
+        head -2000 "$prefix.txt" >"$WORK/urls/profile.txt"
+        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
+            "$CHECKBENCH_BIN" --urls "$WORK/urls/profile.txt" --concurrency 300 >&2
+        callgrind_annotate --inclusive=no "$OUT/callgrind.out" | head -60 >"$OUT/callgrind-top.txt"
+        callgrind_annotate --inclusive=yes "$OUT/callgrind.out" | head -80 >"$OUT/callgrind-inclusive.txt"
+        log "profile: $OUT/callgrind-top.txt, $OUT/callgrind-inclusive.txt"
+    fi
+}
+
+# --- main ---------------------------------------------------------------------------------
+install_and_build
+start_target
+if [ "$MODE" = profile ]; then
+    run_profile
+    exit 0
+fi
+for s in "${SCENARIOS[@]}"; do
+    RESULTS=$OUT/$s.jsonl
+    : >"$RESULTS"
+    log "scenario $s ($MODE, $REPS runs per case)"
+    "scenario_$s"
+done
+log "writing BENCHMARKS.md"
+python3 "$BENCH/report.py" --mode "$MODE" --results "$OUT" --out "$ROOT/BENCHMARKS.md" \
+    --elapsed "$(($(date +%s) - T_START))"
+log "done in $(($(date +%s) - T_START)) s"
