@@ -1,0 +1,43 @@
+/* compute/batchwrite.h: one result batch written exactly once, and spool replay.
+ *
+ * A batch is (run_id, batch_no) plus its rows. batchwrite_commit runs one
+ * transaction: INSERT INTO result_batches first (a duplicate key means the batch is
+ * already in: roll back, nothing else to do), then the checks rows (multi-row INSERTs
+ * from batchsql.h), then the rollups (rollup.h), then COMMIT. A lost connection or a
+ * lost COMMIT acknowledgement is safe to retry with the same batch: it either
+ * committed, and the retry finds the result_batches row, or it did not. */
+#ifndef URLMON_BATCHWRITE_H
+#define URLMON_BATCHWRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mysql.h>
+
+#include "checker.h"
+#include "sqlbuf.h"
+
+enum batchwrite_result {
+    BATCHWRITE_OK,        /* committed now */
+    BATCHWRITE_DUPLICATE, /* was committed before: nothing written */
+    BATCHWRITE_RETRY,     /* connection lost, deadlock, lock timeout, shutdown: try again */
+    BATCHWRITE_FAILED,    /* MySQL refused the batch: retrying will not help */
+};
+
+/* Returns an enum batchwrite_result; err says why on RETRY and FAILED. */
+int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t batch_no,
+                      const struct check_result *r, size_t n, char *err, size_t errlen);
+
+/* True when errno (mysql_errno) is worth a retry (see BATCHWRITE_RETRY). */
+bool batchwrite_transient(unsigned errnum);
+
+struct replay_stats {
+    unsigned long batches, rows, duplicates, damaged;
+};
+
+/* Replays the spool files in dir, oldest first, deleting each once its batch is in
+ * MySQL (committed now or before). A damaged file or one MySQL refuses is logged and
+ * left in place. Returns 0, or -1 when MySQL went away (err; the rest waits). */
+int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const char *dir, struct replay_stats *st,
+                      char *err, size_t errlen) MUSTCHECK;
+
+#endif
