@@ -8,5 +8,13 @@ list(APPEND URLMON_JOB_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/rollup.c
     ${CMAKE_CURRENT_LIST_DIR}/spool.c
     ${CMAKE_CURRENT_LIST_DIR}/batchwrite.c
+    ${CMAKE_CURRENT_LIST_DIR}/urlstore.c
+    ${CMAKE_CURRENT_LIST_DIR}/loader.c
+    ${CMAKE_CURRENT_LIST_DIR}/drain.c
+    ${CMAKE_CURRENT_LIST_DIR}/source.c
     ${CMAKE_CURRENT_LIST_DIR}/writer.c
-    ${CMAKE_CURRENT_LIST_DIR}/runrec.c)
+    ${CMAKE_CURRENT_LIST_DIR}/runlock.c
+    ${CMAKE_CURRENT_LIST_DIR}/runrec.c
+    ${CMAKE_CURRENT_LIST_DIR}/retention.c
+    ${CMAKE_CURRENT_LIST_DIR}/watch.c
+    ${CMAKE_CURRENT_LIST_DIR}/run.c)

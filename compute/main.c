@@ -1,16 +1,61 @@
-/* compute/main.c: urlmon-compute entry point. */
+/* compute/main.c: urlmon-compute entry point: command line, signals, the schedule.
+ *
+ * See docs/compute.md. Exit status: 0 done (or skipped, or stopped by a signal),
+ * 1 a run could not complete or the --data-path file could not be loaded,
+ * 2 bad command line or configuration. */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "checker.h"
+#include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "loader.h"
 #include "log.h"
 #include "migrate.h"
+#include "run.h"
 
-static void usage(FILE *out)
+static volatile int stop_flag;
+
+static void on_signal(int sig)
 {
-    fprintf(out, "usage: urlmon-compute [migrate] [--help]\n");
-    config_describe(out);
+    (void)sig;
+    stop_flag = 1;
+}
+
+static int install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        return -1;
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps until the wall clock reaches until_ms, or a signal. */
+static void sleep_until(int64_t until_ms)
+{
+    int64_t left;
+
+    while (!stop_flag && (left = until_ms - now_ms()) > 0) {
+        struct timespec ts = {0, (long)(left < 100 ? left : 100) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static int cmd_migrate(const struct config *cfg)
@@ -19,7 +64,7 @@ static int cmd_migrate(const struct config *cfg)
     MYSQL *conn = NULL;
     int before = 0, after = 0, rc = 1;
 
-    if (!(conn = db_connect(cfg, err, sizeof(err)))) {
+    if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
         log_error("%s", err);
         goto out;
     }
@@ -37,14 +82,88 @@ out:
     return rc;
 }
 
+static int cmd_load(const struct config *cfg, const char *path)
+{
+    char err[URLMON_ERRLEN] = "";
+    struct loader_stats st;
+    MYSQL *conn = NULL;
+    int rc = 1;
+
+    if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
+        log_error("--data-path not loaded: %s", err);
+        goto out;
+    }
+    if (loader_load_csv(conn, path, &st, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    log_info("%s: %lu rows, %lu URLs loaded, %lu bad rows skipped", path, st.rows, st.loaded,
+             st.bad);
+    rc = 0;
+out:
+    db_close(&conn);
+    return rc;
+}
+
+/* Runs at t0, t0 + I, t0 + 2I, ...; a run that overruns is followed at once by the
+ * next, whose tick is the latest one passed (missed ticks are not made up). */
+static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
+{
+    int64_t period = (int64_t)o->interval * 1000, tick = now_ms(), next, now;
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, &stop_flag};
+
+    log_info("running every %u s until SIGINT/SIGTERM", o->interval);
+    while (!stop_flag) {
+        p.slot = tick / period;
+        if (run_once(&p) == RUN_FAILED)
+            log_error("run failed; next one at the next tick");
+        next = tick + period;
+        now = now_ms();
+        if (now >= next)
+            tick = next + (now - next) / period * period;
+        else {
+            sleep_until(next);
+            tick = next;
+        }
+    }
+    log_info("stopped");
+    return 0;
+}
+
+static int dispatch(const struct config *cfg, const struct cli_opts *o)
+{
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, &stop_flag};
+
+    if (o->mode == CLI_MODE_MIGRATE)
+        return cmd_migrate(cfg);
+    if (o->data_path && cmd_load(cfg, o->data_path) != 0)
+        return 1;
+    if (stop_flag)
+        return 0;
+    if (o->run_local)
+        return cmd_run_local(cfg, o);
+    p.slot = now_ms() / ((int64_t)o->interval * 1000);
+    return run_once(&p) == RUN_FAILED ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+    struct cli_opts o;
     struct config cfg;
-    char err[URLMON_ERRLEN];
-    int rc;
+    char err[URLMON_ERRLEN] = "";
+    int rc = 1;
 
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        usage(stdout);
+    if (cli_parse(argc, argv, &o, err, sizeof(err)) != 0) {
+        fprintf(stderr, "urlmon-compute: %s\ntry 'urlmon-compute --help'\n", err);
+        return 2;
+    }
+    if (o.mode == CLI_MODE_HELP) {
+        cli_usage(stdout);
+        config_describe(stdout);
+        return 0;
+    }
+    if (o.mode == CLI_MODE_VERSION) {
+        printf("urlmon-compute %s\n", URLMON_VERSION);
         return 0;
     }
     if (config_load(&cfg, NULL, err, sizeof(err)) != 0) {
@@ -52,16 +171,17 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-compute", cfg.log_level);
-    if (db_library_init() != 0) {
-        log_error("cannot initialise the MySQL client library");
+    if (install_signals() != 0 || db_library_init() != 0) {
+        log_error("cannot initialise signals or the MySQL client library");
         return 1;
     }
-    if (argc == 2 && strcmp(argv[1], "migrate") == 0)
-        rc = cmd_migrate(&cfg);
-    else {
-        usage(stderr);
-        rc = 2;
+    if (checker_global_init() != 0) {
+        log_error("cannot initialise the check engine (libcurl)");
+        goto out;
     }
+    rc = dispatch(&cfg, &o);
+    checker_global_cleanup();
+out:
     db_library_end();
     return rc;
 }

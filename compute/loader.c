@@ -1,0 +1,181 @@
+/* compute/loader.c: see loader.h. */
+#include "loader.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "csv.h"
+#include "db.h"
+#include "log.h"
+#include "qentry.h"
+#include "urlstore.h"
+
+struct columns {
+    long name, url, regex; /* field index, -1 = absent */
+    size_t count;          /* fields in the header */
+};
+
+/* The header field, trimmed of spaces, equal to want (case-insensitive)? */
+static bool header_is(const char *f, size_t len, const char *want)
+{
+    while (len > 0 && (*f == ' ' || *f == '\t')) {
+        f++;
+        len--;
+    }
+    while (len > 0 && (f[len - 1] == ' ' || f[len - 1] == '\t'))
+        len--;
+    return len == strlen(want) && strncasecmp(f, want, len) == 0;
+}
+
+static int read_header(struct csv *c, const char *path, struct columns *col, char *err,
+                       size_t errlen)
+{
+    size_t i, len;
+    int r;
+
+    col->name = col->url = col->regex = -1;
+    while ((r = csv_next(c)) == CSV_BAD)
+        log_warn("%s: %s", path, csv_errstr(c));
+    if (r != CSV_RECORD) {
+        snprintf(err, errlen, "%s: %s", path,
+                 r == CSV_END ? "is empty (expected a header line: name,url[,regex])"
+                              : csv_errstr(c));
+        return -1;
+    }
+    col->count = csv_nfields(c);
+    for (i = 0; i < col->count; i++) {
+        const char *f = csv_field(c, i, &len);
+        long *slot = header_is(f, len, "name")    ? &col->name
+                     : header_is(f, len, "url")   ? &col->url
+                     : header_is(f, len, "regex") ? &col->regex
+                                                  : NULL;
+        if (!slot)
+            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url or regex: ignored", path,
+                     csv_line(c), i + 1, f);
+        else if (*slot >= 0) {
+            snprintf(err, errlen, "%s:%lu: column \"%.40s\" appears twice in the header", path,
+                     csv_line(c), f);
+            return -1;
+        } else
+            *slot = (long)i;
+    }
+    if (col->name < 0 || col->url < 0) {
+        snprintf(err, errlen,
+                 "%s:%lu: missing header: the first line must name the columns name and url "
+                 "(optionally regex)",
+                 path, csv_line(c));
+        return -1;
+    }
+    return 0;
+}
+
+/* Validates the current record into e; on error err holds the reason. */
+static int row_entry(struct csv *c, const struct columns *col, struct qentry *e, char *err,
+                     size_t errlen)
+{
+    size_t nlen, ulen, rlen = 0;
+    const char *name, *url, *regex = NULL;
+
+    if (csv_nfields(c) != col->count) {
+        snprintf(err, errlen, "has %zu field%s, the header has %zu", csv_nfields(c),
+                 csv_nfields(c) == 1 ? "" : "s", col->count);
+        return -1;
+    }
+    name = csv_field(c, (size_t)col->name, &nlen);
+    url = csv_field(c, (size_t)col->url, &ulen);
+    if (col->regex >= 0)
+        regex = csv_field(c, (size_t)col->regex, &rlen);
+    if (memchr(name, '\0', nlen) || memchr(url, '\0', ulen)) {
+        snprintf(err, errlen, "contains a NUL byte");
+        return -1;
+    }
+    return qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen);
+}
+
+static int commit(MYSQL *conn, char *err, size_t errlen)
+{
+    if (mysql_commit(conn) != 0) {
+        snprintf(err, errlen, "MySQL commit failed: %s", mysql_error(conn));
+        return -1;
+    }
+    return 0;
+}
+
+static int load_rows(MYSQL *conn, struct csv *c, const char *path, const struct columns *col,
+                     struct loader_stats *st, char *err, size_t errlen)
+{
+    struct urlstore *us = NULL;
+    struct qentry e;
+    char why[URLMON_ERRLEN];
+    unsigned pending = 0;
+    int r, rc = -1;
+
+    if (urlstore_open(conn, &us, err, errlen) != 0 || db_exec(conn, "BEGIN", err, errlen) != 0)
+        goto out;
+    while ((r = csv_next(c)) != CSV_END) {
+        if (r == CSV_FATAL) {
+            snprintf(err, errlen, "%s: %s", path, csv_errstr(c));
+            goto out;
+        }
+        st->rows++;
+        if (r == CSV_BAD || row_entry(c, col, &e, why, sizeof(why)) != 0) {
+            log_warn("%s:%lu: bad row skipped: %s", path, csv_line(c),
+                     r == CSV_BAD ? csv_errstr(c) : why);
+            st->bad++;
+            continue;
+        }
+        if (urlstore_upsert(us, &e, err, errlen) != 0)
+            goto out;
+        st->loaded++;
+        if (++pending >= LOADER_TXN_ROWS) {
+            if (commit(conn, err, errlen) != 0 || db_exec(conn, "BEGIN", err, errlen) != 0)
+                goto out;
+            pending = 0;
+        }
+    }
+    if (commit(conn, err, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0)
+        (void)mysql_rollback(conn);
+    urlstore_free(&us);
+    return rc;
+}
+
+int loader_load_csv(MYSQL *conn, const char *path, struct loader_stats *st, char *err,
+                    size_t errlen)
+{
+    FILE *f = NULL;
+    struct csv *c = NULL;
+    struct columns col;
+    struct stat sb;
+    int rc = -1;
+
+    memset(st, 0, sizeof(*st));
+    if (!(f = fopen(path, "rb"))) {
+        snprintf(err, errlen, "--data-path: cannot open %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "--data-path: %s is not a regular file", path);
+        goto out;
+    }
+    if (csv_open_file(f, &c) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (read_header(c, path, &col, err, errlen) != 0 ||
+        load_rows(conn, c, path, &col, st, err, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    csv_free(&c);
+    if (f)
+        fclose(f);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/* compute/retention.c: see retention.h. */
+#include "retention.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+struct target {
+    const char *sql; /* one ? for the cutoff */
+    bool raw;        /* raw retention (else rollup retention) */
+    bool date_only;  /* the column is a DATE */
+    int which;       /* 0 checks, 1 rollups, 2 batches, 3 runs */
+};
+
+static const struct target targets[] = {
+    {"DELETE FROM checks WHERE checked_at < ? LIMIT 5000", true, false, 0},
+    {"DELETE FROM rollup_hourly WHERE bucket < ? LIMIT 5000", false, false, 1},
+    {"DELETE FROM rollup_daily WHERE bucket < ? LIMIT 5000", false, true, 1},
+    {"DELETE FROM rollup_hourly_total WHERE bucket < ? LIMIT 5000", false, false, 1},
+    {"DELETE FROM result_batches WHERE written_at < ? LIMIT 5000", true, false, 2},
+    {"DELETE FROM runs WHERE started_at < ? AND status <> 'running' LIMIT 5000", true, false, 3},
+};
+
+static void cutoff_text(int64_t now_s, unsigned days, bool date_only, char *buf, size_t len)
+{
+    time_t t = (time_t)(now_s - (int64_t)days * 86400);
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    if (date_only)
+        snprintf(buf, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    else
+        snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Deletes in chunks until a chunk comes back short; *deleted grows. */
+static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, volatile int *stop,
+                     uint64_t *deleted, char *err, size_t errlen)
+{
+    MYSQL_STMT *st = mysql_stmt_init(conn);
+    MYSQL_BIND b;
+    unsigned long len = (unsigned long)strlen(cutoff);
+    my_ulonglong n;
+    int rc = -1;
+
+    memset(&b, 0, sizeof(b));
+    b.buffer_type = MYSQL_TYPE_STRING;
+    b.buffer = (void *)cutoff;
+    b.buffer_length = len;
+    b.length = &len;
+    if (!st || mysql_stmt_prepare(st, t->sql, (unsigned long)strlen(t->sql)) != 0 ||
+        mysql_stmt_bind_param(st, &b) != 0)
+        goto sqlerr;
+    do {
+        if (mysql_stmt_execute(st) != 0)
+            goto sqlerr;
+        n = mysql_stmt_affected_rows(st);
+        *deleted += n;
+    } while (n >= RETENTION_CHUNK && !(stop && *stop));
+    rc = 0;
+    goto out;
+sqlerr:
+    snprintf(err, errlen, "retention (%.40s...): %s", t->sql,
+             st ? mysql_stmt_error(st) : "out of memory");
+out:
+    if (st)
+        mysql_stmt_close(st);
+    return rc;
+}
+
+int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
+                  volatile int *stop, struct retention_stats *st, char *err, size_t errlen)
+{
+    uint64_t *counts[4];
+    char cutoff[64];
+    size_t i;
+
+    memset(st, 0, sizeof(*st));
+    counts[0] = &st->checks;
+    counts[1] = &st->rollups;
+    counts[2] = &st->batches;
+    counts[3] = &st->runs;
+    for (i = 0; i < ARRAY_LEN(targets) && !(stop && *stop); i++) {
+        cutoff_text(now_s, targets[i].raw ? raw_days : rollup_days, targets[i].date_only, cutoff,
+                    sizeof(cutoff));
+        if (clean_one(conn, &targets[i], cutoff, stop, counts[targets[i].which], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* compute/retention.h: deleting data older than its retention, in small steps.
+ *
+ * Raw checks older than RETENTION_DAYS, rollups older than ROLLUP_RETENTION_DAYS,
+ * result_batches and finished runs older than RETENTION_DAYS. Each table is cleaned
+ * with DELETE ... WHERE <time> < cutoff LIMIT RETENTION_CHUNK in a loop; every
+ * statement is its own short transaction, so readers and writers are never blocked
+ * for long. The cutoff is fixed once per call. */
+#ifndef URLMON_RETENTION_H
+#define URLMON_RETENTION_H
+
+#include <stdint.h>
+#include <mysql.h>
+
+#include "common.h"
+
+#define RETENTION_CHUNK 5000
+
+struct retention_stats {
+    uint64_t checks, rollups, batches, runs;
+};
+
+/* now_s: the current time (seconds, UTC). *stop (may be NULL) ends it early. */
+int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
+                  volatile int *stop, struct retention_stats *st, char *err,
+                  size_t errlen) MUSTCHECK;
+
+#endif
