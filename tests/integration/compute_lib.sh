@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2034 # variables set here are read by the sourcing test
+# tests/integration/compute_lib.sh: helpers for the compute job's script tests.
+# Sourced, never run; it sets work, T, rc, pass and fail for the test. Needs the ctest `stack` environment (DB_*, CACHE_*, URLMON_*).
+# Every test gets a scratch directory ($work) and its own SPOOL_DIR; the target
+# server, started with start_target, is stopped on exit.
+
+: "${URLMON_COMPUTE_BIN:?run through ctest}" "${URLMON_TARGET_BIN:?}" "${URLMON_ROOT:?}"
+work=$(mktemp -d /tmp/urlmon-compute-test-XXXXXX)
+export SPOOL_DIR=$work/spool
+export ALLOW_PRIVATE_TARGETS=1
+pass=0
+fail=0
+target_pid=""
+target_port=""
+bg_pids=()
+
+cleanup() {
+    local p
+    for p in "${bg_pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+    if [ -n "$target_pid" ]; then kill -TERM "$target_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+ok() { pass=$((pass + 1)); echo "ok: $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# check WHAT CMD...: counts a pass when CMD succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1 ($2)"; else bad "$1: got '$2', want '$3'"; fi
+}
+finish() {
+    echo "$(basename "$0" .sh): $pass passed, $fail failed"
+    [ "$fail" -eq 0 ]
+}
+
+sql() {
+    mariadb --no-defaults -N -B -h"$DB_ADDRESS" -P"$DB_PORT" -u"$DB_USER" -p"$DB_PASSWORD" \
+        "$DB_NAME" -e "$1"
+}
+rcli() { redis-cli -h "$CACHE_ADDRESS" -p "$CACHE_PORT" "$@"; }
+
+# Empties every table of the job and the Redis database.
+reset_all() {
+    local t
+    for t in checks rollup_hourly rollup_daily rollup_hourly_total result_batches run_locks \
+        runs urls; do
+        sql "DELETE FROM $t"
+    done
+    rcli FLUSHDB >/dev/null
+    rm -rf "$SPOOL_DIR"
+}
+
+# start_target [extra args]: the HTTP target on a free port near one derived from the
+# Redis port (parallel builds use different stacks); sets target_port and $T (base URL).
+start_target() {
+    local base=$((20000 + CACHE_PORT % 10000)) port
+    for port in $(seq "$base" $((base + 40))); do
+        rm -f "$work/target.ready"
+        "$URLMON_TARGET_BIN" --listen "127.0.0.1:$port" --log "$work/target.log" \
+            --ready-file "$work/target.ready" "$@" >"$work/target.out" 2>&1 &
+        target_pid=$!
+        for _ in $(seq 1 50); do
+            if [ -s "$work/target.ready" ]; then
+                target_port=$port
+                T="http://127.0.0.1:$port"
+                return 0
+            fi
+            kill -0 "$target_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -TERM "$target_pid" 2>/dev/null || true
+        wait "$target_pid" 2>/dev/null || true
+        target_pid=""
+    done
+    echo "cannot start the target server: $(cat "$work/target.out")" >&2
+    return 1
+}
+
+# The target writes its --log once a second: wait until what it received is in the file.
+settle_target_log() { sleep 1.5; }
+
+# add_url NAME URL [REGEX]: inserts straight into urls (the loader has its own tests).
+add_url() {
+    local regex=NULL
+    if [ $# -ge 3 ]; then regex="'$3'"; fi
+    sql "INSERT INTO urls (name, url, regex, created_at, updated_at) VALUES ('$1', '$2', $regex,
+         UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
+}
+
+# compute [args]: runs the job in the foreground; output in $work/out, status in $rc.
+compute() {
+    set +e
+    "$URLMON_COMPUTE_BIN" "$@" >"$work/out" 2>&1
+    rc=$?
+    set -e
+}
+
+# Every exactly-once invariant of the results written so far.
+check_exactly_once() {
+    local what=$1
+    expect_eq "$what: no duplicate (url, run)" \
+        "$(sql "SELECT COUNT(*) - COUNT(DISTINCT url_id, run_id) FROM checks")" 0
+    expect_eq "$what: batches account for every row" \
+        "$(sql "SELECT COALESCE(SUM(rows_written), 0) FROM result_batches")" \
+        "$(sql "SELECT COUNT(*) FROM checks")"
+    expect_eq "$what: hourly rollups equal the raw counts" \
+        "$(sql "SELECT COALESCE(SUM(success_count), 0), COALESCE(SUM(fail_count), 0),
+                COALESCE(SUM(response_ms_sum), 0) FROM rollup_hourly")" \
+        "$(sql "SELECT COALESCE(SUM(success), 0), COALESCE(SUM(1 - success), 0),
+                COALESCE(SUM(response_ms), 0) FROM checks")"
+    expect_eq "$what: daily rollups equal the raw counts" \
+        "$(sql "SELECT COALESCE(SUM(success_count), 0), COALESCE(SUM(fail_count), 0)
+                FROM rollup_daily")" \
+        "$(sql "SELECT COALESCE(SUM(success), 0), COALESCE(SUM(1 - success), 0) FROM checks")"
+    expect_eq "$what: hourly totals equal the raw counts" \
+        "$(sql "SELECT COALESCE(SUM(success_count), 0), COALESCE(SUM(fail_count), 0)
+                FROM rollup_hourly_total")" \
+        "$(sql "SELECT COALESCE(SUM(success), 0), COALESCE(SUM(1 - success), 0) FROM checks")"
+}

@@ -1,0 +1,422 @@
+/* Integration: the compute job's MySQL modules against the real server: the run lock,
+ * exactly-once batch writes and spool replay, the writer thread, the paged URL source,
+ * retention, and the dead-letter record of the queue drain. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batchwrite.h"
+#include "db.h"
+#include "drain.h"
+#include "itest.h"
+#include "retention.h"
+#include "runlock.h"
+#include "runrec.h"
+#include "source.h"
+#include "spool.h"
+#include "writer.h"
+
+static struct config cfg;
+
+static struct check_result result(uint64_t url, int64_t at_ms, bool ok, uint32_t ms)
+{
+    struct check_result r;
+    memset(&r, 0, sizeof(r));
+    r.url_id = url;
+    r.checked_at_ms = at_ms;
+    r.success = ok;
+    r.http_status = ok ? 200 : 503;
+    r.response_ms = ms;
+    r.dns_ms = r.connect_ms = r.tls_ms = r.ttfb_ms = CHECK_MS_UNKNOWN;
+    r.error = ok ? CHECK_OK : CHECK_ERR_HTTP_STATUS;
+    snprintf(r.message, sizeof(r.message), "%s", ok ? "" : "HTTP status 503 'quoted' \\");
+    r.regex_matched = -1;
+    return r;
+}
+
+static int64_t now_ms(void)
+{
+    return (int64_t)time(NULL) * 1000;
+}
+
+static void test_runlock(void **state)
+{
+    MYSQL *a = itest_db(&cfg), *b = itest_db(&cfg);
+    char err[URLMON_ERRLEN] = "", ta[40], tb[40];
+    enum runlock_state st;
+    bool held = false;
+
+    itest_reset(&cfg);
+    assert_int_equal(runlock_token(ta, sizeof(ta)), 0);
+    assert_int_equal(runlock_token(tb, sizeof(tb)), 0);
+    assert_int_equal(strlen(ta), RUNLOCK_TOKEN_LEN);
+    assert_string_not_equal(ta, tb);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_ACQUIRED);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_BUSY);
+    /* another shard is independent */
+    assert_int_equal(runlock_acquire(b, "1/2", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_ACQUIRED);
+    assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
+    assert_true(held);
+    assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
+    assert_false(held);
+    /* released with the slot done: the same slot is refused, the next one taken */
+    assert_int_equal(runlock_release(a, "0/1", ta, 100, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_SLOT_DONE);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_ACQUIRED);
+    /* an expired lease (a crashed owner) is taken over; the old owner learns it */
+    itest_sql(a, "UPDATE run_locks SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND"
+                 " WHERE shard_key = '0/1'");
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_ACQUIRED);
+    assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
+    assert_false(held);
+    /* released without a slot (nothing checked): the slot can be run again */
+    assert_int_equal(runlock_release(a, "0/1", ta, -1, err, sizeof(err)), 0);
+    assert_int_equal(itest_sql_long(a, "SELECT last_slot FROM run_locks WHERE shard_key='0/1'"),
+                     100);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(st, RUNLOCK_ACQUIRED);
+    /* a release by someone else changes nothing */
+    assert_int_equal(runlock_release(b, "0/1", tb, 101, err, sizeof(err)), 0);
+    assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
+    assert_true(held);
+    mysql_close(a);
+    mysql_close(b);
+}
+
+struct race {
+    char token[40];
+    enum runlock_state st;
+};
+
+static void *race_one(void *arg)
+{
+    struct race *r = arg;
+    char err[URLMON_ERRLEN];
+    MYSQL *c = db_connect(&cfg, err, sizeof(err));
+
+    if (!c || runlock_acquire(c, "race", r->token, 5, &r->st, err, sizeof(err)) != 0)
+        r->st = (enum runlock_state) - 1;
+    db_close(&c);
+    return NULL;
+}
+
+/* Many instances at the same moment: exactly one gets the lease. */
+static void test_runlock_race(void **state)
+{
+    struct race rs[16];
+    pthread_t th[16];
+    int i, won = 0, busy = 0;
+
+    itest_reset(&cfg);
+    for (i = 0; i < 16; i++) {
+        assert_int_equal(runlock_token(rs[i].token, sizeof(rs[i].token)), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, race_one, &rs[i]), 0);
+    }
+    for (i = 0; i < 16; i++) {
+        pthread_join(th[i], NULL);
+        won += rs[i].st == RUNLOCK_ACQUIRED;
+        busy += rs[i].st == RUNLOCK_BUSY;
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(busy, 15);
+}
+
+static void test_batch_exactly_once(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct sqlbuf *buf = NULL;
+    struct check_result rows[3];
+    char err[URLMON_ERRLEN] = "";
+    int64_t t = now_ms();
+
+    itest_reset(&cfg);
+    assert_int_equal(sqlbuf_new(&buf), 0);
+    rows[0] = result(1, t, true, 10);
+    rows[1] = result(2, t, false, 20);
+    rows[2] = result(3, t, true, 30);
+    assert_int_equal(batchwrite_commit(c, buf, 9, 0, rows, 3, err, sizeof(err)), BATCHWRITE_OK);
+    /* the same batch again (a lost COMMIT acknowledgement, a replay): nothing changes */
+    assert_int_equal(batchwrite_commit(c, buf, 9, 0, rows, 3, err, sizeof(err)),
+                     BATCHWRITE_DUPLICATE);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 3);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count) FROM rollup_hourly"), 2);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(fail_count) FROM rollup_daily"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(response_ms_sum) FROM rollup_hourly"), 60);
+    assert_int_equal(
+        itest_sql_long(c, "SELECT success_count + fail_count FROM rollup_hourly_total"), 3);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks WHERE error_message ="
+                                       " 'HTTP status 503 ''quoted'' \\\\'"),
+                     1);
+    /* a second batch of the run adds to the same rollup rows */
+    rows[0].url_id = 4;
+    assert_int_equal(batchwrite_commit(c, buf, 9, 1, rows, 1, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(itest_sql_long(c, "SELECT success_count FROM rollup_hourly_total"), 3);
+    /* a batch MySQL refuses (url_id 2 twice in one run) leaves nothing behind */
+    rows[0].url_id = 2;
+    assert_int_equal(batchwrite_commit(c, buf, 9, 2, rows, 1, err, sizeof(err)), BATCHWRITE_FAILED);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM result_batches"), 2);
+    assert_int_equal(itest_sql_long(c, "SELECT success_count FROM rollup_hourly_total"), 3);
+    sqlbuf_free(&buf);
+    mysql_close(c);
+}
+
+static void test_spool_replay(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct sqlbuf *buf = NULL;
+    struct check_result rows[50];
+    struct replay_stats st;
+    char err[URLMON_ERRLEN] = "", dir[] = "/tmp/urlmon-itest-spool-XXXXXX", bad[300];
+    int64_t t = now_ms();
+    FILE *f;
+    int i;
+
+    itest_reset(&cfg);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(sqlbuf_new(&buf), 0);
+    for (i = 0; i < 50; i++)
+        rows[i] = result((uint64_t)i + 1, t, i % 5 != 0, (uint32_t)i);
+    assert_int_equal(spool_write(dir, 5, 0, rows, 20, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, 5, 1, rows + 20, 30, err, sizeof(err)), 0);
+    /* batch 0 already made it before MySQL went away: the replay must not double it */
+    assert_int_equal(batchwrite_commit(c, buf, 5, 0, rows, 20, err, sizeof(err)), BATCHWRITE_OK);
+    snprintf(bad, sizeof(bad), "%s/batch-00000000000000000005-0000000002.spool", dir);
+    f = fopen(bad, "wb");
+    assert_non_null(f);
+    fputs("garbage", f);
+    fclose(f);
+    assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.batches, 2);
+    assert_int_equal(st.duplicates, 1);
+    assert_int_equal(st.rows, 30);
+    assert_int_equal(st.damaged, 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 50);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count + fail_count) FROM rollup_daily"),
+                     50);
+    assert_int_equal(access(bad, F_OK), 0); /* the damaged file stays for a human */
+    /* again: nothing left to do */
+    assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.batches, 0);
+    unlink(bad);
+    rmdir(dir);
+    sqlbuf_free(&buf);
+    mysql_close(c);
+}
+
+struct feeder {
+    struct writer *w;
+    uint64_t first, count;
+};
+
+static void *feed(void *arg)
+{
+    struct feeder *f = arg;
+    uint64_t i;
+    for (i = 0; i < f->count; i++) {
+        struct check_result r = result(f->first + i, now_ms(), i % 3 != 0, (uint32_t)(i % 500));
+        writer_sink(f->w, &r);
+    }
+    return NULL;
+}
+
+/* Four threads feed 20,000 results through the writer (BATCH_SIZE 700). */
+static void test_writer_threads(void **state)
+{
+    struct config c2 = cfg;
+    struct writer *w = NULL;
+    struct writer_totals t;
+    struct feeder fs[4];
+    pthread_t th[4];
+    char err[URLMON_ERRLEN] = "";
+    MYSQL *c = itest_db(&cfg);
+    int i;
+
+    itest_reset(&cfg);
+    c2.batch_size = 700;
+    snprintf(c2.spool_dir, sizeof(c2.spool_dir), "/tmp/urlmon-itest-writer-%ld", (long)getpid());
+    assert_int_equal(writer_start(&c2, 77, NULL, &w, err, sizeof(err)), 0);
+    for (i = 0; i < 4; i++) {
+        fs[i] = (struct feeder){w, (uint64_t)i * 5000 + 1, 5000};
+        assert_int_equal(pthread_create(&th[i], NULL, feed, &fs[i]), 0);
+    }
+    for (i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(writer_finish(w, &t), 0);
+    writer_free(&w);
+    assert_null(w);
+    assert_int_equal(t.results, 20000);
+    assert_int_equal(t.written, 20000);
+    assert_int_equal(t.spooled + t.lost, 0);
+    assert_true(t.have_percentiles);
+    assert_true(t.p50 <= t.p95 && t.p95 <= t.p99 && t.p99 <= 500);
+    assert_int_equal(t.failures, 4 * 1667);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(DISTINCT url_id) FROM checks WHERE run_id=77"),
+                     20000);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(rows_written) FROM result_batches"), 20000);
+    assert_int_equal(itest_sql_long(c, "SELECT MAX(rows_written) FROM result_batches"), 700);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(fail_count) FROM rollup_hourly_total"),
+                     4 * 1667);
+    mysql_close(c);
+}
+
+/* 12,345 URLs over three pages, two shards: each URL of the shard exactly once, in
+ * id order, inactive ones left out. */
+static void test_source_paging(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct check_target *t = malloc(sizeof(*t));
+    struct source *s = NULL;
+    char err[URLMON_ERRLEN] = "";
+    uint64_t prev = 0, n = 0, total = 0;
+    unsigned k;
+
+    assert_non_null(t);
+    itest_reset(&cfg);
+    itest_sql(c, "INSERT INTO urls (name, url, regex, active, created_at, updated_at)"
+                 " SELECT CONCAT('n', seq), CONCAT('http://h', seq, '.example/'),"
+                 " IF(seq % 7 = 0, 'a+', NULL), seq % 100 <> 0, UTC_TIMESTAMP(3),"
+                 " UTC_TIMESTAMP(3) FROM seq_1_to_12345");
+    for (k = 0; k < 2; k++) {
+        assert_int_equal(runrec_count_urls(c, k, 2, &total, err, sizeof(err)), 0);
+        assert_int_equal(source_start(&cfg, k, 2, NULL, &s, err, sizeof(err)), 0);
+        prev = 0;
+        n = 0;
+        while (source_next(s, t) == 1) {
+            assert_true(t->url_id > prev);
+            assert_int_equal(t->url_id % 2, k);
+            prev = t->url_id;
+            n++;
+        }
+        assert_int_equal(source_next(s, t), 0); /* stays exhausted */
+        assert_true(source_exhausted(s));
+        assert_int_equal(source_status(s, err, sizeof(err)), 0);
+        assert_int_equal(source_delivered(s), n);
+        assert_int_equal(n, total);
+        source_free(&s);
+        assert_null(s);
+    }
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM urls WHERE active = 1"), 12345 - 123);
+    /* a stopped source hands out nothing more and is not exhausted */
+    {
+        volatile int stop = 0;
+        assert_int_equal(source_start(&cfg, 0, 1, &stop, &s, err, sizeof(err)), 0);
+        assert_int_equal(source_next(s, t), 1);
+        stop = 1;
+        assert_int_equal(source_next(s, t), 0);
+        assert_false(source_exhausted(s));
+        source_free(&s);
+    }
+    free(t);
+    mysql_close(c);
+}
+
+static void test_retention(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct retention_stats st;
+    char err[URLMON_ERRLEN] = "";
+
+    itest_reset(&cfg);
+    /* 12,000 old raw rows (more than two chunks) and 10 recent ones */
+    itest_sql(c, "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
+                 " SELECT seq, 1, UTC_TIMESTAMP(3) - INTERVAL 40 DAY, 1, 5 FROM seq_1_to_12000");
+    itest_sql(c, "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
+                 " SELECT seq, 2, UTC_TIMESTAMP(3) - INTERVAL 1 DAY, 1, 5 FROM seq_1_to_10");
+    itest_sql(c,
+              "INSERT INTO rollup_hourly (bucket, url_id) VALUES"
+              " (UTC_TIMESTAMP() - INTERVAL 401 DAY, 1), (UTC_TIMESTAMP() - INTERVAL 40 DAY, 1)");
+    itest_sql(c, "INSERT INTO rollup_daily (bucket, url_id) VALUES"
+                 " (UTC_DATE() - INTERVAL 402 DAY, 1), (UTC_DATE() - INTERVAL 399 DAY, 1)");
+    itest_sql(c, "INSERT INTO rollup_hourly_total (bucket) VALUES"
+                 " (UTC_TIMESTAMP() - INTERVAL 401 DAY), (UTC_TIMESTAMP())");
+    itest_sql(c,
+              "INSERT INTO result_batches VALUES (1, 0, 12000, UTC_TIMESTAMP(3) - INTERVAL 40 DAY),"
+              " (2, 0, 10, UTC_TIMESTAMP(3))");
+    itest_sql(c, "INSERT INTO runs (status, started_at) VALUES"
+                 " ('done', UTC_TIMESTAMP(3) - INTERVAL 40 DAY), ('done', UTC_TIMESTAMP(3)),"
+                 " ('running', UTC_TIMESTAMP(3) - INTERVAL 40 DAY)");
+    assert_int_equal(retention_run(c, (int64_t)time(NULL), 35, 400, NULL, &st, err, sizeof(err)),
+                     0);
+    assert_int_equal(st.checks, 12000);
+    assert_int_equal(st.rollups, 3);
+    assert_int_equal(st.batches, 1);
+    assert_int_equal(st.runs, 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 10);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_hourly"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_daily"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs"), 2);
+    mysql_close(c);
+}
+
+static void test_runrec(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct runrec_end e = {"done", 10, 9, 7, 2, true, 5, 50, 500};
+    char err[URLMON_ERRLEN] = "";
+    uint64_t id = 0, id2 = 0, stale = 0;
+
+    itest_reset(&cfg);
+    assert_int_equal(runrec_begin(c, 1, 4, 1234, "box-1", &id, err, sizeof(err)), 0);
+    assert_int_equal(runrec_begin(c, 2, 4, 1234, "box-1", &id2, err, sizeof(err)), 0);
+    assert_true(id > 0 && id2 > id);
+    assert_int_equal(runrec_fail_stale(c, 1, 4, &stale, err, sizeof(err)), 0);
+    assert_int_equal(stale, 1);
+    assert_int_equal(runrec_finish(c, id2, &e, err, sizeof(err)), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs WHERE status = 'failed'"
+                                       " AND shard_index = 1 AND finished_at IS NOT NULL"),
+                     1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs WHERE status = 'done' AND"
+                                       " urls_total = 10 AND urls_checked = 9 AND successes = 7"
+                                       " AND failures = 2 AND p50_ms = 5 AND p95_ms = 50 AND"
+                                       " p99_ms = 500 AND slot = 1234 AND instance = 'box-1'"),
+                     1);
+    e.have_percentiles = false;
+    assert_int_equal(runrec_finish(c, id, &e, err, sizeof(err)), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs WHERE p50_ms IS NULL"), 1);
+    mysql_close(c);
+}
+
+static void test_dead_json(void **state)
+{
+    static const char entry[] = "{\"name\":\"\xff\",\"url\":\"x\0y\"}";
+    char *j =
+        drain_dead_json(entry, sizeof(entry) - 1, "name: is not valid UTF-8", 1700000000123LL);
+
+    assert_non_null(j);
+    assert_string_equal(j, "{\"entry\":\"{\\\"name\\\":\\\"\xef\xbf\xbd\\\",\\\"url\\\":\\\"x"
+                           "\xef\xbf\xbdy\\\"}\",\"reason\":\"name: is not valid UTF-8\","
+                           "\"at\":\"2023-11-14T22:13:20.123Z\"}");
+    free(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_runlock),
+        cmocka_unit_test(test_runlock_race),
+        cmocka_unit_test(test_batch_exactly_once),
+        cmocka_unit_test(test_spool_replay),
+        cmocka_unit_test(test_writer_threads),
+        cmocka_unit_test(test_source_paging),
+        cmocka_unit_test(test_retention),
+        cmocka_unit_test(test_runrec),
+        cmocka_unit_test(test_dead_json),
+    };
+    itest_config(&cfg);
+    if (db_library_init() != 0)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
