@@ -1,6 +1,7 @@
 /* compute/loop.c: one libevent loop driving a curl multi handle. See loop.h. */
 #include "loop.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/event_struct.h>
@@ -8,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "transfer.h"
 
@@ -42,6 +45,10 @@ struct loop {
     struct event kick; /* a 0 s timer: continue refilling on the next loop pass */
     bool timer_ready, kick_ready;
     unsigned budget; /* checks refill may still start before the next kick */
+    /* TLS warm-up before the first check (see transfer_tls_warmup_new) */
+    CURL *warm;
+    int warm_fd; /* the local listener it connects to */
+    bool warming, warm_done;
     struct transfer_conf conf;
     struct transfer **slots; /* share of them */
     struct transfer **idle;  /* stack of free slots */
@@ -96,6 +103,8 @@ static void deliver(struct loop *lp, const struct check_result *r)
  * budget is spent: then the kick continues on the next pass). */
 static void refill(struct loop *lp)
 {
+    if (lp->warming)
+        return;
     while (lp->inflight < lp->share && !lp->source_done) {
         struct transfer *t;
         CURLMcode mc;
@@ -145,6 +154,10 @@ static void read_done(struct loop *lp)
 
         if (m->msg != CURLMSG_DONE)
             continue;
+        if (e == lp->warm) {
+            lp->warm_done = true;
+            continue;
+        }
         (void)curl_multi_remove_handle(lp->multi, e); /* m is invalid from here */
         if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv)
             continue; /* cannot happen: every handle carries its slot */
@@ -155,11 +168,55 @@ static void read_done(struct loop *lp)
     }
 }
 
+/* Starts the TLS warm-up against a listener on a free loopback port; on any error the
+ * loop simply goes without. */
+static void warm_start(struct loop *lp)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        return;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        goto fail;
+    if (!(lp->warm = transfer_tls_warmup_new(ntohs(a.sin_port))))
+        goto fail;
+    if (curl_multi_add_handle(lp->multi, lp->warm) != CURLM_OK)
+        goto fail;
+    lp->warm_fd = fd;
+    lp->warming = true;
+    lp->warm_done = false;
+    return;
+fail:
+    if (lp->warm)
+        curl_easy_cleanup(lp->warm);
+    lp->warm = NULL;
+    close(fd);
+}
+
+static void warm_end(struct loop *lp)
+{
+    if (!lp->warm)
+        return;
+    (void)curl_multi_remove_handle(lp->multi, lp->warm);
+    curl_easy_cleanup(lp->warm);
+    lp->warm = NULL;
+    close(lp->warm_fd);
+    lp->warming = false;
+}
+
 static void after_action(struct loop *lp)
 {
     read_done(lp);
+    if (lp->warming && lp->warm_done)
+        warm_end(lp);
     refill(lp);
-    if (lp->inflight == 0 && lp->source_done)
+    if (lp->inflight == 0 && lp->source_done && !lp->warming)
         event_base_loopbreak(lp->base);
 }
 
@@ -180,7 +237,7 @@ static void on_kick(evutil_socket_t fd, short kind, void *arg)
 
     lp->budget = LOOP_REFILL_SLICE;
     refill(lp);
-    if (lp->inflight == 0 && lp->source_done)
+    if (lp->inflight == 0 && lp->source_done && !lp->warming)
         event_base_loopbreak(lp->base);
 }
 
@@ -207,7 +264,11 @@ static int on_curl_socket(CURL *e, curl_socket_t s, int what, void *userp, void 
         }
         return 0;
     }
-    if ((what & CURL_POLL_IN) && e) {
+    if (e && e == lp->warm) {
+        /* waiting for the ServerHello: the CA store is loaded, checks may start */
+        if (what & CURL_POLL_IN)
+            lp->warm_done = true;
+    } else if ((what & CURL_POLL_IN) && e) {
         void *priv = NULL;
         if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv) == CURLE_OK && priv)
             transfer_note_poll(priv, s, what);
@@ -344,6 +405,8 @@ void loop_free(struct loop **lpp)
     if (!lpp || !*lpp)
         return;
     lp = *lpp;
+    if (lp->multi)
+        warm_end(lp);
     for (i = 0; i < lp->nslots; i++) {
         if (lp->multi)
             (void)curl_multi_remove_handle(lp->multi, transfer_easy(lp->slots[i]));
@@ -402,14 +465,15 @@ int loop_run(struct loop *lp, char *err, size_t errlen)
 {
     const char *why = NULL;
 
+    warm_start(lp);
     refill(lp);
-    while (lp->inflight > 0 || !lp->source_done) {
+    while (lp->inflight > 0 || !lp->source_done || lp->warming) {
         int rc = event_base_dispatch(lp->base);
         if (rc < 0) {
             why = "event loop failed";
             break;
         }
-        if (rc == 1 && (lp->inflight > 0 || !lp->source_done)) {
+        if (rc == 1 && (lp->inflight > 0 || !lp->source_done || lp->warming)) {
             /* nothing armed (cannot normally happen): let curl look at its timeouts */
             struct timeval tv = {0, 1000};
             if (evtimer_add(&lp->timer, &tv) != 0) {

@@ -13,7 +13,9 @@
  * CA bundle, User-Agent urlmon/<version>, NOSIGNAL, no proxy (environment proxies are
  * ignored: the SSRF guard judges the address connected), FRESH_CONNECT + FORBID_REUSE
  * (each check measures its own connection), MAXFILESIZE = MAX_BODY_BYTES, the loop's
- * share (DNS cache, TLS sessions), an open-socket callback running the SSRF guard. */
+ * share (DNS cache, TLS sessions), an open-socket callback running the SSRF guard.
+ * TLS verification uses the CA bundle only (CURLOPT_CAPATH unset) so that libcurl caches
+ * the CA store in the multi handle instead of re-reading it for every connection. */
 #ifndef URLMON_TRANSFER_H
 #define URLMON_TRANSFER_H
 
@@ -56,5 +58,10 @@ void transfer_finish(struct transfer *t, CURLcode code, struct check_result *r);
 /* The check could not be run after transfer_begin (e.g. the multi handle refused it):
  * r becomes an `other` failure with message why. */
 void transfer_abort(struct transfer *t, const char *why, struct check_result *r);
+
+/* An easy handle that starts a TLS handshake with https://127.0.0.1:port/ using the
+ * same CA settings as the checks: the first TLS connection of a multi handle loads the
+ * CA store (~100 ms, synchronously); a loop runs this once before its first check. */
+CURL *transfer_tls_warmup_new(unsigned port);
 
 #endif
