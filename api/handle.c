@@ -34,6 +34,31 @@ static double since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static const char *method_name(enum evhttp_cmd_type cmd)
+{
+    switch (cmd) {
+    case EVHTTP_REQ_GET:
+        return "GET";
+    case EVHTTP_REQ_HEAD:
+        return "HEAD";
+    case EVHTTP_REQ_POST:
+        return "POST";
+    case EVHTTP_REQ_DELETE:
+        return "DELETE";
+    case EVHTTP_REQ_PUT:
+        return "PUT";
+    case EVHTTP_REQ_PATCH:
+        return "PATCH";
+    case EVHTTP_REQ_OPTIONS:
+        return "OPTIONS";
+    case EVHTTP_REQ_TRACE:
+        return "TRACE";
+    case EVHTTP_REQ_CONNECT:
+        return "CONNECT";
+    }
+    return "this method";
+}
+
 void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size_t len,
               const char *xcache)
 {
@@ -50,6 +75,8 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
         evhttp_add_header(h, "WWW-Authenticate", "Bearer");
     if (len)
         evbuffer_add(evhttp_request_get_output_buffer(rq->req), body, len);
+    log_debug("%s %s -> %d", method_name(evhttp_request_get_command(rq->req)),
+              evhttp_request_get_uri(rq->req), code);
     conn_idle(a, rq->req);
     evhttp_send_reply(rq->req, code, NULL, NULL);
     metrics_request(a->metrics, rq->route.id, code, since(&rq->t0));
@@ -371,31 +398,6 @@ static unsigned method_bit(enum evhttp_cmd_type cmd)
     default:
         return 0;
     }
-}
-
-static const char *method_name(enum evhttp_cmd_type cmd)
-{
-    switch (cmd) {
-    case EVHTTP_REQ_GET:
-        return "GET";
-    case EVHTTP_REQ_HEAD:
-        return "HEAD";
-    case EVHTTP_REQ_POST:
-        return "POST";
-    case EVHTTP_REQ_DELETE:
-        return "DELETE";
-    case EVHTTP_REQ_PUT:
-        return "PUT";
-    case EVHTTP_REQ_PATCH:
-        return "PATCH";
-    case EVHTTP_REQ_OPTIONS:
-        return "OPTIONS";
-    case EVHTTP_REQ_TRACE:
-        return "TRACE";
-    case EVHTTP_REQ_CONNECT:
-        return "CONNECT";
-    }
-    return "this method";
 }
 
 /* Headers that must not be repeated: a second Content-Length or Authorization would

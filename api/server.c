@@ -392,8 +392,11 @@ void api_free(struct api **ap)
     /* Workers first (they may still finish a job; its done() never runs now), then
      * the HTTP side (closing connections runs conn_closed), then Redis. */
     wpool_free(&a->workers);
+    a->stopping = true; /* conn_closed must not resume the listener evhttp_free frees */
+    a->listening = false;
     if (a->http)
         evhttp_free(a->http); /* and the listener bound to it */
+    a->listener = NULL;
     acache_free(&a->cache);
     free_event(&a->adopt_ev);
     free_event(&a->sweep_ev);

@@ -6,6 +6,7 @@
 #
 #   URLMON_STACK_DIR=... URLMON_STACK_DB_PORT=... bash tests/integration/api_bench_data.sh [N] [D]
 #
+# URLMON_BENCH_ROLLUPS_ONLY=1 keeps the checks and rebuilds only the rollups.
 # Destroys the data in the stack's urlmon database. Each URL fails a share of its checks
 # that depends on its id, so counts differ and many URLs tie.
 set -euo pipefail
@@ -15,6 +16,7 @@ D=${2:-30}
 SLOTS=$((D * 144 + 6))
 sql() { bash "$ROOT/scripts/stack.sh" sql "$@"; }
 
+if [ "${URLMON_BENCH_ROLLUPS_ONLY:-0}" = 0 ]; then
 sql <<SQL
 SET SESSION time_zone = '+00:00';
 DELETE FROM checks; DELETE FROM rollup_hourly; DELETE FROM rollup_daily;
@@ -43,16 +45,28 @@ WHERE FROM_UNIXTIME($base - t.seq * 600 + (u.seq MOD 599)) <= UTC_TIMESTAMP();
 SQL
     s=$((e + 1))
 done
+fi
 
-sql <<SQL
+# Rollups one day at a time (the day's checks through ix_checks_time), so each GROUP BY
+# stays in memory.
+sql -e "DELETE FROM rollup_hourly; DELETE FROM rollup_daily; DELETE FROM rollup_hourly_total"
+day=$((D + 1))
+while [ "$day" -ge 0 ]; do
+    sql <<SQL
 SET SESSION time_zone = '+00:00';
+SET @d0 = UTC_DATE() - INTERVAL $day DAY;
+SET SESSION tmp_table_size = 1073741824, max_heap_table_size = 1073741824;
 INSERT INTO rollup_hourly (bucket, url_id, success_count, fail_count, response_ms_sum)
 SELECT DATE_FORMAT(checked_at, '%Y-%m-%d %H:00:00'), url_id, SUM(success = 1), SUM(success = 0),
        SUM(response_ms)
-FROM checks GROUP BY 1, 2;
+FROM checks WHERE checked_at >= @d0 AND checked_at < @d0 + INTERVAL 1 DAY GROUP BY 1, 2;
 INSERT INTO rollup_daily (bucket, url_id, success_count, fail_count, response_ms_sum)
 SELECT DATE(bucket), url_id, SUM(success_count), SUM(fail_count), SUM(response_ms_sum)
-FROM rollup_hourly GROUP BY 1, 2;
+FROM rollup_hourly WHERE bucket >= @d0 AND bucket < @d0 + INTERVAL 1 DAY GROUP BY 1, 2;
+SQL
+    day=$((day - 1))
+done
+sql <<SQL
 INSERT INTO rollup_hourly_total (bucket, success_count, fail_count)
 SELECT bucket, SUM(success_count), SUM(fail_count) FROM rollup_hourly GROUP BY 1;
 ANALYZE TABLE checks, rollup_hourly, rollup_daily, rollup_hourly_total, urls;
