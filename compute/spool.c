@@ -328,7 +328,8 @@ int spool_list(const char *dir, char ***paths, size_t *n, char *err, size_t errl
             goto oom;
         cnt++;
     }
-    qsort(v, cnt, sizeof(*v), cmp_str);
+    if (cnt > 1)
+        qsort(v, cnt, sizeof(*v), cmp_str);
     *paths = v;
     *n = cnt;
     v = NULL;
