@@ -17,31 +17,25 @@
 #define FD_RESERVE 256  /* descriptors kept for the rest of the process (MySQL, logs, ...) */
 #define FDS_PER_CHECK 2 /* happy eyeballs may hold two sockets for one check */
 
+/* The MySQL ENUM spellings, indexed by enum check_error. */
+static const char *const error_names[] = {
+    [CHECK_OK] = NULL,
+    [CHECK_ERR_DNS] = "dns",
+    [CHECK_ERR_CONNECT] = "connect",
+    [CHECK_ERR_TLS] = "tls",
+    [CHECK_ERR_TIMEOUT] = "timeout",
+    [CHECK_ERR_HTTP_STATUS] = "http_status",
+    [CHECK_ERR_REGEX_MISMATCH] = "regex_mismatch",
+    [CHECK_ERR_TOO_LARGE] = "too_large",
+    [CHECK_ERR_BLOCKED] = "blocked",
+    [CHECK_ERR_OTHER] = "other",
+};
+
 const char *check_error_name(enum check_error e)
 {
-    switch (e) {
-    case CHECK_OK:
-        return NULL;
-    case CHECK_ERR_DNS:
-        return "dns";
-    case CHECK_ERR_CONNECT:
-        return "connect";
-    case CHECK_ERR_TLS:
-        return "tls";
-    case CHECK_ERR_TIMEOUT:
-        return "timeout";
-    case CHECK_ERR_HTTP_STATUS:
-        return "http_status";
-    case CHECK_ERR_REGEX_MISMATCH:
-        return "regex_mismatch";
-    case CHECK_ERR_TOO_LARGE:
-        return "too_large";
-    case CHECK_ERR_BLOCKED:
-        return "blocked";
-    case CHECK_ERR_OTHER:
+    if ((unsigned)e >= ARRAY_LEN(error_names))
         return "other";
-    }
-    return "other";
+    return error_names[e];
 }
 
 void checker_opts_from_config(struct checker_opts *o, const struct config *cfg)
@@ -59,17 +53,20 @@ void checker_opts_from_config(struct checker_opts *o, const struct config *cfg)
 int checker_global_init(void)
 {
     const curl_version_info_data *v;
+    int rc = -1;
 
     /* a peer closing mid-write must be an error of that check, not the process' end */
     signal(SIGPIPE, SIG_IGN);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return -1;
+        goto out;
     v = curl_version_info(CURLVERSION_NOW);
     if (!v || v->version_num < 0x075500) { /* CURLOPT_PROTOCOLS_STR: 7.85.0 */
         curl_global_cleanup();
-        return -1;
+        goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    return rc;
 }
 
 void checker_global_cleanup(void)
@@ -81,16 +78,18 @@ void checker_global_cleanup(void)
 static rlim_t raise_nofile(void)
 {
     struct rlimit rl;
+    rlim_t now = 1024;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        return 1024;
+        goto out;
+    now = rl.rlim_cur;
     if (rl.rlim_cur < rl.rlim_max) {
-        rlim_t want = rl.rlim_max;
-        rl.rlim_cur = want;
-        if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
-            return 1024;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+            now = rl.rlim_cur;
     }
-    return rl.rlim_cur;
+out:
+    return now;
 }
 
 /* Start gate: threads wait until every loop thread exists (go = 1) or one could not be
@@ -165,15 +164,19 @@ static unsigned plan_concurrency(const struct checker_opts *o)
 
 static int check_opts(const struct checker_opts *o, char *err, size_t errlen)
 {
+    int rc = -1;
+
     if (!o->source || !o->sink) {
         snprintf(err, errlen, "checker_run: source and sink are required");
-        return -1;
+        goto out;
     }
     if (o->concurrency == 0 || o->timeout_ms == 0 || o->max_body_bytes == 0) {
         snprintf(err, errlen, "checker_run: concurrency, timeout and max body must be > 0");
-        return -1;
+        goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    return rc;
 }
 
 int checker_run(const struct checker_opts *o, struct checker_stats *stats, char *err, size_t errlen)

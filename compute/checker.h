@@ -54,6 +54,8 @@ struct check_result {
     int http_status;                              /* final status; 0 = no response */
     uint32_t response_ms;                         /* total time */
     uint32_t dns_ms, connect_ms, tls_ms, ttfb_ms; /* phase times, CHECK_MS_UNKNOWN if none */
+    /* (each phase's own duration: name lookup, TCP handshake, TLS handshake, request sent
+     * to first response byte; summed over redirect hops; see classify_times) */
     enum check_error error;
     char message[CHECK_MESSAGE_MAX];   /* short, valid UTF-8, "" on success */
     int regex_matched;                 /* -1 = URL has no regex, 0 = no, 1 = yes */
@@ -91,7 +93,9 @@ struct checker_stats {
 
 /* Runs until the source is exhausted (or *stop is set) and every started check was
  * handed to the sink. Returns 0, or -1 with a message in err when the engine could
- * not start (then no check was started). */
+ * not start (then no check was started). A loop that fails mid-run (its event loop
+ * errs, which should never happen) also returns -1: its checks in flight were handed
+ * to the sink as `other` and the source may not be exhausted. */
 int checker_run(const struct checker_opts *o, struct checker_stats *stats, char *err,
                 size_t errlen) MUSTCHECK;
 

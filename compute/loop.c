@@ -177,26 +177,28 @@ static void warm_start(struct loop *lp)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     if (fd < 0)
-        return;
+        goto out;
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
         getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        goto fail;
+        goto out;
     if (!(lp->warm = transfer_tls_warmup_new(ntohs(a.sin_port))))
-        goto fail;
+        goto out;
     if (curl_multi_add_handle(lp->multi, lp->warm) != CURLM_OK)
-        goto fail;
+        goto out;
     lp->warm_fd = fd;
+    fd = -1;
     lp->warming = true;
     lp->warm_done = false;
-    return;
-fail:
-    if (lp->warm)
-        curl_easy_cleanup(lp->warm);
-    lp->warm = NULL;
-    close(fd);
+out:
+    if (fd >= 0) {
+        close(fd);
+        if (lp->warm)
+            curl_easy_cleanup(lp->warm);
+        lp->warm = NULL;
+    }
 }
 
 static void warm_end(struct loop *lp)
@@ -250,47 +252,58 @@ static void on_timer(evutil_socket_t fd, short kind, void *arg)
     after_action(lp);
 }
 
+/* What libcurl asks for tells the checks' progress (see transfer_note_poll). */
+static void note_poll(struct loop *lp, CURL *e, curl_socket_t s, int what)
+{
+    void *priv = NULL;
+
+    if (!e || !(what & CURL_POLL_IN))
+        return;
+    if (e == lp->warm)
+        lp->warm_done = true; /* waiting for the ServerHello: the CA store is loaded */
+    else if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv) == CURLE_OK && priv)
+        transfer_note_poll(priv, s, what);
+}
+
 /* CURLMOPT_SOCKETFUNCTION: watch s for what, or stop watching it. */
 static int on_curl_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
 {
     struct loop *lp = userp;
     struct sock_ctx *sc = socketp;
     short kind;
+    int rc = -1;
 
     if (what == CURL_POLL_REMOVE) {
         if (sc) {
             event_del(&sc->ev);
             sock_put(lp, sc);
         }
-        return 0;
+        rc = 0;
+        goto out;
     }
-    if (e && e == lp->warm) {
-        /* waiting for the ServerHello: the CA store is loaded, checks may start */
-        if (what & CURL_POLL_IN)
-            lp->warm_done = true;
-    } else if ((what & CURL_POLL_IN) && e) {
-        void *priv = NULL;
-        if (curl_easy_getinfo(e, CURLINFO_PRIVATE, &priv) == CURLE_OK && priv)
-            transfer_note_poll(priv, s, what);
-    }
+    note_poll(lp, e, s, what);
     kind = (short)(((what & CURL_POLL_IN) ? EV_READ : 0) | ((what & CURL_POLL_OUT) ? EV_WRITE : 0));
-    if (!sc) {
+    if (sc && sc->kind == kind) {
+        rc = 0;
+        goto out;
+    }
+    if (sc) {
+        event_del(&sc->ev);
+    } else {
         if (!(sc = sock_get(lp)))
-            return -1;
+            goto out;
         if (curl_multi_assign(lp->multi, s, sc) != CURLM_OK) {
             sock_put(lp, sc);
-            return -1;
+            goto out;
         }
-    } else if (sc->kind == kind) {
-        return 0;
-    } else {
-        event_del(&sc->ev);
     }
     sc->kind = kind;
     if (event_assign(&sc->ev, lp->base, s, kind | EV_PERSIST, on_socket_event, lp) != 0 ||
         event_add(&sc->ev, NULL) != 0)
-        return -1;
-    return 0;
+        goto out;
+    rc = 0;
+out:
+    return rc;
 }
 
 /* CURLMOPT_TIMERFUNCTION: (re)arm or drop the one timer; never calls curl. */
@@ -329,16 +342,12 @@ static int make_curl(struct loop *lp)
 {
     int bad = 0;
 
-    if (!(lp->multi = curl_multi_init()))
+    if (!(lp->multi = curl_multi_init()) || !(lp->curlsh = curl_share_init()))
         return -1;
     bad |= curl_multi_setopt(lp->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK;
     bad |= curl_multi_setopt(lp->multi, CURLMOPT_SOCKETDATA, (void *)lp) != CURLM_OK;
     bad |= curl_multi_setopt(lp->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK;
     bad |= curl_multi_setopt(lp->multi, CURLMOPT_TIMERDATA, (void *)lp) != CURLM_OK;
-    if (bad)
-        return -1;
-    if (!(lp->curlsh = curl_share_init()))
-        return -1;
     bad |= curl_share_setopt(lp->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK;
     bad |= curl_share_setopt(lp->curlsh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK;
     return bad ? -1 : 0;
@@ -464,29 +473,32 @@ static void abort_inflight(struct loop *lp, const char *why)
 int loop_run(struct loop *lp, char *err, size_t errlen)
 {
     const char *why = NULL;
+    int rc = -1;
 
     warm_start(lp);
     refill(lp);
     while (lp->inflight > 0 || !lp->source_done || lp->warming) {
-        int rc = event_base_dispatch(lp->base);
-        if (rc < 0) {
+        int d = event_base_dispatch(lp->base);
+        if (d < 0) {
             why = "event loop failed";
-            break;
+            goto out;
         }
-        if (rc == 1 && (lp->inflight > 0 || !lp->source_done || lp->warming)) {
+        if (d == 1 && (lp->inflight > 0 || !lp->source_done || lp->warming)) {
             /* nothing armed (cannot normally happen): let curl look at its timeouts */
             struct timeval tv = {0, 1000};
             if (evtimer_add(&lp->timer, &tv) != 0) {
                 why = "cannot arm the loop timer";
-                break;
+                goto out;
             }
         }
     }
-    if (!why)
-        return 0;
-    abort_inflight(lp, why);
-    snprintf(err, errlen, "%s", why);
-    return -1;
+    rc = 0;
+out:
+    if (why) {
+        abort_inflight(lp, why);
+        snprintf(err, errlen, "%s", why);
+    }
+    return rc;
 }
 
 void loop_stats_add(const struct loop *lp, struct checker_stats *s)

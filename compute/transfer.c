@@ -125,8 +125,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
     struct transfer *t = ud;
-
-    curl_socket_t s;
+    curl_socket_t s = CURL_SOCKET_BAD;
 
     t->socket_opened = true;
     t->tcp_connected = false; /* a new connection (first, happy eyeballs or redirect hop) */
@@ -139,11 +138,12 @@ static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_
             ip = &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr;
         if (!ip || !inet_ntop(a->family, ip, t->blocked_addr, sizeof(t->blocked_addr)))
             t->blocked_addr[0] = '\0';
-        return CURL_SOCKET_BAD;
+        goto out; /* libcurl fails the attempt as "could not connect" */
     }
     s = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (s != CURL_SOCKET_BAD)
         t->sockets[t->nsock++ % 2] = s;
+out:
     return s;
 }
 
@@ -181,16 +181,18 @@ static void result_reset(const struct transfer *t, struct check_result *r)
 static int prepare_regex(struct transfer *t)
 {
     size_t len = strnlen(t->target.regex, sizeof(t->target.regex) - 1);
+    int rc = 0;
 
     if (t->rx && strcmp(t->rx_pattern, t->target.regex) == 0)
-        return 0;
+        goto out;
     rx_free(&t->rx);
     t->rx_pattern[0] = '\0';
-    if (rx_compile(t->target.regex, len, &t->rx, t->rx_error, sizeof(t->rx_error)) != 0)
-        return -1;
+    if ((rc = rx_compile(t->target.regex, len, &t->rx, t->rx_error, sizeof(t->rx_error))) != 0)
+        goto out;
     memcpy(t->rx_pattern, t->target.regex, len);
     t->rx_pattern[len] = '\0';
-    return 0;
+out:
+    return rc;
 }
 
 static int set_options(struct transfer *t)
@@ -238,6 +240,8 @@ static int set_options(struct transfer *t)
 
 int transfer_begin(struct transfer *t, struct check_result *r)
 {
+    int rc = -1;
+
     t->started_ms = wall_ms();
     t->body_bytes = t->header_bytes = 0;
     t->socket_opened = t->blocked = t->body_too_large = t->headers_too_large = false;
@@ -253,13 +257,15 @@ int transfer_begin(struct transfer *t, struct check_result *r)
         struct classify_in in = {.regex = CLASSIFY_RX_INVALID, .regex_error = t->rx_error};
         result_reset(t, r);
         r->error = classify_check(&in, r->message, sizeof(r->message));
-        return -1;
+        goto out;
     }
     if (set_options(t) != 0) {
         transfer_abort(t, "libcurl refused an option", r);
-        return -1;
+        goto out;
     }
-    return 0;
+    rc = 0;
+out:
+    return rc;
 }
 
 CURL *transfer_tls_warmup_new(unsigned port)
@@ -269,7 +275,7 @@ CURL *transfer_tls_warmup_new(unsigned port)
     int bad = 0;
 
     if (!e)
-        return NULL;
+        goto out;
     snprintf(url, sizeof(url), "https://127.0.0.1:%u/", port);
     bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -279,8 +285,9 @@ CURL *transfer_tls_warmup_new(unsigned port)
     bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
     if (bad) {
         curl_easy_cleanup(e);
-        return NULL;
+        e = NULL;
     }
+out:
     return e;
 }
 
