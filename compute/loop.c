@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -45,10 +46,13 @@ struct loop {
     struct event kick; /* a 0 s timer: continue refilling on the next loop pass */
     bool timer_ready, kick_ready;
     unsigned budget; /* checks refill may still start before the next kick */
-    /* TLS warm-up before the first check (see transfer_tls_warmup_new) */
+    /* TLS warm-up before the first https check (see transfer_tls_warmup_new) */
     CURL *warm;
-    int warm_fd; /* the local listener it connects to */
-    bool warming, warm_done;
+    int warm_fd;  /* the local listener it connects to */
+    bool warmed;  /* tried already (once per loop) */
+    bool warming; /* running: no check is started meanwhile */
+    bool warm_done;
+    struct transfer *parked; /* a pulled https target waiting for it (off the idle stack) */
     struct transfer_conf conf;
     struct transfer **slots; /* share of them */
     struct transfer **idle;  /* stack of free slots */
@@ -99,15 +103,82 @@ static void deliver(struct loop *lp, const struct check_result *r)
         lp->stats.failed++;
 }
 
+/* Starts the TLS warm-up against a listener on a free loopback port. Returns 0, or -1
+ * when it could not start (the loop then simply goes without). */
+static int warm_start(struct loop *lp)
+{
+    int rc = -1;
+    struct sockaddr_in a;
+    socklen_t len = sizeof(a);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0)
+        goto out;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+        goto out;
+    if (!(lp->warm = transfer_tls_warmup_new(ntohs(a.sin_port))))
+        goto out;
+    if (curl_multi_add_handle(lp->multi, lp->warm) != CURLM_OK)
+        goto out;
+    lp->warm_fd = fd;
+    fd = -1;
+    lp->warming = true;
+    lp->warm_done = false;
+    rc = 0;
+out:
+    if (fd >= 0) {
+        close(fd);
+        if (lp->warm)
+            curl_easy_cleanup(lp->warm);
+        lp->warm = NULL;
+    }
+    return rc;
+}
+
+static void warm_end(struct loop *lp)
+{
+    if (!lp->warm)
+        return;
+    (void)curl_multi_remove_handle(lp->multi, lp->warm);
+    curl_easy_cleanup(lp->warm);
+    lp->warm = NULL;
+    close(lp->warm_fd);
+    lp->warming = false;
+}
+
+static bool is_https(const char *url)
+{
+    return strncasecmp(url, "https://", 8) == 0;
+}
+
+/* Starts the check of t, which the source has filled; t is no longer on the idle stack. */
+static void start_check(struct loop *lp, struct transfer *t)
+{
+    CURLMcode mc;
+
+    if (transfer_begin(t, &lp->result) != 0) {
+        deliver(lp, &lp->result);
+        lp->idle[lp->nidle++] = t;
+    } else if ((mc = curl_multi_add_handle(lp->multi, transfer_easy(t))) != CURLM_OK) {
+        transfer_abort(t, curl_multi_strerror(mc), &lp->result);
+        deliver(lp, &lp->result);
+        lp->idle[lp->nidle++] = t;
+    } else {
+        lp->inflight++;
+    }
+}
+
 /* Starts checks until the share is in flight or the source has no more (or this pass'
- * budget is spent: then the kick continues on the next pass). */
+ * budget is spent: then the kick continues on the next pass). The first https target
+ * waits (parked) for the TLS warm-up; nothing starts while it runs. */
 static void refill(struct loop *lp)
 {
-    if (lp->warming)
-        return;
-    while (lp->inflight < lp->share && !lp->source_done) {
+    while (!lp->warming && (lp->parked || (lp->inflight < lp->share && !lp->source_done))) {
         struct transfer *t;
-        CURLMcode mc;
 
         if (lp->budget == 0) {
             static const struct timeval now = {0, 0};
@@ -116,28 +187,27 @@ static void refill(struct loop *lp)
             break;
         }
         lp->budget--;
-
-        if (lp->o->stop && *lp->o->stop) {
-            lp->source_done = true;
-            break;
+        if (lp->parked) {
+            t = lp->parked;
+            lp->parked = NULL;
+        } else {
+            t = lp->idle[lp->nidle - 1];
+            if ((lp->o->stop && *lp->o->stop) ||
+                !lp->o->source(lp->o->source_arg, transfer_target(t))) {
+                lp->source_done = true;
+                break;
+            }
+            lp->nidle--;
+            lp->stats.started++;
+            if (!lp->warmed && is_https(transfer_target(t)->url)) {
+                lp->warmed = true;
+                if (warm_start(lp) == 0) {
+                    lp->parked = t;
+                    break;
+                }
+            }
         }
-        t = lp->idle[lp->nidle - 1];
-        if (!lp->o->source(lp->o->source_arg, transfer_target(t))) {
-            lp->source_done = true;
-            break;
-        }
-        lp->stats.started++;
-        if (transfer_begin(t, &lp->result) != 0) {
-            deliver(lp, &lp->result);
-            continue;
-        }
-        if ((mc = curl_multi_add_handle(lp->multi, transfer_easy(t))) != CURLM_OK) {
-            transfer_abort(t, curl_multi_strerror(mc), &lp->result);
-            deliver(lp, &lp->result);
-            continue;
-        }
-        lp->nidle--;
-        lp->inflight++;
+        start_check(lp, t);
     }
 }
 
@@ -168,48 +238,10 @@ static void read_done(struct loop *lp)
     }
 }
 
-/* Starts the TLS warm-up against a listener on a free loopback port; on any error the
- * loop simply goes without. */
-static void warm_start(struct loop *lp)
+/* Every started check was handed to the sink and nothing more will start. */
+static bool drained(const struct loop *lp)
 {
-    struct sockaddr_in a;
-    socklen_t len = sizeof(a);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    if (fd < 0)
-        goto out;
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        goto out;
-    if (!(lp->warm = transfer_tls_warmup_new(ntohs(a.sin_port))))
-        goto out;
-    if (curl_multi_add_handle(lp->multi, lp->warm) != CURLM_OK)
-        goto out;
-    lp->warm_fd = fd;
-    fd = -1;
-    lp->warming = true;
-    lp->warm_done = false;
-out:
-    if (fd >= 0) {
-        close(fd);
-        if (lp->warm)
-            curl_easy_cleanup(lp->warm);
-        lp->warm = NULL;
-    }
-}
-
-static void warm_end(struct loop *lp)
-{
-    if (!lp->warm)
-        return;
-    (void)curl_multi_remove_handle(lp->multi, lp->warm);
-    curl_easy_cleanup(lp->warm);
-    lp->warm = NULL;
-    close(lp->warm_fd);
-    lp->warming = false;
+    return lp->inflight == 0 && lp->source_done && !lp->warming && !lp->parked;
 }
 
 static void after_action(struct loop *lp)
@@ -218,7 +250,7 @@ static void after_action(struct loop *lp)
     if (lp->warming && lp->warm_done)
         warm_end(lp);
     refill(lp);
-    if (lp->inflight == 0 && lp->source_done && !lp->warming)
+    if (drained(lp))
         event_base_loopbreak(lp->base);
 }
 
@@ -239,7 +271,7 @@ static void on_kick(evutil_socket_t fd, short kind, void *arg)
 
     lp->budget = LOOP_REFILL_SLICE;
     refill(lp);
-    if (lp->inflight == 0 && lp->source_done && !lp->warming)
+    if (drained(lp))
         event_base_loopbreak(lp->base);
 }
 
@@ -458,6 +490,12 @@ static void abort_inflight(struct loop *lp, const char *why)
     unsigned i;
 
     lp->source_done = true;
+    if (lp->parked) {
+        transfer_abort(lp->parked, why, &lp->result);
+        deliver(lp, &lp->result);
+        lp->idle[lp->nidle++] = lp->parked;
+        lp->parked = NULL;
+    }
     for (i = 0; i < lp->nslots && lp->inflight > 0; i++) {
         struct transfer *t = lp->slots[i];
         if (is_idle(lp, t))
@@ -475,15 +513,14 @@ int loop_run(struct loop *lp, char *err, size_t errlen)
     const char *why = NULL;
     int rc = -1;
 
-    warm_start(lp);
     refill(lp);
-    while (lp->inflight > 0 || !lp->source_done || lp->warming) {
+    while (!drained(lp)) {
         int d = event_base_dispatch(lp->base);
         if (d < 0) {
             why = "event loop failed";
             goto out;
         }
-        if (d == 1 && (lp->inflight > 0 || !lp->source_done || lp->warming)) {
+        if (d == 1 && !drained(lp)) {
             /* nothing armed (cannot normally happen): let curl look at its timeouts */
             struct timeval tv = {0, 1000};
             if (evtimer_add(&lp->timer, &tv) != 0) {

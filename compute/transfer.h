@@ -61,7 +61,8 @@ void transfer_abort(struct transfer *t, const char *why, struct check_result *r)
 
 /* An easy handle that starts a TLS handshake with https://127.0.0.1:port/ using the
  * same CA settings as the checks: the first TLS connection of a multi handle loads the
- * CA store (~100 ms, synchronously); a loop runs this once before its first check. */
+ * CA store (~100 ms, synchronously); a loop runs this once, before its first https
+ * check, so that the load does not stall the checks in flight. */
 CURL *transfer_tls_warmup_new(unsigned port);
 
 #endif
