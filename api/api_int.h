@@ -32,6 +32,8 @@ struct api {
     struct evhttp *http;
     struct evconnlistener *listener;
     struct dbpool *pool;
+    struct tally *tally;
+    struct query_env env; /* pool + tally, read by the workers */
     struct wpool *workers;
     struct acache *cache;
     struct metrics *metrics;

@@ -104,7 +104,7 @@ static void job_run(struct wpool_task *t)
 {
     struct job *j = (struct job *)t;
 
-    query_run(j->api->pool, j->kind, &j->route, j->now_ms, &j->out);
+    query_run(&j->api->env, j->kind, &j->route, j->now_ms, &j->out);
 }
 
 static void job_free(struct job *j)

@@ -9,34 +9,19 @@
 
 #include "jsonx.h"
 #include "log.h"
+#include "tally.h"
 #include "window.h"
 
 #define ACQUIRE_TIMEOUT_MS 3000
 #define TOP_N 10
 
-/* The top-N statements. The window's parts are summed per URL in one derived table,
- * joined with urls and ordered by count, then name, then url; LIMIT applies after the
- * full ordering so ties are never cut wrongly. Two texts per query because the column
- * (success_count / fail_count) cannot be a parameter; the request only picks which. */
-#define TOP_ROLLUP_SQL(col, flag)                                                                  \
-    "SELECT u.name, u.url, t.cnt FROM ("                                                           \
-    " SELECT url_id, SUM(c) AS cnt FROM ("                                                         \
-    "  SELECT url_id, COUNT(*) AS c FROM checks"                                                   \
-    "   WHERE checked_at >= ? AND checked_at < ? AND success = " flag " GROUP BY url_id"           \
-    "  UNION ALL SELECT url_id, " col " FROM rollup_hourly WHERE bucket >= ? AND bucket < ?"       \
-    "  UNION ALL SELECT url_id, " col " FROM rollup_daily WHERE bucket >= ?"                       \
-    " ) p GROUP BY url_id HAVING cnt > 0"                                                          \
-    ") t JOIN urls u ON u.id = t.url_id ORDER BY t.cnt DESC, u.name, u.url LIMIT 10"
-
-#define TOP_HOUR_SQL(flag)                                                                         \
-    "SELECT u.name, u.url, t.cnt FROM ("                                                           \
-    " SELECT url_id, COUNT(*) AS cnt FROM checks WHERE checked_at >= ? AND success = " flag        \
-    " GROUP BY url_id"                                                                             \
-    ") t JOIN urls u ON u.id = t.url_id ORDER BY t.cnt DESC, u.name, u.url LIMIT 10"
-
-static const char *const top_rollup_sql[2] = {TOP_ROLLUP_SQL("success_count", "1"),
-                                              TOP_ROLLUP_SQL("fail_count", "0")};
-static const char *const top_hour_sql[2] = {TOP_HOUR_SQL("1"), TOP_HOUR_SQL("0")};
+/* Names for the top list: the candidate (url_id, count) pairs go in as one JSON
+ * parameter; MySQL joins urls and orders by count, then name, then url in the columns'
+ * own collation, so ties are broken exactly as documented. */
+static const char names_sql[] =
+    "SELECT u.name, u.url, j.cnt FROM JSON_TABLE(?, '$[*]' COLUMNS ("
+    " id BIGINT UNSIGNED PATH '$[0]', cnt BIGINT UNSIGNED PATH '$[1]')) AS j"
+    " JOIN urls u ON u.id = j.id ORDER BY j.cnt DESC, u.name, u.url LIMIT 10";
 
 static const char summary_sql[] =
     "SELECT COALESCE(SUM(s), 0), COALESCE(SUM(f), 0) FROM ("
@@ -112,37 +97,108 @@ static int top_row(void *arg, const struct sqlq_row *row, char *err, size_t errl
     return 0;
 }
 
+/* The TOP_N-th largest positive count (the smallest in the top list), 0 when none. */
+static uint64_t top_threshold(const uint64_t *cnt, size_t n)
+{
+    uint64_t heap[TOP_N]; /* min-heap of the largest counts seen */
+    size_t used = 0, i;
+
+    for (i = 0; i < n; i++) {
+        uint64_t v = cnt[i];
+        size_t k = 0;
+        if (v == 0 || (used == TOP_N && v <= heap[0]))
+            continue;
+        if (used < TOP_N) {
+            k = used++;
+            while (k > 0 && heap[(k - 1) / 2] > v) {
+                heap[k] = heap[(k - 1) / 2];
+                k = (k - 1) / 2;
+            }
+            heap[k] = v;
+            continue;
+        }
+        for (;;) { /* replace the root and sift down */
+            size_t c = 2 * k + 1;
+            if (c >= TOP_N)
+                break;
+            if (c + 1 < TOP_N && heap[c + 1] < heap[c])
+                c++;
+            if (heap[c] >= v)
+                break;
+            heap[k] = heap[c];
+            k = c;
+        }
+        heap[k] = v;
+    }
+    return used ? heap[0] : 0;
+}
+
+/* "[[id,count],...]" of the URLs with count >= threshold; malloc'd. */
+static char *candidates_json(const struct tally_counts *c, const uint64_t *cnt, uint64_t threshold,
+                             size_t *len)
+{
+    char *text = NULL;
+    size_t n = 0, i;
+    FILE *f = open_memstream(&text, &n);
+    bool first = true;
+
+    if (!f)
+        return NULL;
+    fputc('[', f);
+    for (i = 0; i < c->n; i++) {
+        if (cnt[i] == 0 || cnt[i] < threshold)
+            continue;
+        fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", c->ids[i], cnt[i]);
+        first = false;
+    }
+    fputc(']', f);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    *len = n;
+    return text;
+}
+
 int query_top(struct qctx *q, enum route_span span)
 {
-    int fail = q->r->status == ROUTE_STATUS_FAIL;
-    int64_t span_ms = span == ROUTE_SPAN_WEEK ? QUERY_SPAN_WEEK_MS : QUERY_SPAN_MONTH_MS;
-    MYSQL_TIME t[5];
-    MYSQL_BIND b[5];
-    struct window w;
-    unsigned n;
-    int rc;
+    int64_t span_ms = span == ROUTE_SPAN_HOUR   ? QUERY_SPAN_HOUR_MS
+                      : span == ROUTE_SPAN_WEEK ? QUERY_SPAN_WEEK_MS
+                                                : QUERY_SPAN_MONTH_MS;
+    struct tally_counts c;
+    const uint64_t *cnt;
+    uint64_t threshold;
+    char *json = NULL;
+    size_t len = 0;
+    unsigned long blen;
+    MYSQL_BIND b[1];
+    int rc = QRES_ERR;
 
-    if (!(q->root = cJSON_CreateArray())) {
+    if (tally_counts_init(&c) != 0 || !(q->root = cJSON_CreateArray())) {
         snprintf(q->err, sizeof(q->err), "out of memory");
-        return QRES_ERR;
+        goto out;
     }
     q->status = 200;
-    if (span == ROUTE_SPAN_HOUR) {
-        sqlq_time(q->now_ms - QUERY_SPAN_HOUR_MS, false, &t[0]);
-        sqlq_bind_time(&b[0], &t[0]);
-        return sqlq_run(q->conn, top_hour_sql[fail], b, 1, top_row, q->root, NULL, q->err,
-                        sizeof(q->err));
+    if ((rc = tally_window(q->tally, q->conn, q->now_ms, span_ms, &c, q->err, sizeof(q->err))) != 0)
+        goto out;
+    cnt = q->r->status == ROUTE_STATUS_FAIL ? c.fail : c.succ;
+    if ((threshold = top_threshold(cnt, c.n)) == 0)
+        goto out; /* no URL has a check of that status: [] */
+    if (!(json = candidates_json(&c, cnt, threshold, &len))) {
+        snprintf(q->err, sizeof(q->err), "out of memory");
+        rc = QRES_ERR;
+        goto out;
     }
-    window_split(q->now_ms, span_ms, &w);
-    sqlq_time(w.start_ms, false, &t[0]);
-    sqlq_time(w.hour_ms, false, &t[1]);
-    sqlq_time(w.hour_ms, false, &t[2]);
-    sqlq_time(w.day_ms, false, &t[3]);
-    sqlq_time(w.day_ms, true, &t[4]);
-    for (n = 0; n < 5; n++)
-        sqlq_bind_time(&b[n], &t[n]);
-    rc = sqlq_run(q->conn, top_rollup_sql[fail], b, 5, top_row, q->root, NULL, q->err,
-                  sizeof(q->err));
+    blen = (unsigned long)len;
+    memset(b, 0, sizeof(b));
+    b[0].buffer_type = MYSQL_TYPE_STRING;
+    b[0].buffer = json;
+    b[0].buffer_length = blen;
+    b[0].length = &blen;
+    rc = sqlq_run(q->conn, names_sql, b, 1, top_row, q->root, NULL, q->err, sizeof(q->err));
+out:
+    free(json);
+    tally_counts_free(&c);
     return rc;
 }
 
@@ -286,8 +342,8 @@ static void set_error(struct query_out *out, int status, const char *msg)
     out->len = out->body ? strlen(out->body) : 0;
 }
 
-void query_run(struct dbpool *pool, enum query_kind kind, const struct route_req *r, int64_t now_ms,
-               struct query_out *out)
+void query_run(const struct query_env *env, enum query_kind kind, const struct route_req *r,
+               int64_t now_ms, struct query_out *out)
 {
     struct qctx q;
     struct timespec t0;
@@ -297,14 +353,15 @@ void query_run(struct dbpool *pool, enum query_kind kind, const struct route_req
     memset(&q, 0, sizeof(q));
     q.r = r;
     q.now_ms = now_ms;
+    q.tally = env->tally;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (attempt = 0; attempt < 2 && rc == QRES_CONN; attempt++) {
         cJSON_Delete(q.root);
         q.root = NULL;
-        if (!(q.conn = dbpool_acquire(pool, ACQUIRE_TIMEOUT_MS, q.err, sizeof(q.err))))
+        if (!(q.conn = dbpool_acquire(env->pool, ACQUIRE_TIMEOUT_MS, q.err, sizeof(q.err))))
             break;
         rc = dispatch(&q, kind);
-        dbpool_release(pool, q.conn, rc == QRES_CONN);
+        dbpool_release(env->pool, q.conn, rc == QRES_CONN);
         q.conn = NULL;
     }
     out->db_seconds = elapsed(&t0);

@@ -33,8 +33,16 @@ struct query_out {
 #define QUERY_SPAN_WEEK_MS (INT64_C(7) * 86400000)
 #define QUERY_SPAN_MONTH_MS (INT64_C(30) * 86400000)
 
+struct tally;
+
+/* What the worker threads share. */
+struct query_env {
+    struct dbpool *pool;
+    struct tally *tally; /* cached closed parts of the week/month windows */
+};
+
 /* now_ms: the instant the window ends (ms since the epoch, UTC). */
-void query_run(struct dbpool *pool, enum query_kind kind, const struct route_req *r, int64_t now_ms,
-               struct query_out *out);
+void query_run(const struct query_env *env, enum query_kind kind, const struct route_req *r,
+               int64_t now_ms, struct query_out *out);
 
 #endif

@@ -12,6 +12,7 @@ enum qres { QRES_OK = 0, QRES_ERR = SQLQ_ERR, QRES_CONN = SQLQ_ERR_CONN };
 
 struct qctx {
     MYSQL *conn;
+    struct tally *tally;
     const struct route_req *r;
     int64_t now_ms;
     int status;  /* HTTP status when QRES_OK */

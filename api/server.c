@@ -26,6 +26,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "tally.h"
 
 #define MAX_BODY_BYTES (64 * 1024)
 #define MAX_HEADER_BYTES (16 * 1024)
@@ -350,6 +351,12 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
         if (dbpool_open(cfg, &a->pool, err, errlen) != 0)
             goto fail;
     }
+    if (tally_open(&a->tally) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    a->env.pool = a->pool;
+    a->env.tally = a->tally;
     if (wpool_open(a->base, cfg->api_threads, MAX_JOBS_QUEUED, &a->workers, err, errlen) != 0 ||
         acache_open(a->base, cfg, &a->cache, err, errlen) != 0 || setup_http(a, err, errlen) != 0 ||
         setup_events(a, err, errlen) != 0 || bind_listener(a, err, errlen) != 0)
@@ -404,6 +411,7 @@ void api_free(struct api **ap)
     free_event(&a->sigint_ev);
     free_event(&a->sigterm_ev);
     dbpool_free(&a->pool);
+    tally_free(&a->tally);
     flight_free(&a->flight);
     ptrmap_free(&a->conns);
     metrics_free(&a->metrics);

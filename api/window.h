@@ -25,5 +25,6 @@ struct window {
 /* Milliseconds since the epoch (UTC). */
 void window_split(int64_t now_ms, int64_t span_ms, struct window *w);
 int64_t window_ceil(int64_t t_ms, int64_t unit_ms);
+int64_t window_floor(int64_t t_ms, int64_t unit_ms);
 
 #endif

@@ -113,6 +113,29 @@ def test_windows():
               {"status": "fail", "count": summary["fail"]}], "summary over the inserted checks")
 
 
+def test_late_write():
+    """A check written late into a closed day (a run straddling midnight, a spool replay)
+    must show: the API keeps closed days' sums in process and must notice the change."""
+    reset()
+    add_url(1, "late", "https://late.example/")
+    c = Checks()
+    t0 = now()
+    c.add(1, floor_day(t0) - D + dt.timedelta(hours=12))
+    c.add(1, floor_day(t0) - 3 * D)
+    c.flush()
+    for span in ("week", "month"):
+        body, _ = API.get_json("/urls/top/success/%s?cache=false" % span)
+        eq(body, [{"name": "late", "url": "https://late.example/", "count": 2}], span)
+    c.add(1, floor_day(t0) - D + dt.timedelta(hours=23, minutes=59))
+    c.add(1, floor_day(t0) - 2 * D, success=False)
+    c.flush()
+    for span in ("week", "month"):
+        body, _ = API.get_json("/urls/top/success/%s?cache=false" % span)
+        eq(body, [{"name": "late", "url": "https://late.example/", "count": 3}], span + " late")
+        body, _ = API.get_json("/urls/top/fail/%s?cache=false" % span)
+        eq(body, [{"name": "late", "url": "https://late.example/", "count": 1}], span + " fail")
+
+
 def test_order_and_ties():
     reset()
     t0 = now() - dt.timedelta(minutes=5)
@@ -360,7 +383,7 @@ def main():
     global API
     API = Api()
     try:
-        run_tests([test_shapes_and_empty, test_windows, test_order_and_ties,
+        run_tests([test_shapes_and_empty, test_windows, test_late_write, test_order_and_ties,
                    test_cache_hit_miss_ttl, test_fill_guard, test_single_flight,
                    test_urls_list_detail_checks, test_delete, test_health_metrics_openapi])
     finally:

@@ -8,6 +8,7 @@
 
 #include "flight.h"
 #include "ptrmap.h"
+#include "u64map.h"
 
 #define N 1000
 
@@ -89,9 +90,41 @@ static void test_flight(void **state)
     assert_null(f);
 }
 
+static void test_u64map(void **state)
+{
+    struct u64map *m = NULL;
+    size_t i, idx;
+
+    assert_int_equal(u64map_open(4, &m), 0);
+    /* dense indexes in insertion order, growing past the initial size */
+    for (i = 0; i < 100000; i++) {
+        assert_int_equal(u64map_index(m, (uint64_t)i * 7919 + 1, &idx), 0);
+        assert_int_equal(idx, i);
+    }
+    assert_int_equal(u64map_count(m), 100000);
+    assert_int_equal(u64map_index(m, 7919 * 5 + 1, &idx), 0);
+    assert_int_equal(idx, 5);
+    assert_int_equal(u64map_count(m), 100000);
+    assert_int_equal(u64map_find(m, 7919 * 99999 + 1, &idx), 0);
+    assert_int_equal(idx, 99999);
+    assert_int_equal(u64map_find(m, 2, &idx), -1);
+    assert_int_equal(u64map_index(m, 0, &idx), -1);
+    assert_int_equal(u64map_find(m, UINT64_MAX, &idx), -1);
+    assert_int_equal(u64map_index(m, UINT64_MAX, &idx), 0);
+    assert_int_equal(idx, 100000);
+    u64map_clear(m);
+    assert_int_equal(u64map_count(m), 0);
+    assert_int_equal(u64map_find(m, 1, &idx), -1);
+    assert_int_equal(u64map_index(m, 42, &idx), 0);
+    assert_int_equal(idx, 0);
+    u64map_free(&m);
+    assert_null(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_put_get_del),
-                                       cmocka_unit_test(test_churn), cmocka_unit_test(test_flight)};
+                                       cmocka_unit_test(test_churn), cmocka_unit_test(test_flight),
+                                       cmocka_unit_test(test_u64map)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

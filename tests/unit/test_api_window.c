@@ -21,6 +21,10 @@ static void test_ceil(void **state)
     assert_true(window_ceil(DAY0 + 1, D) == DAY0 + D);
     assert_true(window_ceil(DAY0, D) == DAY0);
     assert_true(window_ceil(-1, H) == 0);
+    assert_true(window_floor(DAY0 + 1, D) == DAY0);
+    assert_true(window_floor(DAY0, D) == DAY0);
+    assert_true(window_floor(DAY0 - 1, D) == DAY0 - D);
+    assert_true(window_floor(-1, H) == -H);
 }
 
 struct wcase {

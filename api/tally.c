@@ -1,0 +1,362 @@
+/* api/tally.c: rolling-window counts with the closed parts cached per span. */
+#include "tally.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlq.h"
+#include "u64map.h"
+#include "window.h"
+
+#define MAX_SPANS 4
+
+/* The closed part of one span's window. */
+struct entry {
+    pthread_mutex_t lock;
+    int64_t span_ms;
+    bool valid;
+    int64_t day_ms, today_ms; /* closed days [day_ms, today_ms), hours of day_ms - 1 day */
+    uint64_t fp[3];           /* rollup_hourly_total over [day_ms - 1 day, today_ms) */
+    struct tally_counts days; /* sums over the closed days */
+    uint32_t (*hour_s)[24], (*hour_f)[24]; /* per URL of `hours`: counts per hour */
+    struct tally_counts hours;             /* URLs seen in those hours (counts unused) */
+    size_t hours_cap;
+};
+
+struct tally {
+    pthread_mutex_t lock; /* guards nentries */
+    struct entry entries[MAX_SPANS];
+    size_t nentries;
+    unsigned long builds;
+};
+
+static const char fingerprint_sql[] =
+    "SELECT COUNT(*), COALESCE(SUM(success_count), 0), COALESCE(SUM(fail_count), 0)"
+    " FROM rollup_hourly_total WHERE bucket >= ? AND bucket < ?";
+static const char days_sql[] = "SELECT url_id, success_count, fail_count FROM rollup_daily"
+                               " WHERE bucket >= ? AND bucket < ?";
+static const char today_sql[] =
+    "SELECT url_id, success_count, fail_count FROM rollup_daily WHERE bucket = ?";
+static const char hours_sql[] =
+    "SELECT url_id, HOUR(bucket), success_count, fail_count FROM rollup_hourly"
+    " WHERE bucket >= ? AND bucket < ?";
+static const char raw_sql[] =
+    "SELECT url_id, success FROM checks WHERE checked_at >= ? AND checked_at < ?";
+static const char raw_open_sql[] = "SELECT url_id, success FROM checks WHERE checked_at >= ?";
+
+int tally_counts_init(struct tally_counts *c)
+{
+    memset(c, 0, sizeof(*c));
+    return u64map_open(1024, &c->index);
+}
+
+void tally_counts_free(struct tally_counts *c)
+{
+    if (!c)
+        return;
+    u64map_free(&c->index);
+    free(c->ids);
+    free(c->succ);
+    free(c->fail);
+    memset(c, 0, sizeof(*c));
+}
+
+static void counts_clear(struct tally_counts *c)
+{
+    u64map_clear(c->index);
+    c->n = 0;
+}
+
+/* The index of url_id in c, adding it with zero counts. */
+static int counts_slot(struct tally_counts *c, uint64_t url_id, size_t *i)
+{
+    if (u64map_index(c->index, url_id, i) != 0)
+        return -1;
+    if (*i < c->n)
+        return 0;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 1024;
+        uint64_t *ids = realloc(c->ids, cap * sizeof(*ids));
+        uint64_t *s = ids ? realloc(c->succ, cap * sizeof(*s)) : NULL;
+        uint64_t *f = s ? realloc(c->fail, cap * sizeof(*f)) : NULL;
+        if (ids)
+            c->ids = ids;
+        if (s)
+            c->succ = s;
+        if (!f)
+            return -1;
+        c->fail = f;
+        c->cap = cap;
+    }
+    c->ids[c->n] = url_id;
+    c->succ[c->n] = 0;
+    c->fail[c->n] = 0;
+    c->n++;
+    return 0;
+}
+
+int tally_counts_add(struct tally_counts *c, uint64_t url_id, uint64_t succ, uint64_t fail)
+{
+    size_t i;
+
+    if (counts_slot(c, url_id, &i) != 0)
+        return -1;
+    c->succ[i] += succ;
+    c->fail[i] += fail;
+    return 0;
+}
+
+int tally_open(struct tally **out)
+{
+    struct tally *t = calloc(1, sizeof(*t));
+
+    *out = t;
+    if (!t)
+        return -1;
+    pthread_mutex_init(&t->lock, NULL);
+    return 0;
+}
+
+void tally_free(struct tally **tp)
+{
+    struct tally *t;
+    size_t i;
+
+    if (!tp || !*tp)
+        return;
+    t = *tp;
+    for (i = 0; i < t->nentries; i++) {
+        struct entry *e = &t->entries[i];
+        tally_counts_free(&e->days);
+        tally_counts_free(&e->hours);
+        free(e->hour_s);
+        free(e->hour_f);
+        pthread_mutex_destroy(&e->lock);
+    }
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+    *tp = NULL;
+}
+
+unsigned long tally_builds(struct tally *t)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&t->lock);
+    n = t->builds;
+    pthread_mutex_unlock(&t->lock);
+    return n;
+}
+
+static uint64_t num(const struct sqlq_row *row, unsigned i)
+{
+    return i < row->ncols && row->val[i] ? strtoull(row->val[i], NULL, 10) : 0;
+}
+
+/* Rows (url_id, success_count, fail_count) added into a tally_counts. */
+static int add_counts_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    if (tally_counts_add(arg, num(row, 0), num(row, 1), num(row, 2)) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Rows (url_id, success) of raw checks. */
+static int add_raw_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    bool ok = num(row, 1) != 0;
+
+    if (tally_counts_add(arg, num(row, 0), ok, !ok) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+struct fp_out {
+    uint64_t v[3];
+};
+
+static int fp_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    struct fp_out *f = arg;
+
+    f->v[0] = num(row, 0);
+    f->v[1] = num(row, 1);
+    f->v[2] = num(row, 2);
+    return 0;
+}
+
+/* Rows (url_id, hour, success_count, fail_count) of the day before the closed days. */
+static int hour_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    struct entry *e = arg;
+    uint64_t h = num(row, 1);
+    size_t i, before = e->hours.n;
+
+    if (counts_slot(&e->hours, num(row, 0), &i) != 0)
+        goto oom;
+    if (i >= e->hours_cap) {
+        size_t cap = e->hours_cap ? e->hours_cap * 2 : 1024;
+        uint32_t(*s)[24] = realloc(e->hour_s, cap * sizeof(*s));
+        uint32_t(*f)[24] = s ? realloc(e->hour_f, cap * sizeof(*f)) : NULL;
+        if (s)
+            e->hour_s = s;
+        if (!f)
+            goto oom;
+        e->hour_f = f;
+        e->hours_cap = cap;
+    }
+    if (e->hours.n > before) { /* a URL not seen before in these hours */
+        memset(e->hour_s[i], 0, sizeof(e->hour_s[i]));
+        memset(e->hour_f[i], 0, sizeof(e->hour_f[i]));
+    }
+    if (h < 24) {
+        e->hour_s[i][h] += (uint32_t)num(row, 2);
+        e->hour_f[i][h] += (uint32_t)num(row, 3);
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t b_ms, bool b_date,
+                sqlq_row_cb cb, void *arg, char *err, size_t errlen)
+{
+    MYSQL_TIME t[2];
+    MYSQL_BIND b[2];
+
+    sqlq_time(a_ms, a_date, &t[0]);
+    sqlq_time(b_ms, b_date, &t[1]);
+    sqlq_bind_time(&b[0], &t[0]);
+    sqlq_bind_time(&b[1], &t[1]);
+    return sqlq_run(conn, sql, b, 2, cb, arg, NULL, err, errlen);
+}
+
+static struct entry *entry_for(struct tally *t, int64_t span_ms)
+{
+    struct entry *e = NULL;
+    size_t i;
+
+    pthread_mutex_lock(&t->lock);
+    for (i = 0; i < t->nentries; i++)
+        if (t->entries[i].span_ms == span_ms)
+            e = &t->entries[i];
+    if (!e && t->nentries < MAX_SPANS) {
+        e = &t->entries[t->nentries];
+        memset(e, 0, sizeof(*e));
+        e->span_ms = span_ms;
+        pthread_mutex_init(&e->lock, NULL);
+        if (tally_counts_init(&e->days) != 0 || tally_counts_init(&e->hours) != 0) {
+            tally_counts_free(&e->days);
+            tally_counts_free(&e->hours);
+            pthread_mutex_destroy(&e->lock);
+            e = NULL;
+        } else {
+            t->nentries++;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return e;
+}
+
+/* Makes e describe closed days [day, today) and the hours of day - 1 day, as of the
+ * fingerprint fp (read before the data, so a concurrent write can only cause one more
+ * rebuild, never a stale entry). Called with e->lock held. */
+static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t day, int64_t today,
+                         char *err, size_t errlen)
+{
+    struct fp_out fp = {{0, 0, 0}};
+    int rc;
+
+    if ((rc = run2(conn, fingerprint_sql, day - WINDOW_DAY_MS, false, today, false, fp_row, &fp,
+                   err, errlen)) != 0)
+        return rc;
+    if (e->valid && e->day_ms == day && e->today_ms == today &&
+        memcmp(e->fp, fp.v, sizeof(fp.v)) == 0)
+        return 0;
+    e->valid = false;
+    counts_clear(&e->days);
+    counts_clear(&e->hours);
+    if ((rc = run2(conn, days_sql, day, true, today, true, add_counts_row, &e->days, err,
+                   errlen)) != 0 ||
+        (rc = run2(conn, hours_sql, day - WINDOW_DAY_MS, false, day, false, hour_row, e, err,
+                   errlen)) != 0)
+        return rc;
+    e->day_ms = day;
+    e->today_ms = today;
+    memcpy(e->fp, fp.v, sizeof(fp.v));
+    e->valid = true;
+    pthread_mutex_lock(&t->lock);
+    t->builds++;
+    pthread_mutex_unlock(&t->lock);
+    return 0;
+}
+
+/* Adds the closed part of window w (whole days before today, hours from w->hour_ms). */
+static int add_closed(const struct entry *e, const struct window *w, struct tally_counts *out)
+{
+    size_t i, from = 24;
+    int h;
+
+    for (i = 0; i < e->days.n; i++)
+        if (tally_counts_add(out, e->days.ids[i], e->days.succ[i], e->days.fail[i]) != 0)
+            return -1;
+    if (w->hour_ms < w->day_ms)
+        from = (size_t)((w->hour_ms - (w->day_ms - WINDOW_DAY_MS)) / WINDOW_HOUR_MS);
+    for (i = 0; i < e->hours.n && from < 24; i++) {
+        uint64_t s = 0, f = 0;
+        for (h = (int)from; h < 24; h++) {
+            s += e->hour_s[i][h];
+            f += e->hour_f[i][h];
+        }
+        if ((s || f) && tally_counts_add(out, e->hours.ids[i], s, f) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
+                 struct tally_counts *out, char *err, size_t errlen)
+{
+    int64_t today = window_floor(now_ms, WINDOW_DAY_MS);
+    struct entry *e;
+    struct window w;
+    MYSQL_TIME tm;
+    MYSQL_BIND b;
+    int rc;
+
+    if (span_ms < 2 * WINDOW_DAY_MS) {
+        sqlq_time(now_ms - span_ms, false, &tm);
+        sqlq_bind_time(&b, &tm);
+        return sqlq_run(conn, raw_open_sql, &b, 1, add_raw_row, out, NULL, err, errlen);
+    }
+    window_split(now_ms, span_ms, &w);
+    if (!(e = entry_for(t, span_ms))) {
+        snprintf(err, errlen, "out of memory");
+        return SQLQ_ERR;
+    }
+    pthread_mutex_lock(&e->lock);
+    rc = entry_refresh(t, e, conn, w.day_ms, today, err, errlen);
+    if (rc == 0 && add_closed(e, &w, out) != 0) {
+        snprintf(err, errlen, "out of memory");
+        rc = SQLQ_ERR;
+    }
+    pthread_mutex_unlock(&e->lock);
+    if (rc != 0)
+        return rc;
+    sqlq_time(today, true, &tm);
+    sqlq_bind_time(&b, &tm);
+    if ((rc = sqlq_run(conn, today_sql, &b, 1, add_counts_row, out, NULL, err, errlen)) != 0)
+        return rc;
+    if (w.start_ms < w.hour_ms)
+        rc =
+            run2(conn, raw_sql, w.start_ms, false, w.hour_ms, false, add_raw_row, out, err, errlen);
+    return rc;
+}
