@@ -167,7 +167,8 @@ static void check_step(struct run *r)
         log_error("cannot start checking: %s", err);
         goto out;
     }
-    wp = (struct watch_params){p->cfg, r->shard_key, r->owner, p->stop, &r->run_stop, w, r->total};
+    wp = (struct watch_params){p->cfg,       r->run_id, r->shard_key, r->owner, p->stop,
+                               &r->run_stop, w,         r->total};
     if (watch_start(&wp, &wt, err, sizeof(err)) != 0) {
         log_error("cannot start checking: %s", err);
         goto out;

@@ -126,7 +126,8 @@ int watch_start(const struct watch_params *p, struct watch **out, char *err, siz
         return -1;
     }
     w->p = *p;
-    snprintf(w->ctx, sizeof(w->ctx), "shard=%s watch", p->shard_key);
+    snprintf(w->ctx, sizeof(w->ctx), "run=%llu shard=%s watch", (unsigned long long)p->run_id,
+             p->shard_key);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {

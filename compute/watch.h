@@ -24,6 +24,7 @@ struct watch;
 
 struct watch_params {
     const struct config *cfg;
+    uint64_t run_id; /* for the log context */
     const char *shard_key;
     const char *owner;
     volatile int *signal_stop; /* read */
