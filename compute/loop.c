@@ -403,7 +403,6 @@ int loop_new(const struct checker_opts *o, unsigned share, struct loop **out, ch
     lp->conf.max_redirects = o->max_redirects;
     lp->conf.max_body_bytes = o->max_body_bytes;
     lp->conf.allow_private_targets = o->allow_private_targets;
-    lp->conf.buffer_size = 0;
     what = "cannot create an event base";
     if (make_base(lp) != 0)
         goto out;

@@ -225,8 +225,6 @@ static int set_options(struct transfer *t)
     bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
     bad |=
         curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body_bytes) != CURLE_OK;
-    if (c->buffer_size > 0)
-        bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE, c->buffer_size) != CURLE_OK;
     if (c->share)
         bad |= curl_easy_setopt(e, CURLOPT_SHARE, c->share) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
