@@ -146,7 +146,8 @@ def test_slowloris_and_idle():
         check(took is not None and took < 3.5, "keep-alive idle closed after %r s" % took)
         eq(api.request("GET", "/healthz")[0], 200, "still serving")
     finally:
-        api.stop()
+        rc = api.stop()
+    eq(rc, 0, "exit status (log: %s)" % api.logs()[-2000:])
 
 
 def metric(api, name):
@@ -193,7 +194,8 @@ def test_connection_cap():
     finally:
         for s in socks:
             s.close()
-        api.stop()
+        rc = api.stop()
+    eq(rc, 0, "exit status (log: %s)" % api.logs()[-2000:])
 
 
 def main():
