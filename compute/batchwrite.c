@@ -15,14 +15,6 @@
 
 #define ER_DUP_ENTRY_NO 1062
 
-bool batchwrite_transient(unsigned e)
-{
-    return e == 1213 /* deadlock */ || e == 1205 /* lock wait timeout */ ||
-           e == 1053 /* server shutdown */ || e == 1927 /* connection killed */ ||
-           e == 1040 /* too many connections */ || e == 1290 /* read-only (failover) */ ||
-           (e >= 2000 && e < 3000) /* client: connection lost, server gone, ... */;
-}
-
 static int exec(MYSQL *conn, const struct sqlbuf *b, char *err, size_t errlen)
 {
     if (mysql_real_query(conn, sqlbuf_str(b), sqlbuf_len(b)) != 0) {
@@ -113,7 +105,7 @@ int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t
     }
     return BATCHWRITE_OK;
 fail:
-    if (batchwrite_transient(mysql_errno(conn)) || db_error_is_connection(conn))
+    if (db_error_is_transient(conn))
         res = BATCHWRITE_RETRY;
     (void)mysql_rollback(conn);
     return res;

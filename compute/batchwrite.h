@@ -27,9 +27,6 @@ enum batchwrite_result {
 int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t batch_no,
                       const struct check_result *r, size_t n, char *err, size_t errlen);
 
-/* True when errno (mysql_errno) is worth a retry (see BATCHWRITE_RETRY). */
-bool batchwrite_transient(unsigned errnum);
-
 struct replay_stats {
     unsigned long batches, rows, duplicates, damaged;
 };

@@ -88,6 +88,14 @@ bool db_error_is_connection(MYSQL *conn)
            e == 1053 /* shutdown in progress */ || e == 2013 || e == 2006;
 }
 
+bool db_error_is_transient(MYSQL *conn)
+{
+    unsigned e = mysql_errno(conn);
+    return db_error_is_connection(conn) || e == 1213 /* deadlock */ ||
+           e == 1205 /* lock wait timeout */ || e == 1040 /* too many connections */ ||
+           e == 1290 /* read-only (failover) */ || (e >= 2000 && e < 3000) /* client side */;
+}
+
 int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t errlen)
 {
     struct dbpool *pool = NULL;

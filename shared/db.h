@@ -26,6 +26,9 @@ void db_close(MYSQL **conn);
 int db_exec(MYSQL *conn, const char *sql, char *err, size_t errlen) MUSTCHECK;
 /* True when the last error means the connection is gone (retry on a new one). */
 bool db_error_is_connection(MYSQL *conn);
+/* True when the last error is worth retrying: the connection is gone, or a deadlock,
+ * lock wait timeout, too many connections, or a read-only server during failover. */
+bool db_error_is_transient(MYSQL *conn);
 
 int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t errlen) MUSTCHECK;
 void dbpool_free(struct dbpool **pool);

@@ -11,7 +11,7 @@
 #include "common.h"
 #include "config.h"
 
-/* The list POST /urls pushes onto (LPUSH) and the compute job drains (RPOP side). */
+/* The list POST /urls pushes onto (LPUSH) and the compute job drains (LMOVE from the right). */
 #define RKEY_QUEUE "urlmon:queue"
 /* Entries a compute run has taken but not yet stored (reliable-queue pattern). */
 #define RKEY_PROCESSING "urlmon:queue:processing"
@@ -19,8 +19,6 @@
 #define RKEY_DEAD "urlmon:queue:dead"
 /* Prefix of every cached API answer; the compute job deletes them after a run. */
 #define RKEY_CACHE_PREFIX "urlmon:cache:"
-/* Prefix of the per-shard run lock. */
-#define RKEY_LOCK_PREFIX "urlmon:lock:run:"
 
 redisContext *rconn_connect(const struct config *cfg, unsigned timeout_ms, char *err,
                             size_t errlen) MUSTCHECK;
