@@ -206,6 +206,10 @@ static int set_options(struct transfer *t)
     bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)t) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+    /* a check that times out while getaddrinfo() still runs must not wait for it: without
+     * this libcurl joins the resolver thread and the whole loop stalls until the lookup
+     * gives up (seconds); with it the thread is detached and frees itself when done */
+    bad |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK;

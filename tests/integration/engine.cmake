@@ -13,3 +13,5 @@ endfunction()
 
 urlmon_engine_itest(test_engine)
 urlmon_engine_itest(test_engine_memory)
+urlmon_engine_itest(test_engine_dns)
+target_link_libraries(test_engine_dns PRIVATE ${CMAKE_DL_LIBS})
