@@ -99,7 +99,8 @@ struct checker_stats {
 int checker_run(const struct checker_opts *o, struct checker_stats *stats, char *err,
                 size_t errlen) MUSTCHECK;
 
-/* Call once from main() before any thread exists (curl_global_init). */
+/* Call once from main() before any thread exists (curl_global_init; also sets SIGPIPE
+ * to ignored, so a peer closing mid-write fails that check, not the process). */
 int checker_global_init(void) MUSTCHECK;
 void checker_global_cleanup(void);
 
