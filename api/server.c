@@ -396,15 +396,17 @@ void api_free(struct api **ap)
     if (!ap || !*ap)
         return;
     a = *ap;
-    /* Workers first (they may still finish a job; its done() never runs now), then
-     * the HTTP side (closing connections runs conn_closed), then Redis. */
+    /* Redis first: its pending callbacks (none after a clean stop) may still answer
+     * requests or queue jobs while evhttp and the workers exist. Then the workers (a
+     * job finishing now never gets its done() run), then the HTTP side (closing
+     * connections runs conn_closed, which must not resume the freed listener). */
+    acache_free(&a->cache);
     wpool_free(&a->workers);
-    a->stopping = true; /* conn_closed must not resume the listener evhttp_free frees */
+    a->stopping = true;
     a->listening = false;
     if (a->http)
         evhttp_free(a->http); /* and the listener bound to it */
     a->listener = NULL;
-    acache_free(&a->cache);
     free_event(&a->adopt_ev);
     free_event(&a->sweep_ev);
     free_event(&a->stop_ev);
