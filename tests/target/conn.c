@@ -377,8 +377,10 @@ static bool complete(struct tconn *c)
     } else if (c->after == AFTER_LINGER) {
         linger(c);
     } else {
+        /* writing goes back to direct, so the next answer needs no write event */
+        c->dead = bufferevent_disable(c->bev, EV_WRITE) != 0;
         c->state = CS_HEAD;
-        next = true;
+        next = !c->dead;
     }
     return next;
 }
@@ -424,7 +426,7 @@ static int build_answer(struct tconn *c, const struct reqhead *h, const struct b
     uint64_t blen;
     bool bodyless, send_body;
     char line[128];
-    int n, rc = 0;
+    int n, rc = 0, ret = -1;
 
     if (b->kind == BEHAVE_LOOP || b->kind == BEHAVE_REDIRECT)
         status = (b->kind == BEHAVE_LOOP && status >= 300 && status < 400) ? status : 302;
@@ -482,9 +484,8 @@ static int build_answer(struct tconn *c, const struct reqhead *h, const struct b
         c->body_left = blen; /* filler, streamed by pump/tick */
     } else {
         if (c->drip) { /* literal body to be dripped: hold it aside */
-            if (!(c->held = evbuffer_new()))
-                return -1;
-            body = c->held;
+            if (!(body = c->held = evbuffer_new()))
+                goto out;
             c->body_left = blen;
         }
         if (b->body.p) {
@@ -495,7 +496,9 @@ static int build_answer(struct tconn *c, const struct reqhead *h, const struct b
             rc |= evbuffer_add(body, "\n", 1);
         }
     }
-    return rc;
+    ret = rc;
+out:
+    return ret;
 }
 
 /* One complete request head buf[0..len) has arrived. */
@@ -653,10 +656,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         start_send(c);
         if (c->answered)
             finish(c);
-    } else if (c->state == CS_SEND)
+    } else if (c->state == CS_SEND) {
         tick(c);
-    else if (c->state == CS_LINGER)
+    } else if (c->state == CS_LINGER) {
         c->dead = true;
+    }
     if (c->dead)
         conn_free(c);
 }
