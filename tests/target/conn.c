@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -665,20 +667,17 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         conn_free(c);
 }
 
-/* Blackhole: only notice the client leaving (EV_CLOSED; a peek where unsupported). */
+/* Blackhole: only notice the client leaving. EV_CLOSED covers a FIN; a reset (or a FIN
+ * behind unread data where EV_CLOSED is unsupported) shows in the TCP state. */
 static void on_blackhole(evutil_socket_t fd, short what, void *arg)
 {
     struct tconn *c = arg;
-    char byte;
-    ssize_t n;
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
 
-    if (what & EV_CLOSED) {
+    if ((what & EV_CLOSED) || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        ti.tcpi_state != TCP_ESTABLISHED)
         c->dead = true;
-    } else {
-        n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-            c->dead = true;
-    }
     if (c->dead)
         conn_free(c);
 }
