@@ -39,33 +39,36 @@ export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33681}
 export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64411}
 
 usage() {
-    sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
-MODE=${1:-}
-case "$MODE" in
-quick | full | profile) shift ;;
-*)
-    usage
-    exit 2
-    ;;
-esac
-SCENARIOS=("$@")
-if [ "${#SCENARIOS[@]}" -eq 0 ]; then
-    SCENARIOS=(engine e2e api writes)
-fi
-for s in "${SCENARIOS[@]}"; do
-    case "$s" in
-    engine | e2e | api | writes) ;;
+# Sets MODE, SCENARIOS, OUT from the command line.
+parse_args() {
+    local s
+    MODE=${1:-}
+    case "$MODE" in
+    quick | full | profile) shift ;;
     *)
-        echo "bench: unknown scenario '$s' (engine, e2e, api, writes)" >&2
+        usage
         exit 2
         ;;
     esac
-done
-
-OUT=$BENCH/out/$MODE
-mkdir -p "$WORK" "$OUT"
+    SCENARIOS=("$@")
+    if [ "${#SCENARIOS[@]}" -eq 0 ]; then
+        SCENARIOS=(engine e2e api writes)
+    fi
+    for s in "${SCENARIOS[@]}"; do
+        case "$s" in
+        engine | e2e | api | writes) ;;
+        *)
+            echo "bench: unknown scenario '$s' (engine, e2e, api, writes)" >&2
+            exit 2
+            ;;
+        esac
+    done
+    OUT=$BENCH/out/$MODE
+    mkdir -p "$WORK" "$OUT"
+}
 T_START=$(date +%s)
 
 log() { printf '[bench %s +%ss] %s\n' "$(date -u +%H:%M:%S)" "$(($(date +%s) - T_START))" "$*" >&2; }
@@ -501,31 +504,43 @@ run_profile() {
     else
         log "profile: perf record failed: $(tail -2 "$WORK/perf.log")"
     fi
-    log "profile: callgrind, 3,000 URLs, 0 ms, concurrency 300"
-    head -3000 "$prefix.txt" >"$WORK/urls/profile.txt"
-    valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.out" \
-        "$CHECKBENCH_BIN" --urls "$WORK/urls/profile.txt" --concurrency 300 \
-        >"$OUT/profile-callgrind-run.json" 2>"$WORK/callgrind.log"
-    callgrind_annotate --inclusive=no "$OUT/callgrind.out" >"$OUT/callgrind-self.txt" 2>/dev/null
-    callgrind_annotate --inclusive=yes --tree=both "$OUT/callgrind.out" \
-        >"$OUT/callgrind-tree.txt" 2>/dev/null
-    log "profile: $OUT/callgrind-self.txt callgrind-tree.txt (instructions / 3,000 = per check)"
+    # Two sizes: the difference is the cost of the extra checks alone, without the
+    # one-time costs (threads, curl handles, CA store, ...).
+    local k
+    for k in 1000 4000; do
+        log "profile: callgrind, $k URLs, 0 ms, concurrency 300"
+        head -"$k" "$prefix.txt" >"$WORK/urls/profile-$k.txt"
+        valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind-$k.out" \
+            "$CHECKBENCH_BIN" --urls "$WORK/urls/profile-$k.txt" --concurrency 300 \
+            >"$OUT/profile-callgrind-$k.json" 2>"$WORK/callgrind.log"
+        callgrind_annotate --inclusive=yes --tree=both "$OUT/callgrind-$k.out" \
+            >"$OUT/callgrind-$k-tree.txt" 2>/dev/null
+    done
+    log "profile: $OUT/callgrind-{1000,4000}-tree.txt"
 }
 
 # --- main ---------------------------------------------------------------------------------
-install_and_build
-start_target
-if [ "$MODE" = profile ]; then
-    run_profile
-    exit 0
-fi
-for s in "${SCENARIOS[@]}"; do
-    RESULTS=$OUT/$s.jsonl
-    : >"$RESULTS"
-    log "scenario $s ($MODE, $REPS runs per case)"
-    "scenario_$s"
-done
-log "writing BENCHMARKS.md"
-python3 "$BENCH/report.py" --mode "$MODE" --results "$OUT" --out "$ROOT/BENCHMARKS.md" \
-    --elapsed "$(($(date +%s) - T_START))"
-log "done in $(($(date +%s) - T_START)) s"
+main() {
+    local s
+    parse_args "$@"
+    install_and_build
+    start_target
+    if [ "$MODE" = profile ]; then
+        run_profile
+        return 0
+    fi
+    for s in "${SCENARIOS[@]}"; do
+        RESULTS=$OUT/$s.jsonl
+        : >"$RESULTS"
+        log "scenario $s ($MODE, $REPS runs per case)"
+        "scenario_$s"
+    done
+    log "writing BENCHMARKS.md"
+    python3 "$BENCH/report.py" --mode "$MODE" --results "$OUT" --out "$ROOT/BENCHMARKS.md" \
+        --elapsed "$(($(date +%s) - T_START))"
+    log "done in $(($(date +%s) - T_START)) s"
+}
+
+# Everything above is functions, parsed before main runs: editing this file during a run
+# cannot change what the run does.
+main "$@"
