@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
@@ -37,6 +38,8 @@ struct worker {
     struct event *flush_ev;  /* flushes the log buffer once a second */
     struct event *resume_ev; /* re-enables the listeners after running out of fds */
     bool paused;
+    uint64_t npauses;          /* accept pauses so far */
+    time_t next_warning;       /* no pause message before this */
     struct reqlog_buf *logbuf; /* NULL without --log */
     struct tconn *conns;       /* live connections */
     uint64_t nconns, nreqs;
@@ -94,8 +97,13 @@ static void on_accept_error(struct evconnlistener *lev, void *arg)
     (void)lev;
     if (w->paused)
         return;
-    fprintf(stderr, "urlmon-target: worker %d: accept: %s; pausing accepts for 100 ms\n", w->id,
-            evutil_socket_error_to_string(err));
+    w->npauses++;
+    if (time(NULL) >= w->next_warning) { /* at most one line per 5 s */
+        fprintf(stderr,
+                "urlmon-target: worker %d: accept: %s; pausing accepts for 100 ms (%llu so far)\n",
+                w->id, evutil_socket_error_to_string(err), (unsigned long long)w->npauses);
+        w->next_warning = time(NULL) + 5;
+    }
     for (i = 0; i < w->nlis; i++)
         evconnlistener_disable(w->lis[i].lev);
     w->paused = true;
