@@ -99,7 +99,8 @@ def verdict(ok):
 
 
 class Report:
-    def __init__(self, rows, mode):
+    def __init__(self, rows, mode, meta=None):
+        self.meta = meta or {}
         self.rows = rows
         self.mode = mode
         self.out = []
@@ -504,19 +505,25 @@ class Report:
         busy = [r.get("machine_busy") for r in self.rows if r.get("machine_busy") is not None]
         loads = [r.get("loadavg1_before") for r in self.rows
                  if r.get("loadavg1_before") is not None]
-        head = sh("git -C %s rev-parse --short HEAD" % ROOT)
-        dirty = sh("git -C %s status --porcelain --untracked-files=no -- compute api shared "
-                   "bench tests/target" % ROOT)
+        head, dirty = "?", ""
+        if self.meta:
+            head = self.meta.get("commit", "?")
+            dirty = self.meta.get("dirty_files", 0)
         self.w("# Benchmarks")
         self.w()
-        self.w("Written by `bench/run.sh %s` (%s) on %s, commit %s%s%s. Regenerate with "
+        self.w("Written by `bench/run.sh %s`%s on %s, commit %s%s%s. Regenerate with "
                "`bench/run.sh quick` (< 5 min) or `bench/run.sh full` (< 30 min); raw "
                "results in `bench/out/%s/*.jsonl`, how each number is taken in "
                "`bench/measure.py`." % (
-                   self.mode, "took %s s" % elapsed if elapsed else "",
+                   self.mode, " (took %s s)" % elapsed if elapsed else "",
                    "%s to %s" % (dates[0], dates[-1]) if dates else time.strftime("%Y-%m-%d"),
-                   head, " (with uncommitted changes)" if dirty else "",
-                   "" if self.mode == "full" else "; `quick` runs a reduced matrix",
+                   head, " (built with uncommitted changes in %s files of the shared work tree)"
+                   % dirty if dirty else "",
+                   "" if self.mode == "full" else
+                   "; `quick` runs a reduced matrix (engine: N=20,000 only, 4,500 for 200 ms at "
+                   "300 in flight; end to end: 20,000 URLs; uncached API: the month and summary "
+                   "queries; wrk runs of 3-4 s; API data with hourly rollups only where they "
+                   "are read), `full` the issue's",
                    self.mode))
         self.w()
         self.w("## Machine")
@@ -547,6 +554,11 @@ class Report:
         self.w()
         self.w("%d of %d targets pass." % (npass, len(self.targets)))
         self.w()
+        notes = os.path.join(ROOT, "bench", "notes.md")
+        if os.path.exists(notes):
+            with open(notes, encoding="utf-8") as f:
+                self.out.extend(f.read().rstrip().split("\n"))
+            self.w()
         self.out.extend(body)
         self.w("## Commands")
         self.w()
@@ -571,7 +583,13 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--elapsed", default="")
     a = ap.parse_args()
-    rep = Report(load(a.results), a.mode)
+    meta = {}
+    try:
+        with open(os.path.join(a.results, "meta.json"), encoding="utf-8") as f:
+            meta = json.load(f)
+    except (OSError, ValueError):
+        pass
+    rep = Report(load(a.results), a.mode, meta)
     text = rep.build(a.elapsed, a.results)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write(text)

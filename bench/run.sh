@@ -114,7 +114,14 @@ stop_pid() {
     BG_PIDS=("${keep[@]}")
 }
 
-port_free() { ! ss -Htln "sport = :$1" | grep -q .; }
+port_free() { # PORT: nothing listens on it (on any address with ss; on 127.0.0.1 without)
+    if command -v ss >/dev/null 2>&1; then
+        if ss -Htln "sport = :$1" | grep -q .; then return 1; fi
+    elif (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+        return 1
+    fi
+    return 0
+}
 
 wait_http() { # URL SECONDS
     local i
@@ -523,6 +530,11 @@ run_profile() {
 main() {
     local s
     parse_args "$@"
+    # What was built: the commit, and whether the tree differed from it there.
+    printf '{"commit":"%s","dirty_files":%s,"started":"%s"}\n' \
+        "$(git rev-parse --short HEAD)" \
+        "$(git status --porcelain --untracked-files=no -- compute api shared bench tests/target | wc -l)" \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$OUT/meta.json"
     install_and_build
     start_target
     if [ "$MODE" = profile ]; then
