@@ -522,7 +522,7 @@ class Report:
                    "" if self.mode == "full" else
                    "; `quick` runs a reduced matrix (engine: N=20,000 only, 4,500 for 200 ms at "
                    "300 in flight; end to end: 20,000 URLs; uncached API: the month and summary "
-                   "queries; wrk runs of 3-4 s; API data with hourly rollups only where they "
+                   "queries; wrk runs of 3 s; API data with hourly rollups only where they "
                    "are read), `full` the issue's",
                    self.mode))
         self.w()

@@ -243,7 +243,7 @@ scenario_engine() {
         return 0
     }
     wrk_s=10
-    if [ "$MODE" = quick ]; then wrk_s=5; fi
+    if [ "$MODE" = quick ]; then wrk_s=3; fi
     for rep in $(seq 1 "$REPS"); do
         log "engine: wrk fresh-connection ceiling, rep $rep"
         MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout)
@@ -409,7 +409,7 @@ scenario_api() {
     uncached=(/urls/top/fail/hour /urls/top/fail/week /urls/top/fail/month
         /urls/top/success/hour /urls/top/success/week /urls/top/success/month /urls/summary)
     if [ "$MODE" = quick ]; then
-        wrk_s=4
+        wrk_s=3
         unc_s=3
         uncached=(/urls/top/fail/month /urls/top/success/month /urls/summary)
     fi
