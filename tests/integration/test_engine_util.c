@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -83,6 +84,8 @@ void etest_target_start(struct etest_target *t, const char *const *args)
         fail_msg("fork: %s", strerror(errno));
     if (t->pid == 0) {
         int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        /* a failed assertion longjmps past etest_target_stop: die with the test */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

@@ -25,7 +25,8 @@ struct etest_target {
 };
 
 /* Starts urlmon-target with args (NULL-terminated, e.g. "--listen", "127.0.0.1:0") plus
- * --ready-file; waits up to 10 s for it. Fails the test on error. */
+ * --ready-file; waits up to 10 s for it. Fails the test on error. The target is killed
+ * when the test process ends, even when a failed assertion skipped etest_target_stop. */
 void etest_target_start(struct etest_target *t, const char *const *args);
 /* SIGTERM, then SIGKILL after 3 s; removes the directory. */
 void etest_target_stop(struct etest_target *t);
