@@ -299,22 +299,22 @@ static void tick(struct tconn *c)
         if (evbuffer_get_length(out) < ENDLESS_CHUNK &&
             add_filler(out, ENDLESS_CHUNK, &c->fill_off) != 0)
             c->dead = true;
-        return;
+    } else {
+        k = c->drip >= 10 ? c->drip * (c->ticks + 1) / 10 - c->drip * c->ticks / 10 : 1;
+        c->ticks++;
+        if (k > c->body_left)
+            k = c->body_left;
+        if (evbuffer_get_length(out) < DRIP_MAX_QUEUED) {
+            int rc = c->held ? evbuffer_remove_buffer(c->held, out, (size_t)k) == (int)k ? 0 : -1
+                             : add_filler(out, k, &c->fill_off);
+            if (rc != 0)
+                c->dead = true;
+            if (!c->endless)
+                c->body_left -= k;
+        }
+        if (c->body_left > 0)
+            arm(c, drip_interval(c->drip));
     }
-    k = c->drip >= 10 ? c->drip * (c->ticks + 1) / 10 - c->drip * c->ticks / 10 : 1;
-    c->ticks++;
-    if (k > c->body_left)
-        k = c->body_left;
-    if (evbuffer_get_length(out) < DRIP_MAX_QUEUED) {
-        int rc = c->held ? evbuffer_remove_buffer(c->held, out, (size_t)k) == (int)k ? 0 : -1
-                         : add_filler(out, k, &c->fill_off);
-        if (rc != 0)
-            c->dead = true;
-        if (!c->endless)
-            c->body_left -= k;
-    }
-    if (c->body_left > 0)
-        arm(c, drip_interval(c->drip));
 }
 
 /*
@@ -327,10 +327,6 @@ static void start_send(struct tconn *c)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     int n;
 
-    if (c->close_now) {
-        c->dead = true;
-        return;
-    }
     c->state = CS_SEND;
     if (c->drip && c->body_left > 0)
         arm(c, drip_interval(c->drip));
@@ -351,6 +347,15 @@ static void start_send(struct tconn *c)
     }
     if (!c->dead && !c->answered && bufferevent_enable(c->bev, EV_WRITE) != 0)
         c->dead = true;
+}
+
+/* The delay (if any) is over: close for close=1, otherwise start sending. */
+static void go(struct tconn *c)
+{
+    if (c->close_now)
+        c->dead = true;
+    else
+        start_send(c);
 }
 
 static void linger(struct tconn *c)
@@ -407,16 +412,26 @@ static void send_simple(struct tconn *c, int status, const char *text, bool keep
                  status, reason((uint64_t)status), tlen + 1, keep ? "" : "Connection: close\r\n");
     struct evbuffer *out = bufferevent_get_output(c->bev);
 
-    if (n < 0 || (size_t)n >= sizeof(head) || evbuffer_add(out, head, (size_t)n) != 0 ||
-        evbuffer_add(out, text, tlen) != 0 || evbuffer_add(out, "\n", 1) != 0) {
-        c->dead = true;
-        return;
-    }
     c->after = keep ? AFTER_NEXT : AFTER_LINGER;
     c->body_left = 0;
     c->endless = false;
     c->drip = 0;
-    start_send(c);
+    if (n < 0 || (size_t)n >= sizeof(head) || evbuffer_add(out, head, (size_t)n) != 0 ||
+        evbuffer_add(out, text, tlen) != 0 || evbuffer_add(out, "\n", 1) != 0)
+        c->dead = true;
+    else
+        start_send(c);
+}
+
+/* The garbage answer: random bytes, then a lingering close. */
+static int queue_garbage(struct tconn *c)
+{
+    c->after = AFTER_LINGER;
+    c->body_left = 0;
+    c->endless = false;
+    c->drip = 0;
+    return evbuffer_add_reference(bufferevent_get_output(c->bev), garbage_block, GARBAGE_SIZE, NULL,
+                                  NULL);
 }
 
 /* Status line, headers and (unless streamed later) body of an HTTP answer. */
@@ -503,60 +518,51 @@ out:
     return ret;
 }
 
+/* Queue the answer behave asks for (writing off while a delay runs), then wait or send. */
+static void answer(struct tconn *c, const struct reqhead *h, const struct behave *b)
+{
+    c->after = h->keepalive ? AFTER_NEXT : AFTER_CLOSE;
+    c->close_now = false;
+    c->ticks = 0;
+    c->fill_off = 0;
+    if (b->delay_ms > 0 && bufferevent_disable(c->bev, EV_WRITE) != 0)
+        c->dead = true;
+    else if (b->kind == BEHAVE_CLOSE)
+        c->close_now = true;
+    else if (b->kind == BEHAVE_GARBAGE)
+        c->dead = queue_garbage(c) != 0;
+    else
+        c->dead = build_answer(c, h, b) != 0;
+    if (!c->dead && b->delay_ms > 0) {
+        c->state = CS_DELAY;
+        arm(c, b->delay_ms * 1000);
+    } else if (!c->dead) {
+        go(c);
+    }
+}
+
 /* One complete request head buf[0..len) has arrived. */
 static void handle_request(struct tconn *c, const char *buf, size_t len)
 {
     struct reqhead h;
     struct behave b;
     char err[160];
+    int parsed = reqhead_parse(buf, len, &h);
 
-    if (reqhead_parse(buf, len, &h) != 0) {
+    if (parsed == 0) {
+        worker_log_request(c->w, h.method, h.method_len, h.target, h.target_len);
+        c->discard_left = h.content_length;
+    }
+    if (parsed != 0)
         send_simple(c, 400, "malformed request head", false);
-        return;
-    }
-    worker_log_request(c->w, h.method, h.method_len, h.target, h.target_len);
-    c->discard_left = h.content_length;
-    if (h.chunked) {
+    else if (h.chunked)
         send_simple(c, 501, "chunked request bodies are not supported", false);
-        return;
-    }
-    if (behave_parse(h.target, h.target_len, &b, err, sizeof(err)) != 0) {
+    else if (behave_parse(h.target, h.target_len, &b, err, sizeof(err)) != 0)
         send_simple(c, 400, err, h.keepalive);
-        return;
-    }
-    c->after = h.keepalive ? AFTER_NEXT : AFTER_CLOSE;
-    c->close_now = false;
-    c->ticks = 0;
-    c->fill_off = 0;
-    if (b.kind == BEHAVE_HANG) {
+    else if (b.kind == BEHAVE_HANG)
         c->state = CS_HANG;
-        return;
-    }
-    if (b.delay_ms > 0 && bufferevent_disable(c->bev, EV_WRITE) != 0) {
-        c->dead = true;
-        return;
-    }
-    if (b.kind == BEHAVE_CLOSE) {
-        c->close_now = true;
-    } else if (b.kind == BEHAVE_GARBAGE) {
-        c->after = AFTER_LINGER;
-        c->body_left = 0;
-        c->endless = false;
-        c->drip = 0;
-        if (evbuffer_add_reference(bufferevent_get_output(c->bev), garbage_block, GARBAGE_SIZE,
-                                   NULL, NULL) != 0)
-            c->dead = true;
-    } else if (build_answer(c, &h, &b) != 0) {
-        c->dead = true;
-    }
-    if (c->dead)
-        return;
-    if (b.delay_ms > 0) {
-        c->state = CS_DELAY;
-        arm(c, b.delay_ms * 1000);
-    } else {
-        start_send(c);
-    }
+    else
+        answer(c, &h, &b);
 }
 
 static void discard_body(struct tconn *c, struct evbuffer *in)
@@ -655,7 +661,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     if (c->state == CS_DELAY) {
-        start_send(c);
+        go(c);
         if (c->answered)
             finish(c);
     } else if (c->state == CS_SEND) {
@@ -751,9 +757,7 @@ void tconn_accept(struct worker *w, evutil_socket_t fd, enum tgt_mode mode)
     }
     c->state = CS_HEAD;
     if (mode == TGT_MODE_GARBAGE) {
-        c->after = AFTER_LINGER;
-        if (evbuffer_add_reference(bufferevent_get_output(c->bev), garbage_block, GARBAGE_SIZE,
-                                   NULL, NULL) != 0)
+        if (queue_garbage(c) != 0)
             c->dead = true;
         else
             start_send(c);

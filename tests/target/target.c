@@ -33,26 +33,28 @@ static const char *mode_name(enum tgt_mode mode)
                                       : "listen";
 }
 
-/* Raise RLIMIT_NOFILE towards what --max-conns needs (the hard limit too, if allowed). */
-static void raise_fd_limit(const struct topts *o)
+/* Raise RLIMIT_NOFILE to want (the hard limit too, if allowed, else up to it). Returns the
+ * soft limit in effect. */
+static rlim_t raise_fd_limit(rlim_t want)
 {
-    struct rlimit rl;
-    rlim_t want = (rlim_t)o->max_conns + FD_MARGIN + (rlim_t)(o->nlistens * (size_t)o->threads);
+    struct rlimit rl = {0, 0};
+    struct rlimit up = {want, want};
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-        return;
+        goto out;
     if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
-        struct rlimit up = {want, want};
-        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
-            return;
-        want = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0) {
+            rl = up;
+            goto out;
+        }
+        want = rl.rlim_max; /* no CAP_SYS_RESOURCE: as far as the hard limit goes */
     }
-    rl.rlim_cur = want;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || want < (rlim_t)o->max_conns + FD_MARGIN)
-        fprintf(stderr,
-                "urlmon-target: --max-conns %ld: descriptor limit is %llu (hard limit), "
-                "fewer connections fit\n",
-                o->max_conns, (unsigned long long)want);
+    up.rlim_cur = want;
+    up.rlim_max = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+        rl = up;
+out:
+    return rl.rlim_cur;
 }
 
 /*
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
     sigset_t stop_sigs;
     char err[256];
     uint64_t conns = 0, reqs = 0;
+    rlim_t want, have;
 
     if ((prc = topts_parse(argc, argv, &o)) != 0) {
         rc = prc == 1 ? 0 : TOPTS_EXIT_USAGE;
@@ -140,7 +143,12 @@ int main(int argc, char **argv)
     }
     if (o.ready_path)
         (void)unlink(o.ready_path); /* never leave a stale one from an earlier run */
-    raise_fd_limit(&o);
+    want = (rlim_t)o.max_conns + FD_MARGIN + (rlim_t)(o.nlistens * (size_t)o.threads);
+    if ((have = raise_fd_limit(want)) < want)
+        fprintf(stderr,
+                "urlmon-target: --max-conns %ld: descriptor limit is only %llu (the hard "
+                "limit), fewer connections fit\n",
+                o.max_conns, (unsigned long long)have);
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&stop_sigs);
     sigaddset(&stop_sigs, SIGINT);
