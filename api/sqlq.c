@@ -136,8 +136,45 @@ out:
     return rc;
 }
 
-int sqlq_run(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparams, sqlq_row_cb row_cb,
-             void *arg, uint64_t *affected, char *err, size_t errlen)
+static int fetch_nums(MYSQL_STMT *st, unsigned ncols, sqlq_nums_cb cb, void *arg, char *err,
+                      size_t errlen)
+{
+    MYSQL_BIND res[SQLQ_MAX_COLS];
+    uint64_t vals[SQLQ_MAX_COLS];
+    my_bool nulls[SQLQ_MAX_COLS];
+    unsigned i;
+    int f;
+
+    if (ncols > SQLQ_MAX_COLS) {
+        snprintf(err, errlen, "too many result columns (%u)", ncols);
+        return -1;
+    }
+    memset(res, 0, sizeof(res));
+    for (i = 0; i < ncols; i++) {
+        res[i].buffer_type = MYSQL_TYPE_LONGLONG;
+        res[i].buffer = &vals[i];
+        res[i].is_unsigned = 1;
+        res[i].is_null = &nulls[i];
+    }
+    if (mysql_stmt_bind_result(st, res) != 0)
+        return stmt_error(st, err, errlen);
+    while ((f = mysql_stmt_fetch(st)) == 0) {
+        for (i = 0; i < ncols; i++)
+            if (nulls[i])
+                vals[i] = 0;
+        if (cb(arg, vals, ncols, err, errlen) != 0)
+            return -1;
+    }
+    if (f != MYSQL_NO_DATA)
+        return f == MYSQL_DATA_TRUNCATED ? (snprintf(err, errlen, "a value is not an integer"), -1)
+                                         : stmt_error(st, err, errlen);
+    return 0;
+}
+
+/* Prepares, binds and executes; rows are read by one of the two fetchers. */
+static int run(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparams,
+               sqlq_row_cb row_cb, sqlq_nums_cb nums_cb, void *arg, uint64_t *affected, char *err,
+               size_t errlen)
 {
     MYSQL_STMT *st = NULL;
     MYSQL_RES *meta = NULL;
@@ -168,11 +205,10 @@ int sqlq_run(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparams,
         *affected = (uint64_t)mysql_stmt_affected_rows(st);
     meta = mysql_stmt_result_metadata(st);
     if (meta) {
-        if (!row_cb) {
-            snprintf(err, errlen, "statement returned rows nobody reads");
-            goto out;
-        }
-        if (fetch_rows(st, mysql_num_fields(meta), row_cb, arg, err, errlen) != 0)
+        unsigned ncols = mysql_num_fields(meta);
+        if (row_cb    ? fetch_rows(st, ncols, row_cb, arg, err, errlen) != 0
+            : nums_cb ? fetch_nums(st, ncols, nums_cb, arg, err, errlen) != 0
+                      : (snprintf(err, errlen, "statement returned rows nobody reads"), 1))
             goto out;
     }
     rc = 0;
@@ -185,4 +221,16 @@ out:
     if (st)
         mysql_stmt_close(st);
     return rc;
+}
+
+int sqlq_run(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparams, sqlq_row_cb row_cb,
+             void *arg, uint64_t *affected, char *err, size_t errlen)
+{
+    return run(conn, sql, params, nparams, row_cb, NULL, arg, affected, err, errlen);
+}
+
+int sqlq_run_nums(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparams,
+                  sqlq_nums_cb cb, void *arg, char *err, size_t errlen)
+{
+    return run(conn, sql, params, nparams, NULL, cb, arg, NULL, err, errlen);
 }

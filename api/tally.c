@@ -151,15 +151,15 @@ unsigned long tally_builds(struct tally *t)
     return n;
 }
 
-static uint64_t num(const struct sqlq_row *row, unsigned i)
+static uint64_t num(const uint64_t *v, unsigned n, unsigned i)
 {
-    return i < row->ncols && row->val[i] ? strtoull(row->val[i], NULL, 10) : 0;
+    return i < n ? v[i] : 0;
 }
 
 /* Rows (url_id, success_count, fail_count) added into a tally_counts. */
-static int add_counts_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+static int add_counts_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
 {
-    if (tally_counts_add(arg, num(row, 0), num(row, 1), num(row, 2)) != 0) {
+    if (tally_counts_add(arg, num(v, n, 0), num(v, n, 1), num(v, n, 2)) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -167,11 +167,11 @@ static int add_counts_row(void *arg, const struct sqlq_row *row, char *err, size
 }
 
 /* Rows (url_id, success) of raw checks. */
-static int add_raw_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+static int add_raw_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
 {
-    bool ok = num(row, 1) != 0;
+    bool ok = num(v, n, 1) != 0;
 
-    if (tally_counts_add(arg, num(row, 0), ok, !ok) != 0) {
+    if (tally_counts_add(arg, num(v, n, 0), ok, !ok) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -182,24 +182,24 @@ struct fp_out {
     uint64_t v[3];
 };
 
-static int fp_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+static int fp_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
 {
     struct fp_out *f = arg;
 
-    f->v[0] = num(row, 0);
-    f->v[1] = num(row, 1);
-    f->v[2] = num(row, 2);
+    f->v[0] = num(v, n, 0);
+    f->v[1] = num(v, n, 1);
+    f->v[2] = num(v, n, 2);
     return 0;
 }
 
 /* Rows (url_id, hour, success_count, fail_count) of the day before the closed days. */
-static int hour_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+static int hour_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
 {
     struct entry *e = arg;
-    uint64_t h = num(row, 1);
+    uint64_t h = num(v, n, 1);
     size_t i, before = e->hours.n;
 
-    if (counts_slot(&e->hours, num(row, 0), &i) != 0)
+    if (counts_slot(&e->hours, num(v, n, 0), &i) != 0)
         goto oom;
     if (i >= e->hours_cap) {
         size_t cap = e->hours_cap ? e->hours_cap * 2 : 1024;
@@ -217,8 +217,8 @@ static int hour_row(void *arg, const struct sqlq_row *row, char *err, size_t err
         memset(e->hour_f[i], 0, sizeof(e->hour_f[i]));
     }
     if (h < 24) {
-        e->hour_s[i][h] += (uint32_t)num(row, 2);
-        e->hour_f[i][h] += (uint32_t)num(row, 3);
+        e->hour_s[i][h] += (uint32_t)num(v, n, 2);
+        e->hour_f[i][h] += (uint32_t)num(v, n, 3);
     }
     return 0;
 oom:
@@ -227,7 +227,7 @@ oom:
 }
 
 static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t b_ms, bool b_date,
-                sqlq_row_cb cb, void *arg, char *err, size_t errlen)
+                sqlq_nums_cb cb, void *arg, char *err, size_t errlen)
 {
     MYSQL_TIME t[2];
     MYSQL_BIND b[2];
@@ -236,7 +236,7 @@ static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t
     sqlq_time(b_ms, b_date, &t[1]);
     sqlq_bind_time(&b[0], &t[0]);
     sqlq_bind_time(&b[1], &t[1]);
-    return sqlq_run(conn, sql, b, 2, cb, arg, NULL, err, errlen);
+    return sqlq_run_nums(conn, sql, b, 2, cb, arg, err, errlen);
 }
 
 static struct entry *entry_for(struct tally *t, int64_t span_ms)
@@ -335,7 +335,7 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
     if (span_ms < 2 * WINDOW_DAY_MS) {
         sqlq_time(now_ms - span_ms, false, &tm);
         sqlq_bind_time(&b, &tm);
-        return sqlq_run(conn, raw_open_sql, &b, 1, add_raw_row, out, NULL, err, errlen);
+        return sqlq_run_nums(conn, raw_open_sql, &b, 1, add_raw_row, out, err, errlen);
     }
     window_split(now_ms, span_ms, &w);
     if (!(e = entry_for(t, span_ms))) {
@@ -353,7 +353,7 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
         return rc;
     sqlq_time(today, true, &tm);
     sqlq_bind_time(&b, &tm);
-    if ((rc = sqlq_run(conn, today_sql, &b, 1, add_counts_row, out, NULL, err, errlen)) != 0)
+    if ((rc = sqlq_run_nums(conn, today_sql, &b, 1, add_counts_row, out, err, errlen)) != 0)
         return rc;
     if (w.start_ms < w.hour_ms)
         rc =

@@ -5,6 +5,7 @@
 #
 #   URLMON_STACK_DIR=... URLMON_STACK_DB_PORT=... URLMON_STACK_REDIS_PORT=... \
 #       bash tests/integration/api_bench.sh BUILD_DIR [SECONDS] [CONNECTIONS] [UNCACHED_N]
+# SECONDS=0 skips the wrk runs (each pair runs twice, alternating, to expose noise).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$(cd "${1:?build directory}" && pwd)
@@ -42,9 +43,13 @@ run_wrk() {
         awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} /^ +50%/ {p50=$2}
              END {printf "%s req/s, p50 %s, p99 %s\n", rps, p50, p99}'
 }
-echo "cached GET $path, wrk -t2 -c$CONNS -d${SECS}s:"
-echo "  bare evhttp : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
-echo "  urlmon-api  : $(run_wrk "http://127.0.0.1:$PORT$path")"
+if [ "$SECS" != 0 ]; then
+    echo "cached GET $path, wrk -t2 -c$CONNS -d${SECS}s:"
+    echo "  bare evhttp : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
+    echo "  urlmon-api  : $(run_wrk "http://127.0.0.1:$PORT$path")"
+    echo "  bare evhttp : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
+    echo "  urlmon-api  : $(run_wrk "http://127.0.0.1:$PORT$path")"
+fi
 
 echo "uncached (cache=false), $N sequential requests each:"
 python3 - "$PORT" "$N" <<'PY'
