@@ -10,6 +10,7 @@
 #include "jsonx.h"
 #include "log.h"
 #include "tally.h"
+#include "u64map.h"
 #include "window.h"
 
 #define ACQUIRE_TIMEOUT_MS 3000
@@ -22,6 +23,9 @@ static const char names_sql[] =
     "SELECT u.name, u.url, j.cnt FROM JSON_TABLE(?, '$[*]' COLUMNS ("
     " id BIGINT UNSIGNED PATH '$[0]', cnt BIGINT UNSIGNED PATH '$[1]')) AS j"
     " JOIN urls u ON u.id = j.id ORDER BY j.cnt DESC, u.name, u.url LIMIT 10";
+
+/* The first URLs by name, url (all of them, active or not: history counts). */
+static const char walk_sql[] = "SELECT id, name, url FROM urls ORDER BY name, url LIMIT ?";
 
 static const char summary_sql[] =
     "SELECT COALESCE(SUM(s), 0), COALESCE(SUM(f), 0) FROM ("
@@ -133,8 +137,8 @@ static uint64_t top_threshold(const uint64_t *cnt, size_t n)
     return used ? heap[0] : 0;
 }
 
-/* "[[id,count],...]" of the URLs with count >= threshold; malloc'd. */
-static char *candidates_json(const struct tally_counts *c, const uint64_t *cnt, uint64_t threshold,
+/* "[[id,count],...]" of the URLs with count >= lo; malloc'd. */
+static char *candidates_json(const struct tally_counts *c, const uint64_t *cnt, uint64_t lo,
                              size_t *len)
 {
     char *text = NULL;
@@ -146,7 +150,7 @@ static char *candidates_json(const struct tally_counts *c, const uint64_t *cnt, 
         return NULL;
     fputc('[', f);
     for (i = 0; i < c->n; i++) {
-        if (cnt[i] == 0 || cnt[i] < threshold)
+        if (cnt[i] == 0 || cnt[i] < lo)
             continue;
         fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", first ? "" : ",", c->ids[i], cnt[i]);
         first = false;
@@ -160,6 +164,96 @@ static char *candidates_json(const struct tally_counts *c, const uint64_t *cnt, 
     return text;
 }
 
+/* Appends, in MySQL's order (count, name, url), the URLs with count >= lo. */
+static int top_by_ids(struct qctx *q, const struct tally_counts *c, const uint64_t *cnt,
+                      uint64_t lo)
+{
+    unsigned long blen;
+    MYSQL_BIND b[1];
+    size_t len = 0;
+    char *json = candidates_json(c, cnt, lo, &len);
+    int rc;
+
+    if (!json) {
+        snprintf(q->err, sizeof(q->err), "out of memory");
+        return QRES_ERR;
+    }
+    blen = (unsigned long)len;
+    memset(b, 0, sizeof(b));
+    b[0].buffer_type = MYSQL_TYPE_STRING;
+    b[0].buffer = json;
+    b[0].buffer_length = blen;
+    b[0].length = &blen;
+    rc = sqlq_run(q->conn, names_sql, b, 1, top_row, q->root, NULL, q->err, sizeof(q->err));
+    free(json);
+    return rc;
+}
+
+struct walk {
+    const struct tally_counts *c;
+    const uint64_t *cnt;
+    uint64_t t;
+    size_t need, got, rows;
+    cJSON *items;
+};
+
+static int walk_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    struct walk *w = arg;
+    char digits[24];
+    size_t i;
+    cJSON *item = NULL;
+
+    w->rows++;
+    if (w->got >= w->need || !row->val[0] ||
+        u64map_find(w->c->index, strtoull(row->val[0], NULL, 10), &i) != 0 || w->cnt[i] != w->t)
+        return 0;
+    snprintf(digits, sizeof(digits), "%" PRIu64, w->t);
+    if (!(item = cJSON_CreateObject()) || qjson_str(item, "name", row->val[1]) != 0 ||
+        qjson_str(item, "url", row->val[2]) != 0 || qjson_raw(item, "count", digits) != 0 ||
+        !cJSON_AddItemToArray(w->items, item)) {
+        cJSON_Delete(item);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    w->got++;
+    return 0;
+}
+
+/* Appends the first `need` URLs (by name, url) whose count is exactly t, reading urls in
+ * that order a growing prefix at a time. Used when t is shared by a large share of the
+ * URLs (the usual case: every healthy URL has the same count), where it reads a few dozen
+ * rows instead of joining thousands of candidates. */
+static int top_by_walk(struct qctx *q, const struct tally_counts *c, const uint64_t *cnt,
+                       uint64_t t, size_t need)
+{
+    struct walk w = {c, cnt, t, need, 0, 0, NULL};
+    int limit = 64, rc;
+    MYSQL_BIND b[1];
+    cJSON *item;
+
+    for (;;) {
+        w.got = w.rows = 0;
+        cJSON_Delete(w.items);
+        if (!(w.items = cJSON_CreateArray())) {
+            snprintf(q->err, sizeof(q->err), "out of memory");
+            return QRES_ERR;
+        }
+        sqlq_bind_int(&b[0], &limit);
+        if ((rc = sqlq_run(q->conn, walk_sql, b, 1, walk_row, &w, NULL, q->err, sizeof(q->err))) !=
+            0)
+            break;
+        if (w.got >= need || w.rows < (size_t)limit || limit > (1 << 24)) {
+            while ((item = cJSON_DetachItemFromArray(w.items, 0)))
+                cJSON_AddItemToArray(q->root, item);
+            break;
+        }
+        limit *= 8;
+    }
+    cJSON_Delete(w.items);
+    return rc;
+}
+
 int query_top(struct qctx *q, enum route_span span)
 {
     int64_t span_ms = span == ROUTE_SPAN_HOUR   ? QUERY_SPAN_HOUR_MS
@@ -167,11 +261,8 @@ int query_top(struct qctx *q, enum route_span span)
                                                 : QUERY_SPAN_MONTH_MS;
     struct tally_counts c;
     const uint64_t *cnt;
-    uint64_t threshold;
-    char *json = NULL;
-    size_t len = 0;
-    unsigned long blen;
-    MYSQL_BIND b[1];
+    uint64_t t;
+    size_t above = 0, tied = 0, i;
     int rc = QRES_ERR;
 
     if (tally_counts_init(&c) != 0 || !(q->root = cJSON_CreateArray())) {
@@ -182,22 +273,20 @@ int query_top(struct qctx *q, enum route_span span)
     if ((rc = tally_window(q->tally, q->conn, q->now_ms, span_ms, &c, q->err, sizeof(q->err))) != 0)
         goto out;
     cnt = q->r->status == ROUTE_STATUS_FAIL ? c.fail : c.succ;
-    if ((threshold = top_threshold(cnt, c.n)) == 0)
+    if ((t = top_threshold(cnt, c.n)) == 0)
         goto out; /* no URL has a check of that status: [] */
-    if (!(json = candidates_json(&c, cnt, threshold, &len))) {
-        snprintf(q->err, sizeof(q->err), "out of memory");
-        rc = QRES_ERR;
+    for (i = 0; i < c.n; i++) {
+        above += cnt[i] > t;
+        tied += cnt[i] == t;
+    }
+    if (tied + above <= TOP_N || tied * 4 < c.n) {
+        rc = top_by_ids(q, &c, cnt, t); /* few candidates: join them all */
         goto out;
     }
-    blen = (unsigned long)len;
-    memset(b, 0, sizeof(b));
-    b[0].buffer_type = MYSQL_TYPE_STRING;
-    b[0].buffer = json;
-    b[0].buffer_length = blen;
-    b[0].length = &blen;
-    rc = sqlq_run(q->conn, names_sql, b, 1, top_row, q->root, NULL, q->err, sizeof(q->err));
+    if (above && (rc = top_by_ids(q, &c, cnt, t + 1)) != 0)
+        goto out;
+    rc = top_by_walk(q, &c, cnt, t, TOP_N - above);
 out:
-    free(json);
     tally_counts_free(&c);
     return rc;
 }

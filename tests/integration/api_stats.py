@@ -170,6 +170,31 @@ def test_order_and_ties():
     eq(body3[0], {"name": "zz", "url": "https://top.example/", "count": 3}, "month first")
 
 
+def test_large_tie():
+    """Hundreds of URLs share the 10th count (the usual case: every healthy URL has the
+    same number of checks); the order must still be count, then name, then url in byte
+    order, whichever way the API finds the names."""
+    import random
+    reset()
+    rnd = random.Random(7)
+    t0 = now() - dt.timedelta(minutes=5)
+    c = Checks()
+    expect = []
+    for i in range(1, 301):
+        name = rnd.choice(["alpha", "Beta", "beta", "gamma", "Zed", "zed"]) + str(rnd.randint(0, 40))
+        url = "https://t%03d.example/" % rnd.randint(0, 999)
+        add_url(i, name, url + str(i))
+        n = 3 if i in (17, 230, 111) else (1 if i % 6 == 0 else 2)
+        for k in range(n):
+            c.add(i, t0 - dt.timedelta(minutes=k))
+        expect.append((-n, name.encode(), (url + str(i)).encode()))
+    c.flush()
+    want = [{"name": n.decode(), "url": u.decode(), "count": -k} for k, n, u in sorted(expect)[:10]]
+    for span in ("hour", "week", "month"):
+        body, _ = API.get_json("/urls/top/success/%s?cache=false" % span)
+        eq(body, want, "top/success/%s with a large tie" % span)
+
+
 def test_cache_hit_miss_ttl():
     reset()
     add_url(1, "cached", "https://cached.example/")
@@ -384,6 +409,7 @@ def main():
     API = Api()
     try:
         run_tests([test_shapes_and_empty, test_windows, test_late_write, test_order_and_ties,
+                   test_large_tie,
                    test_cache_hit_miss_ttl, test_fill_guard, test_single_flight,
                    test_urls_list_detail_checks, test_delete, test_health_metrics_openapi])
     finally:
