@@ -538,6 +538,12 @@ class Report:
         if busy:
             self.w("| all-CPU busy share during runs (median) | %.2f |" % med(busy))
         self.w()
+        if self.meta.get("nice"):
+            self.w("> This run used `BENCH_NICE=%s`: the harness and everything it started "
+                   "(target server, MariaDB, Redis, API, engine and peers alike) ran at that "
+                   "nice value, so other sessions' work on this shared machine took less of "
+                   "the CPU from it." % self.meta["nice"])
+            self.w()
         if loads and max(loads) > 1.5:
             self.w("> Other work was running on this 2-core machine during some runs (load "
                    "average up to %.1f before a run): absolute numbers are lower and noisier "
