@@ -368,8 +368,27 @@ fail:
     return -1;
 }
 
+/* Builds the cached closed parts of the week and month windows (tally.h) before the
+ * first request needs them; the answers are dropped. */
+static void warm_up(struct api *a)
+{
+    static const enum route_span spans[] = {ROUTE_SPAN_WEEK, ROUTE_SPAN_MONTH};
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(spans); i++) {
+        struct route_req r;
+        struct job *j;
+        memset(&r, 0, sizeof(r));
+        r.id = ROUTE_TOP;
+        r.span = spans[i];
+        if ((j = job_new(a, QUERY_TOP, &r)))
+            job_submit(j);
+    }
+}
+
 int api_run(struct api *a)
 {
+    warm_up(a);
     log_info("listening on %s:%u (%u worker threads, MAX_POOL=%u, at most %u connections)",
              a->cfg->api_address, a->cfg->api_port, a->cfg->api_threads, a->cfg->max_pool,
              a->cfg->api_max_connections);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "log.h"
 #include "sqlq.h"
 #include "u64map.h"
 #include "window.h"
@@ -273,6 +275,7 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
                          char *err, size_t errlen)
 {
     struct fp_out fp = {{0, 0, 0}};
+    struct timespec t0, t1;
     int rc;
 
     if ((rc = run2(conn, fingerprint_sql, day - WINDOW_DAY_MS, false, today, false, fp_row, &fp,
@@ -281,6 +284,7 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
     if (e->valid && e->day_ms == day && e->today_ms == today &&
         memcmp(e->fp, fp.v, sizeof(fp.v)) == 0)
         return 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     e->valid = false;
     counts_clear(&e->days);
     counts_clear(&e->hours);
@@ -296,6 +300,10 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
     pthread_mutex_lock(&t->lock);
     t->builds++;
     pthread_mutex_unlock(&t->lock);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_info("%lld-day window: closed days summed for %zu URLs in %.0f ms",
+             (long long)(e->span_ms / WINDOW_DAY_MS), e->days.n,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     return 0;
 }
 
