@@ -5,3 +5,9 @@ urlmon_script_test(api_stats ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_s
 urlmon_script_test(api_bad ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_bad.py)
 urlmon_script_test(api_deps ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_deps.py)
 urlmon_script_test(api_flow ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_flow.py)
+
+# A benchmark peer (not a test): evhttp + one async hiredis GET per request, used by
+# tests/integration/api_bench.sh to separate the API's own overhead from Redis'.
+add_executable(api_bench_peer api_bench_peer.c)
+target_link_libraries(api_bench_peer PRIVATE PkgConfig::LIBEVENT PkgConfig::LIBEVENT_PTHREADS
+    PkgConfig::HIREDIS)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures urlmon-api on the stack in $URLMON_STACK_DIR (fill it first with
 # tests/integration/api_bench_data.sh): cached GETs with wrk against the same bytes from
-# bench_bare_evhttp (one loop), and uncached (cache=false) latency of the statistics routes.
+# bench_bare_evhttp (one loop) and from api_bench_peer (evhttp + one async Redis GET per
+# request, nothing else), and uncached (cache=false) latency of the statistics routes.
 #
 #   URLMON_STACK_DIR=... URLMON_STACK_DB_PORT=... URLMON_STACK_REDIS_PORT=... \
 #       bash tests/integration/api_bench.sh BUILD_DIR [SECONDS] [CONNECTIONS] [UNCACHED_N]
@@ -36,6 +37,9 @@ grep -qi '^X-Cache: HIT' "$work/headers" || { echo "not cached"; exit 1; }
     --header "Content-Type: application/json" --header "Cache-Control: no-store" \
     --header "X-Cache: HIT" 2>/dev/null &
 pids+=($!)
+PEER_PORT=${URLMON_BENCH_PEER_PORT:-18579}
+"$BUILD/tests/integration/api_bench_peer" "$PEER_PORT" "$CACHE_PORT" "urlmon:cache:$path" &
+pids+=($!)
 sleep 0.5
 
 run_wrk() {
@@ -45,10 +49,11 @@ run_wrk() {
 }
 if [ "$SECS" != 0 ]; then
     echo "cached GET $path, wrk -t2 -c$CONNS -d${SECS}s:"
-    echo "  bare evhttp : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
-    echo "  urlmon-api  : $(run_wrk "http://127.0.0.1:$PORT$path")"
-    echo "  bare evhttp : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
-    echo "  urlmon-api  : $(run_wrk "http://127.0.0.1:$PORT$path")"
+    for _ in 1 2; do
+        echo "  bare evhttp             : $(run_wrk "http://127.0.0.1:$BARE_PORT$path")"
+        echo "  evhttp + async Redis GET: $(run_wrk "http://127.0.0.1:$PEER_PORT$path")"
+        echo "  urlmon-api              : $(run_wrk "http://127.0.0.1:$PORT$path")"
+    done
 fi
 
 echo "uncached (cache=false), $N sequential requests each:"
