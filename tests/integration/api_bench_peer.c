@@ -37,6 +37,14 @@ static void got(redisAsyncContext *c, void *r, void *privdata)
     evhttp_send_reply(req, reply ? 200 : 503, NULL, NULL);
 }
 
+static int port_arg(const char *s)
+{
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+
+    return end && *end == '\0' && v > 0 && v < 65536 ? (int)v : -1;
+}
+
 static void handle(struct evhttp_request *req, void *arg)
 {
     if (redisAsyncCommand(redis, got, req, "GET %s", key) != REDIS_OK)
@@ -47,8 +55,9 @@ int main(int argc, char **argv)
 {
     struct event_base *base;
     struct evhttp *http;
+    int port, redis_port;
 
-    if (argc != 4) {
+    if (argc != 4 || (port = port_arg(argv[1])) < 0 || (redis_port = port_arg(argv[2])) < 0) {
         fprintf(stderr, "usage: api_bench_peer PORT REDIS_PORT KEY\n");
         return 2;
     }
@@ -57,9 +66,9 @@ int main(int argc, char **argv)
     evthread_use_pthreads();
     base = event_base_new();
     http = evhttp_new(base);
-    redis = redisAsyncConnect("127.0.0.1", atoi(argv[2]));
+    redis = redisAsyncConnect("127.0.0.1", redis_port);
     if (!base || !http || !redis || redis->err ||
-        evhttp_bind_socket(http, "127.0.0.1", (ev_uint16_t)atoi(argv[1])) != 0) {
+        evhttp_bind_socket(http, "127.0.0.1", (ev_uint16_t)port) != 0) {
         fprintf(stderr, "api_bench_peer: cannot start\n");
         return 1;
     }
