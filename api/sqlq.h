@@ -26,7 +26,7 @@ struct sqlq_row {
 typedef int (*sqlq_row_cb)(void *arg, const struct sqlq_row *row, char *err, size_t errlen);
 
 #define SQLQ_ERR (-1)      /* the statement failed */
-#define SQLQ_ERR_CONN (-2) /* the connection is gone: retry on a fresh one */
+#define SQLQ_ERR_CONN (-2) /* connection gone or a transient error: retry on a fresh one */
 
 /* Prepares, binds, executes sql and calls row_cb per row (row_cb may be NULL for
  * statements without a result). *affected (may be NULL) receives the matched rows
