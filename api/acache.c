@@ -27,8 +27,9 @@ struct acache {
     char address[256];
     unsigned port;
     char password[256];
-    redisAsyncContext *ac; /* NULL while disconnected */
-    bool up;               /* connect completed (and AUTH sent) */
+    char flush_pattern[64]; /* deleted on every connect before commands are accepted */
+    redisAsyncContext *ac;  /* NULL while disconnected */
+    bool up;                /* connect completed (and AUTH sent) */
     bool freeing;
     bool warned;       /* an outage was logged; log the recovery */
     uint64_t since_ms; /* connect start, or the last sign of progress */
@@ -70,6 +71,36 @@ static void went_down(struct acache *c, const char *why)
     schedule_retry(c);
 }
 
+/* Deletes every key matching ARGV[1] in one step; answers how many. */
+static const char flush_script[] =
+    "local cursor, n = '0', 0 repeat"
+    " local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1]"
+    " for _, k in ipairs(r[2]) do redis.call('UNLINK', k) n = n + 1 end"
+    " until cursor == '0' return n";
+
+static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply;
+    struct acache *c = privdata;
+
+    if (c->ac != ac)
+        return;
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        log_error("redis %s:%u: cannot delete %s after connecting (%s); reconnecting", c->address,
+                  c->port, c->flush_pattern,
+                  r && r->type == REDIS_REPLY_ERROR ? r->str : "no answer");
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    c->up = true;
+    c->retry_ms = RETRY_FIRST_MS;
+    c->since_ms = now_ms();
+    if (c->warned || r->integer > 0)
+        log_info("redis %s:%u: connected%s; %lld cached answers from before dropped", c->address,
+                 c->port, c->warned ? " again" : "", (long long)r->integer);
+    c->warned = false;
+}
+
 static void on_connect(const redisAsyncContext *ac, int status)
 {
     struct acache *c = ac->data;
@@ -80,12 +111,16 @@ static void on_connect(const redisAsyncContext *ac, int status)
         went_down(c, ac->errstr[0] ? ac->errstr : "cannot connect");
         return; /* hiredis frees the context */
     }
-    c->up = true;
-    c->retry_ms = RETRY_FIRST_MS;
     c->since_ms = now_ms();
-    if (c->warned)
-        log_info("redis %s:%u: connected again", c->address, c->port);
-    c->warned = false;
+    if (!c->flush_pattern[0]) {
+        on_flushed(c->ac, &(redisReply){.type = REDIS_REPLY_INTEGER}, c);
+        return;
+    }
+    /* Not up until the keys are gone: while Redis (or this connection) was down, a compute
+     * run could not delete them, and answers cached before must not come back. */
+    if (redisAsyncCommand(c->ac, on_flushed, c, "EVAL %s 0 %s", flush_script, c->flush_pattern) !=
+        REDIS_OK)
+        redisAsyncDisconnect(c->ac);
 }
 
 static void on_disconnect(const redisAsyncContext *ac, int status)
@@ -160,8 +195,8 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-int acache_open(struct event_base *base, const struct config *cfg, struct acache **out, char *err,
-                size_t errlen)
+int acache_open(struct event_base *base, const struct config *cfg, const char *flush_pattern,
+                struct acache **out, char *err, size_t errlen)
 {
     struct acache *c = NULL;
     struct timeval tv = {0, WATCHDOG_MS * 1000};
@@ -172,6 +207,7 @@ int acache_open(struct event_base *base, const struct config *cfg, struct acache
     c->base = base;
     snprintf(c->address, sizeof(c->address), "%s", cfg->cache_address);
     snprintf(c->password, sizeof(c->password), "%s", cfg->cache_password);
+    snprintf(c->flush_pattern, sizeof(c->flush_pattern), "%s", flush_pattern ? flush_pattern : "");
     c->port = cfg->cache_port;
     c->retry_ms = RETRY_FIRST_MS;
     if (!(c->retry = evtimer_new(base, retry_cb, c)) ||

@@ -3,10 +3,12 @@
  *
  * One connection, commands pipelined. When it drops, acache reconnects in the
  * background (250 ms, backing off to 2 s) and commands fail fast meanwhile, so the
- * callers answer from MySQL (GET) or with 503 (POST). A watchdog bounds how long a
- * command may wait: when Redis has owed an answer for ACACHE_TIMEOUT_MS (or a connect
- * has not completed in that time) the connection is dropped, every pending callback
- * runs with reply == NULL, and a reconnect follows. Loop thread only. */
+ * callers answer from MySQL (GET) or with 503 (POST). Each (re)connection first deletes
+ * the keys of a pattern (the API's cached answers): while Redis was unreachable the
+ * compute job could not invalidate them, so nothing cached before may be served after. A watchdog
+ * bounds how long a command may wait: when Redis has owed an answer for ACACHE_TIMEOUT_MS (or a
+ * connect has not completed in that time) the connection is dropped, every pending callback runs
+ * with reply == NULL, and a reconnect follows. Loop thread only. */
 #ifndef URLMON_ACACHE_H
 #define URLMON_ACACHE_H
 
@@ -19,7 +21,7 @@
 #include "common.h"
 #include "config.h"
 
-#define ACACHE_TIMEOUT_MS 500
+#define ACACHE_TIMEOUT_MS 1500
 
 struct acache;
 
@@ -27,8 +29,10 @@ struct acache;
  * hiredis after the callback returns (copy what you keep). */
 typedef void (*acache_cb)(void *arg, const redisReply *reply);
 
-int acache_open(struct event_base *base, const struct config *cfg, struct acache **out, char *err,
-                size_t errlen) MUSTCHECK;
+/* flush_pattern (may be NULL): keys matching it (SCAN MATCH syntax) are deleted on every
+ * connect and reconnect, before the connection counts as up. */
+int acache_open(struct event_base *base, const struct config *cfg, const char *flush_pattern,
+                struct acache **out, char *err, size_t errlen) MUSTCHECK;
 /* Runs every pending callback with NULL, then frees. Not from inside a callback. */
 void acache_free(struct acache **c);
 bool acache_up(const struct acache *c);

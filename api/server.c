@@ -26,6 +26,7 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "rconn.h"
 #include "tally.h"
 
 #define MAX_BODY_BYTES (64 * 1024)
@@ -358,8 +359,9 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     a->env.pool = a->pool;
     a->env.tally = a->tally;
     if (wpool_open(a->base, cfg->api_threads, MAX_JOBS_QUEUED, &a->workers, err, errlen) != 0 ||
-        acache_open(a->base, cfg, &a->cache, err, errlen) != 0 || setup_http(a, err, errlen) != 0 ||
-        setup_events(a, err, errlen) != 0 || bind_listener(a, err, errlen) != 0)
+        acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", &a->cache, err, errlen) != 0 ||
+        setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
+        bind_listener(a, err, errlen) != 0)
         goto fail;
     *out = a;
     return 0;
