@@ -1,6 +1,8 @@
 /* api/sqlq.c: prepared statement helper. */
 #include "sqlq.h"
 
+#include "db.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +74,6 @@ static int stmt_error(MYSQL_STMT *st, char *err, size_t errlen)
 {
     snprintf(err, errlen, "%s", mysql_stmt_error(st));
     return -1;
-}
-
-static bool is_conn_error(unsigned e)
-{
-    /* CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
-     * CR_SERVER_LOST_EXTENDED, ER_SERVER_SHUTDOWN, ER_CONNECTION_KILLED */
-    return e == 2002 || e == 2003 || e == 2006 || e == 2013 || e == 2055 || e == 1053 || e == 1927;
 }
 
 static int fetch_rows(MYSQL_STMT *st, unsigned ncols, sqlq_row_cb row_cb, void *arg, char *err,
@@ -214,7 +209,7 @@ static int run(MYSQL *conn, const char *sql, MYSQL_BIND *params, unsigned nparam
     rc = 0;
 out:
     if (rc != 0 &&
-        ((st && is_conn_error(mysql_stmt_errno(st))) || is_conn_error(mysql_errno(conn))))
+        ((st && db_errno_is_transient(mysql_stmt_errno(st))) || db_error_is_transient(conn)))
         rc = SQLQ_ERR_CONN;
     if (meta)
         mysql_free_result(meta);

@@ -80,20 +80,28 @@ int db_exec(MYSQL *conn, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-bool db_error_is_connection(MYSQL *conn)
+bool db_errno_is_connection(unsigned e)
 {
-    unsigned e = mysql_errno(conn);
     return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
            e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == 1927 /* killed */ ||
-           e == 1053 /* shutdown in progress */ || e == 2013 || e == 2006;
+           e == 1053 /* shutdown in progress */;
+}
+
+bool db_errno_is_transient(unsigned e)
+{
+    return db_errno_is_connection(e) || e == 1213 /* deadlock */ ||
+           e == 1205 /* lock wait timeout */ || e == 1040 /* too many connections */ ||
+           e == 1290 /* read-only (failover) */ || (e >= 2000 && e < 3000) /* client side */;
+}
+
+bool db_error_is_connection(MYSQL *conn)
+{
+    return db_errno_is_connection(mysql_errno(conn));
 }
 
 bool db_error_is_transient(MYSQL *conn)
 {
-    unsigned e = mysql_errno(conn);
-    return db_error_is_connection(conn) || e == 1213 /* deadlock */ ||
-           e == 1205 /* lock wait timeout */ || e == 1040 /* too many connections */ ||
-           e == 1290 /* read-only (failover) */ || (e >= 2000 && e < 3000) /* client side */;
+    return db_errno_is_transient(mysql_errno(conn));
 }
 
 int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t errlen)

@@ -29,6 +29,9 @@ bool db_error_is_connection(MYSQL *conn);
 /* True when the last error is worth retrying: the connection is gone, or a deadlock,
  * lock wait timeout, too many connections, or a read-only server during failover. */
 bool db_error_is_transient(MYSQL *conn);
+/* The same two questions about an error number (mysql_errno or mysql_stmt_errno). */
+bool db_errno_is_connection(unsigned e);
+bool db_errno_is_transient(unsigned e);
 
 int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t errlen) MUSTCHECK;
 void dbpool_free(struct dbpool **pool);
