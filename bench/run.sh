@@ -571,7 +571,7 @@ main() {
     done
     log "writing BENCHMARKS.md"
     python3 "$BENCH/report.py" --mode "$MODE" --results "$OUT" --out "$ROOT/BENCHMARKS.md" \
-        --elapsed "$(($(date +%s) - T_START))"
+        --elapsed "$(($(date +%s) - T_START))" --also "$BENCH/out/full"
     log "done in $(($(date +%s) - T_START)) s"
 }
 
