@@ -207,10 +207,7 @@ def main():
     try:
         run_tests([test_table, test_still_healthy])
     finally:
-        rc = API.stop()
-        if rc != 0:
-            print("urlmon-api exit status %s\n%s" % (rc, API.logs()))
-            sys.exit(1)
+        API.stop_checked()
 
 
 if __name__ == "__main__":

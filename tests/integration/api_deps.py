@@ -210,10 +210,7 @@ def main():
         run_tests([test_redis_down, test_mysql_down, test_slowloris_and_idle,
                    test_connection_cap])
     finally:
-        rc = API.stop()
-        if rc != 0:
-            print("urlmon-api exit status %s\n%s" % (rc, API.logs()))
-            sys.exit(1)
+        API.stop_checked()
 
 
 if __name__ == "__main__":

@@ -104,10 +104,7 @@ def main():
         run_tests([test_post_then_run, test_delete_then_readd])
     finally:
         TARGET.shutdown()
-        rc = API.stop()
-        if rc != 0:
-            print("urlmon-api exit status %s\n%s" % (rc, API.logs()))
-            sys.exit(1)
+        API.stop_checked()
 
 
 if __name__ == "__main__":

@@ -226,6 +226,14 @@ class Api:
         self.log.close()
         return self.proc.returncode
 
+    def stop_checked(self):
+        """Stops the API; exits the test with its logs unless it exited 0 (a sanitizer
+        report, a leak or a crash makes the exit status non-zero)."""
+        rc = self.stop()
+        if rc != 0:
+            print("urlmon-api exit status %s\n%s" % (rc, self.logs()))
+            sys.exit(1)
+
     def logs(self):
         with open(self.log_path) as f:
             return f.read()

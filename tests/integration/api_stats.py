@@ -413,10 +413,7 @@ def main():
                    test_cache_hit_miss_ttl, test_fill_guard, test_single_flight,
                    test_urls_list_detail_checks, test_delete, test_health_metrics_openapi])
     finally:
-        rc = API.stop()
-        if rc != 0:
-            print("urlmon-api exit status %s\n%s" % (rc, API.logs()))
-            sys.exit(1)
+        API.stop_checked()
 
 
 if __name__ == "__main__":
