@@ -215,19 +215,19 @@ static int combine(struct topts *o, const struct u32list *addrs, const struct u3
 {
     int rc = -1;
     size_t i, j;
-    struct sockaddr_in sin;
+    /* A whole sockaddr_storage, so readers of the storage type never run past it. */
+    struct sockaddr_storage ss;
+    struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&ss;
     char name[64];
 
     for (i = 0; i < addrs->n; i++) {
         for (j = 0; j < ports->n; j++) {
-            memset(&sin, 0, sizeof(sin));
-            sin.sin_family = AF_INET;
-            sin.sin_addr.s_addr = htonl(addrs->v[i]);
-            sin.sin_port = htons((uint16_t)ports->v[j]);
-            if (add_listen(o, TGT_MODE_HTTP, (const struct sockaddr_storage *)(void *)&sin,
-                           (int)sizeof(sin)) != 0) {
-                topts_format_addr((const struct sockaddr_storage *)(void *)&sin, name,
-                                  sizeof(name));
+            memset(&ss, 0, sizeof(ss));
+            sin->sin_family = AF_INET;
+            sin->sin_addr.s_addr = htonl(addrs->v[i]);
+            sin->sin_port = htons((uint16_t)ports->v[j]);
+            if (add_listen(o, TGT_MODE_HTTP, &ss, (int)sizeof(*sin)) != 0) {
+                topts_format_addr(&ss, name, sizeof(name));
                 bad("--addrs/--ports", name, "listed twice, or too many listeners");
                 goto out;
             }
