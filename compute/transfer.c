@@ -36,6 +36,8 @@ struct transfer {
     char errbuf[CURL_ERROR_SIZE];
 };
 
+static int set_slot_options(struct transfer *t);
+
 int transfer_new(const struct transfer_conf *conf, struct transfer **out)
 {
     struct transfer *t = NULL;
@@ -46,6 +48,8 @@ int transfer_new(const struct transfer_conf *conf, struct transfer **out)
         goto out;
     t->conf = conf;
     if (!(t->easy = curl_easy_init()))
+        goto out;
+    if (set_slot_options(t) != 0)
         goto out;
     *out = t;
     t = NULL;
@@ -195,14 +199,15 @@ out:
     return rc;
 }
 
-static int set_options(struct transfer *t)
+/* The options every check of this slot shares: set once, when the slot is made. An easy
+ * handle keeps its options from one transfer to the next, so a check only sets its URL
+ * (a curl_easy_reset and about 25 setopt calls less per check). */
+static int set_slot_options(struct transfer *t)
 {
     const struct transfer_conf *c = t->conf;
     CURL *e = t->easy;
     int bad = 0;
 
-    curl_easy_reset(e);
-    bad |= curl_easy_setopt(e, CURLOPT_URL, t->target.url) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)t) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
@@ -261,8 +266,8 @@ int transfer_begin(struct transfer *t, struct check_result *r)
         r->error = classify_check(&in, r->message, sizeof(r->message));
         goto out;
     }
-    if (set_options(t) != 0) {
-        transfer_abort(t, "libcurl refused an option", r);
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, t->target.url) != CURLE_OK) {
+        transfer_abort(t, "libcurl refused the URL", r);
         goto out;
     }
     rc = 0;

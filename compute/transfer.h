@@ -1,9 +1,9 @@
 /* compute/transfer.h: one check slot: a reused curl easy handle and its fixed buffers.
  *
- * A loop owns up to its share of transfers and reuses them: the source fills
- * transfer_target() in place, transfer_begin() configures the easy handle for it
- * (curl_easy_reset + the options below), the loop adds transfer_easy() to its multi
- * handle, and when libcurl reports the transfer done transfer_finish() turns it into a
+ * A loop owns up to its share of transfers and reuses them: the options below are set
+ * once, when the slot is made, and kept; the source fills transfer_target() in place,
+ * transfer_begin() gives the easy handle its URL, the loop adds transfer_easy() to its
+ * multi handle, and when libcurl reports the transfer done transfer_finish() turns it into a
  * check_result. Nothing is allocated per check, except the body buffer of a URL with a
  * regex, which grows up to MAX_BODY_BYTES and is kept for the next check up to
  * TRANSFER_BODY_KEEP bytes.
@@ -49,8 +49,8 @@ struct check_target *transfer_target(struct transfer *t);
 CURL *transfer_easy(const struct transfer *t);
 
 /* Prepares the check of transfer_target(t). 0: add transfer_easy(t) to the multi
- * handle. -1: the check ended before it started (invalid regex, libcurl refused an
- * option); r holds its result. */
+ * handle. -1: the check ended before it started (invalid regex, libcurl refused the
+ * URL); r holds its result. */
 int transfer_begin(struct transfer *t, struct check_result *r) MUSTCHECK;
 
 /* The loop's socket callback saw libcurl ask to watch s for what (CURL_POLL_*) on
