@@ -361,6 +361,12 @@ static int make_base(struct loop *lp)
     /* one thread per base: no locking */
     if (event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) != 0)
         goto out;
+    /* libcurl often asks to stop watching a socket and to watch it again (or for
+     * something else) within one callback round; with a changelist epoll_ctl runs once
+     * per socket per loop pass with the net change, not once per request. Safe here:
+     * a socket is never dup()ed and libcurl tells us before it closes one. */
+    if (event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0)
+        goto out;
     if (!(lp->base = event_base_new_with_config(cfg)))
         goto out;
     rc = 0;
