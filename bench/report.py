@@ -256,10 +256,10 @@ class Report:
         self.w()
         self.w("Fresh tables before each run (URLs kept); 200 ms server delay; 2%% of the "
                "URLs fail (status=500, close=1, delay beyond TIMEOUT, garbage=1, refused "
-               "connection, in turn); TIMEOUT=%ss, other settings at their defaults "
-               "(CONCURRENCY=1000, BATCH_SIZE=1000). rows/s = rows of the run in `checks` / "
+               "connection, in turn); TIMEOUT=%ss, CONCURRENCY=%s, other settings at their "
+               "defaults (BATCH_SIZE=1000). rows/s = rows of the run in `checks` / "
                "wall time. Exactly once: COUNT(*) = COUNT(DISTINCT url_id) = N for the run's "
-               "id." % (rows[0].get("timeout_s", "?")))
+               "id." % (rows[0].get("timeout_s", "?"), fmt(rows[0].get("conc", 1000))))
         self.w()
         self.w("| N | URL load (LOAD DATA) | wall s | checks/s | rows/s written | CPU s | "
                "peak RSS MB | rows / distinct / N | exactly once |")

@@ -21,6 +21,7 @@
 #   BENCH_BARE_PORT=19190 BENCH_API_PORT=19191
 #   BENCH_ENGINE_CASES="N:DELAY_MS:CONCURRENCY ..."   override the engine matrix
 #   BENCH_E2E_SIZES="N ..."    override the end-to-end sizes
+#   BENCH_E2E_CONCURRENCY=1000 CONCURRENCY of the end-to-end runs
 #   BENCH_NICE=-10             run everything at this nice value (a machine shared with other
 #                              work; root only)
 set -euo pipefail
@@ -35,6 +36,7 @@ PORT_BASE=${BENCH_TARGET_PORT_BASE:-19180}
 BARE_PORT=${BENCH_BARE_PORT:-19190}
 API_PORT=${BENCH_API_PORT:-19191}
 E2E_TIMEOUT=5 # TIMEOUT (s) of the end-to-end runs; the "timeout" URLs wait 2 s longer
+E2E_CONCURRENCY=${BENCH_E2E_CONCURRENCY:-1000} # CONCURRENCY of the end-to-end runs
 
 export URLMON_STACK_DIR=$WORK/stack
 export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33681}
@@ -269,7 +271,7 @@ scenario_engine() {
         log "engine: bench_checkbench not built (compute/checker.c missing): skipped"
         return 0
     }
-    wrk_s=10
+    wrk_s=5
     if [ "$MODE" = quick ]; then wrk_s=3; fi
     for rep in $(seq 1 "$REPS"); do
         log "engine: wrk fresh-connection ceiling, rep $rep"
@@ -288,9 +290,10 @@ scenario_engine() {
                 "$CHECKBENCH_BIN" --urls "$prefix.txt" --concurrency "$c" \
                 --timeout-ms 10000 --connect-timeout-ms 5000 >/dev/null ||
                 log "engine: run failed or incomplete (see $RESULTS)"
-            if [ "$d" -gt 0 ] && [ "$n" -gt 20000 ] && [ "$rep" -gt 1 ]; then
+            if [ "$d" -gt 0 ] && [ "$rep" -gt 1 ]; then
                 # At 200 ms curl only waits (100,000 URLs at 300: 67 s a run) and varies by
-                # under 1% between runs: one run keeps full under 30 minutes.
+                # under 1% between runs (earlier full runs): one run keeps full under 30
+                # minutes. The target at 200 ms is the ideal, not curl.
                 continue
             fi
             if [ "$d" -eq 0 ]; then
@@ -352,8 +355,10 @@ SQL
             e2e_reset
             log "e2e: urlmon-compute one run over $n URLs (200 ms, 2% failing), rep $rep"
             MEASURE_OPTS=(--stderr "$WORK/compute-e2e.log")
-            ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT SPOOL_DIR=$WORK/spool LOG_LEVEL=info \
-                measure scenario=e2e tool=compute n="$n" rep="$rep" timeout_s="$E2E_TIMEOUT" -- \
+            ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT CONCURRENCY=$E2E_CONCURRENCY \
+                SPOOL_DIR=$WORK/spool LOG_LEVEL=info \
+                measure scenario=e2e tool=compute n="$n" rep="$rep" timeout_s="$E2E_TIMEOUT" \
+                conc="$E2E_CONCURRENCY" -- \
                 "$COMPUTE_BIN" >/dev/null || log "e2e: urlmon-compute failed (see $WORK/compute-e2e.log)"
             run_id=$(sql -N -e "SELECT COALESCE(MAX(id), 0) FROM runs")
             counts=$(sql -N -e "SELECT COUNT(*), COUNT(DISTINCT url_id), SUM(success = 0),
@@ -370,7 +375,7 @@ SQL
 
 # --- scenarios 3 and 4: the API ----------------------------------------------------------
 load_history() {
-    local d=$WORK/history hourly=edges t0 t1 bg
+    local d=$WORK/history hourly=edges t0 t1 bg bg2 half
     if [ "$MODE" = full ]; then hourly=all; fi
     t0=$(date +%s.%N)
     python3 "$BENCH/gen.py" history --urls 10000 --days 30 --hourly "$hourly" --out "$d" >&2
@@ -378,10 +383,17 @@ load_history() {
 TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
 TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks; DELETE FROM urls;
 SQL
-    # The big table on a second connection meanwhile (two cores).
+    # The big table in two halves of its key range (bucket first), each on its own
+    # connection, beside the small tables: the two cores append at two points.
+    half=$(($(wc -l <"$d/rollup_hourly.tsv") / 2))
+    head -n "$half" "$d/rollup_hourly.tsv" >"$d/rollup_hourly.1.tsv"
+    tail -n +$((half + 1)) "$d/rollup_hourly.tsv" >"$d/rollup_hourly.2.tsv"
     sql --local-infile=1 -e "SET SESSION unique_checks = 0;
-        LOAD DATA LOCAL INFILE '$d/rollup_hourly.tsv' INTO TABLE rollup_hourly" &
+        LOAD DATA LOCAL INFILE '$d/rollup_hourly.2.tsv' INTO TABLE rollup_hourly" &
     bg=$!
+    sql --local-infile=1 -e "SET SESSION unique_checks = 0;
+        LOAD DATA LOCAL INFILE '$d/rollup_hourly.1.tsv' INTO TABLE rollup_hourly" &
+    bg2=$!
     sql --local-infile=1 <<SQL
 SET SESSION time_zone = '+00:00', unique_checks = 0;
 LOAD DATA LOCAL INFILE '$d/urls.tsv' INTO TABLE urls (id, name, url, regex, active, created_at, updated_at);
@@ -391,6 +403,8 @@ LOAD DATA LOCAL INFILE '$d/rollup_daily.tsv' INTO TABLE rollup_daily;
 LOAD DATA LOCAL INFILE '$d/rollup_hourly_total.tsv' INTO TABLE rollup_hourly_total;
 SQL
     wait "$bg" || die "loading rollup_hourly failed"
+    wait "$bg2" || die "loading rollup_hourly failed"
+    rm -f "$d/rollup_hourly.1.tsv" "$d/rollup_hourly.2.tsv"
     sql -e "ANALYZE TABLE urls, runs, checks, rollup_hourly, rollup_daily, rollup_hourly_total" >/dev/null
     t1=$(date +%s.%N)
     log "api: 10,000 URLs x 30 days generated and loaded in $(python3 -c "print(round($t1 - $t0, 1))") s"
