@@ -14,6 +14,8 @@
 #define RETRY_FIRST_MS 250
 #define RETRY_MAX_MS 2000
 #define WATCHDOG_MS 100
+#define HEARTBEAT_MS 500
+#define INVALIDATE_CHANNEL "__redis__:invalidate"
 
 struct op {
     acache_cb cb;
@@ -38,6 +40,18 @@ struct acache {
     struct event *retry;
     struct event *watchdog;
     struct op *free_ops;
+    /* client-side caching (acache.h): the connection receiving invalidations */
+    char track_prefix[64];  /* "" = no tracking */
+    redisAsyncContext *sub; /* NULL while disconnected */
+    uint64_t sub_since_ms;  /* connect start */
+    long long sub_id;       /* its CLIENT ID, 0 = not known yet */
+    bool subscribed;        /* SUBSCRIBE confirmed */
+    bool track_sent;        /* CLIENT TRACKING sent on this connection pair */
+    bool tracking;          /* CLIENT TRACKING answered OK: invalidations flow */
+    bool track_warned;      /* CLIENT TRACKING was refused (logged once) */
+    uint64_t epoch;         /* bumped on every invalidation and tracking change */
+    acache_inval_cb inval_cb;
+    void *inval_arg;
 };
 
 static uint64_t now_ms(void)
@@ -60,10 +74,33 @@ static void schedule_retry(struct acache *c)
     c->retry_ms = c->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : c->retry_ms * 2;
 }
 
+/* Invalidations may be missed from now on (or were, before now): forget everything. */
+static void tracking_lost(struct acache *c)
+{
+    c->tracking = false;
+    c->track_sent = false;
+    c->epoch++;
+    if (c->inval_cb)
+        c->inval_cb(c->inval_arg, NULL, 0);
+}
+
+static void sub_close(struct acache *c)
+{
+    redisAsyncContext *s = c->sub;
+
+    c->sub = NULL; /* its callbacks from the free below must not touch c */
+    c->sub_id = 0;
+    c->subscribed = false;
+    tracking_lost(c);
+    if (s)
+        redisAsyncFree(s);
+}
+
 static void went_down(struct acache *c, const char *why)
 {
     c->up = false;
     c->ac = NULL;
+    sub_close(c); /* the pair reconnects together: tracking belongs to both */
     if (!c->warned && !c->freeing)
         log_warn("redis %s:%u: %s; answering from MySQL until it is back", c->address, c->port,
                  why);
@@ -77,6 +114,8 @@ static const char flush_script[] =
     " local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1]"
     " for _, k in ipairs(r[2]) do redis.call('UNLINK', k) n = n + 1 end"
     " until cursor == '0' return n";
+
+static void maybe_track(struct acache *c);
 
 static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
 {
@@ -99,6 +138,7 @@ static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
         log_info("redis %s:%u: connected%s; %lld cached answers from before dropped", c->address,
                  c->port, c->warned ? " again" : "", (long long)r->integer);
     c->warned = false;
+    maybe_track(c);
 }
 
 static void on_connect(const redisAsyncContext *ac, int status)
@@ -137,11 +177,167 @@ static void on_auth(redisAsyncContext *ac, void *reply, void *privdata)
     redisReply *r = reply;
     struct acache *c = privdata;
 
-    if (r && r->type == REDIS_REPLY_ERROR && c->ac == ac) {
+    if (r && r->type == REDIS_REPLY_ERROR && (c->ac == ac || c->sub == ac)) {
         log_error("redis %s:%u: AUTH refused: %s", c->address, c->port, r->str);
         redisAsyncDisconnect(ac);
     }
 }
+
+/* ---- client-side caching: the invalidation connection ----------------------------- */
+
+/* Drops both connections (from anywhere but a callback of the main one) and reconnects. */
+static void drop_pair(struct acache *c, const char *why)
+{
+    redisAsyncContext *ac = c->ac;
+
+    c->ac = NULL; /* callbacks from the free below must not touch it */
+    c->up = false;
+    if (ac)
+        redisAsyncFree(ac);
+    went_down(c, why);
+}
+
+static void on_tracking(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply;
+    struct acache *c = privdata;
+
+    if (c->ac != ac || !c->track_sent)
+        return;
+    if (r && r->type == REDIS_REPLY_STATUS) {
+        c->tracking = true;
+        c->epoch++; /* fills sent before now may have missed invalidations */
+        log_debug("redis %s:%u: invalidations of %s* arrive on client %lld", c->address, c->port,
+                  c->track_prefix, c->sub_id);
+        return;
+    }
+    if (r && !c->track_warned)
+        log_warn("redis %s:%u: CLIENT TRACKING refused (%s): no in-process copies, every cached "
+                 "answer comes from Redis",
+                 c->address, c->port, r->type == REDIS_REPLY_ERROR ? r->str : "unexpected answer");
+    c->track_warned = c->track_warned || r;
+}
+
+/* Once the main connection is up (its flush done) and the other one subscribed: ask Redis
+ * to send it an invalidation for every key under the prefix anyone writes, deletes,
+ * expires or evicts (broadcast mode), and for FLUSHDB/FLUSHALL. */
+static void maybe_track(struct acache *c)
+{
+    char id[32];
+    const char *argv[8] = {"CLIENT", "TRACKING", "ON", "REDIRECT", id, "BCAST", "PREFIX", NULL};
+    size_t lens[8];
+    int i;
+
+    if (!c->up || !c->ac || !c->sub || !c->subscribed || !c->sub_id || c->track_sent)
+        return;
+    snprintf(id, sizeof(id), "%lld", c->sub_id);
+    argv[7] = c->track_prefix;
+    for (i = 0; i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    if (redisAsyncCommandArgv(c->ac, on_tracking, c, 8, argv, lens) == REDIS_OK)
+        c->track_sent = true;
+}
+
+static void on_sub_msg(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply, *what;
+    struct acache *c = privdata;
+    size_t i;
+
+    if (c->sub != ac)
+        return;
+    if (!r) { /* the connection is going away */
+        c->sub = NULL;
+        drop_pair(c, "invalidation connection lost");
+        return;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 3 ||
+        r->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    if (strcmp(r->element[0]->str, "subscribe") == 0) {
+        c->subscribed = true;
+        maybe_track(c);
+        return;
+    }
+    if (strcmp(r->element[0]->str, "message") != 0)
+        return;
+    c->epoch++;
+    if (!c->inval_cb)
+        return;
+    what = r->element[2];
+    if (what->type != REDIS_REPLY_ARRAY) { /* nil: FLUSHDB / FLUSHALL */
+        c->inval_cb(c->inval_arg, NULL, 0);
+        return;
+    }
+    for (i = 0; i < what->elements; i++)
+        if (what->element[i]->type == REDIS_REPLY_STRING)
+            c->inval_cb(c->inval_arg, what->element[i]->str, (size_t)what->element[i]->len);
+}
+
+static void on_sub_id(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    redisReply *r = reply;
+    struct acache *c = privdata;
+
+    if (c->sub != ac || !r)
+        return;
+    if (r->type != REDIS_REPLY_INTEGER) {
+        redisAsyncDisconnect(ac);
+        return;
+    }
+    c->sub_id = r->integer;
+    maybe_track(c);
+}
+
+static void on_sub_connect(const redisAsyncContext *ac, int status)
+{
+    struct acache *c = ac->data;
+
+    if (c->sub != ac || status == REDIS_OK)
+        return;
+    c->sub = NULL; /* hiredis frees it */
+    drop_pair(c, ac->errstr[0] ? ac->errstr : "cannot connect");
+}
+
+static void on_sub_disconnect(const redisAsyncContext *ac, int status)
+{
+    struct acache *c = ac->data;
+
+    if (c->sub != ac)
+        return;
+    c->sub = NULL;
+    drop_pair(c, status == REDIS_OK
+                     ? "invalidation connection closed"
+                     : (ac->errstr[0] ? ac->errstr : "invalidation connection lost"));
+}
+
+static int start_sub(struct acache *c)
+{
+    redisAsyncContext *ac = redisAsyncConnect(c->address, (int)c->port);
+
+    if (!ac || ac->err) {
+        if (ac)
+            redisAsyncFree(ac);
+        return -1;
+    }
+    ac->data = c;
+    if (redisLibeventAttach(ac, c->base) != REDIS_OK) {
+        redisAsyncFree(ac);
+        return -1;
+    }
+    c->sub = ac;
+    c->sub_since_ms = now_ms();
+    redisAsyncSetConnectCallback(ac, on_sub_connect);
+    redisAsyncSetDisconnectCallback(ac, on_sub_disconnect);
+    if (c->password[0])
+        redisAsyncCommand(ac, on_auth, c, "AUTH %s", c->password);
+    if (redisAsyncCommand(ac, on_sub_id, c, "CLIENT ID") != REDIS_OK ||
+        redisAsyncCommand(ac, on_sub_msg, c, "SUBSCRIBE " INVALIDATE_CHANNEL) != REDIS_OK)
+        return -1; /* the caller drops the pair, c->sub with it */
+    return 0;
+}
+
+/* ---- connecting ---------------------------------------------------------------------- */
 
 static void start_connect(struct acache *c)
 {
@@ -167,6 +363,8 @@ static void start_connect(struct acache *c)
     redisAsyncSetDisconnectCallback(ac, on_disconnect);
     if (c->password[0])
         redisAsyncCommand(ac, on_auth, c, "AUTH %s", c->password);
+    if (c->track_prefix[0] && start_sub(c) != 0)
+        drop_pair(c, "cannot start the invalidation connection");
 }
 
 static void retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -177,26 +375,48 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
         start_connect(c);
 }
 
-/* Drops a connection that owes an answer (or a connect) for too long. */
+static void heartbeat_done(void *arg, const redisReply *reply)
+{
+    (void)arg;
+    (void)reply;
+}
+
+/* Drops a connection that owes an answer (or a connect) for too long. While answers are
+ * served from in-process copies the main connection may carry nothing, so it is kept
+ * busy with a PING now and then: a hung Redis is noticed (and the copies dropped) as
+ * soon as it would be with every request asking Redis. */
 static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct acache *c = arg;
     redisAsyncContext *ac = c->ac;
+    uint64_t now = now_ms();
     bool stuck;
 
     if (!ac)
         return;
     stuck = (c->up && c->pending > 0) || !c->up;
-    if (stuck && now_ms() - c->since_ms > ACACHE_TIMEOUT_MS) {
+    if (stuck && now - c->since_ms > ACACHE_TIMEOUT_MS) {
         c->ac = NULL; /* callbacks from the free below must not touch it */
         c->up = false;
         redisAsyncFree(ac);
         went_down(c, c->pending ? "no answer in time" : "connect timed out");
+        return;
+    }
+    if (c->track_prefix[0] && !c->subscribed && c->sub &&
+        now - c->sub_since_ms > ACACHE_TIMEOUT_MS) {
+        drop_pair(c, "invalidation connection timed out");
+        return;
+    }
+    if (c->track_prefix[0] && c->up && c->pending == 0 && now - c->since_ms >= HEARTBEAT_MS) {
+        const char *argv[1] = {"PING"};
+        size_t lens[1] = {4};
+        if (acache_cmd(c, heartbeat_done, NULL, 1, argv, lens) != 0)
+            log_debug("redis %s:%u: heartbeat not sent", c->address, c->port);
     }
 }
 
 int acache_open(struct event_base *base, const struct config *cfg, const char *flush_pattern,
-                struct acache **out, char *err, size_t errlen)
+                const char *track_prefix, struct acache **out, char *err, size_t errlen)
 {
     struct acache *c = NULL;
     struct timeval tv = {0, WATCHDOG_MS * 1000};
@@ -208,6 +428,7 @@ int acache_open(struct event_base *base, const struct config *cfg, const char *f
     snprintf(c->address, sizeof(c->address), "%s", cfg->cache_address);
     snprintf(c->password, sizeof(c->password), "%s", cfg->cache_password);
     snprintf(c->flush_pattern, sizeof(c->flush_pattern), "%s", flush_pattern ? flush_pattern : "");
+    snprintf(c->track_prefix, sizeof(c->track_prefix), "%s", track_prefix ? track_prefix : "");
     c->port = cfg->cache_port;
     c->retry_ms = RETRY_FIRST_MS;
     if (!(c->retry = evtimer_new(base, retry_cb, c)) ||
@@ -232,11 +453,13 @@ void acache_free(struct acache **cp)
         return;
     c = *cp;
     c->freeing = true;
+    c->inval_cb = NULL;
     if (c->ac) {
         redisAsyncContext *ac = c->ac;
         c->ac = NULL;
         redisAsyncFree(ac);
     }
+    sub_close(c);
     if (c->retry)
         event_free(c->retry);
     if (c->watchdog)
@@ -253,6 +476,22 @@ void acache_free(struct acache **cp)
 bool acache_up(const struct acache *c)
 {
     return c && c->up && c->ac;
+}
+
+void acache_on_invalidate(struct acache *c, acache_inval_cb cb, void *arg)
+{
+    c->inval_cb = cb;
+    c->inval_arg = arg;
+}
+
+bool acache_tracking(const struct acache *c)
+{
+    return c && c->tracking && c->up && c->ac && c->sub;
+}
+
+uint64_t acache_epoch(const struct acache *c)
+{
+    return c->epoch;
 }
 
 static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)

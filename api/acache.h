@@ -8,12 +8,24 @@
  * compute job could not invalidate them, so nothing cached before may be served after. A watchdog
  * bounds how long a command may wait: when Redis has owed an answer for ACACHE_TIMEOUT_MS (or a
  * connect has not completed in that time) the connection is dropped, every pending callback runs
- * with reply == NULL, and a reconnect follows. Loop thread only. */
+ * with reply == NULL, and a reconnect follows. Loop thread only.
+ *
+ * Client-side caching (track_prefix): a second connection SUBSCRIBEs to Redis'
+ * invalidation channel and the main one asks for CLIENT TRACKING ON REDIRECT <it> BCAST
+ * PREFIX track_prefix (Redis >= 6). From then on Redis tells this process about every key
+ * under the prefix that anyone sets, deletes, expires or evicts, and about FLUSHDB and
+ * FLUSHALL, whoever does it (other API instances, the compute job, redis-cli); the
+ * invalidate callback passes each on. The two connections are one unit: when either
+ * drops, both are dropped and reconnect together (and the callback is told to forget
+ * everything, since messages may be missed while tracking is not established). A PING
+ * every 500 ms on an otherwise idle main connection lets the watchdog notice a hung Redis
+ * even when no request asks it anything. */
 #ifndef URLMON_ACACHE_H
 #define URLMON_ACACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -30,9 +42,10 @@ struct acache;
 typedef void (*acache_cb)(void *arg, const redisReply *reply);
 
 /* flush_pattern (may be NULL): keys matching it (SCAN MATCH syntax) are deleted on every
- * connect and reconnect, before the connection counts as up. */
+ * connect and reconnect, before the connection counts as up. track_prefix (may be NULL):
+ * keys to receive invalidations for (see above). */
 int acache_open(struct event_base *base, const struct config *cfg, const char *flush_pattern,
-                struct acache **out, char *err, size_t errlen) MUSTCHECK;
+                const char *track_prefix, struct acache **out, char *err, size_t errlen) MUSTCHECK;
 /* Runs every pending callback with NULL, then frees. Not from inside a callback. */
 void acache_free(struct acache **c);
 bool acache_up(const struct acache *c);
@@ -41,5 +54,17 @@ bool acache_up(const struct acache *c);
  * Returns -1 (and cb is never called) when Redis is not connected. */
 int acache_cmd(struct acache *c, acache_cb cb, void *arg, int argc, const char **argv,
                const size_t *argvlen) MUSTCHECK;
+
+/* key (keylen bytes, not NUL-terminated) was written, deleted, expired or evicted; key ==
+ * NULL: anything may have changed (a flush, or tracking was lost or not yet established). */
+typedef void (*acache_inval_cb)(void *arg, const char *key, size_t keylen);
+void acache_on_invalidate(struct acache *c, acache_inval_cb cb, void *arg);
+/* True while invalidations reach this process: only then may copies of Redis' values be
+ * kept and used. */
+bool acache_tracking(const struct acache *c);
+/* Bumped on every invalidation message and every change of tracking. A value read from
+ * Redis may be kept only when the epoch at sending the read equals the epoch at its answer
+ * and tracking is on: then no invalidation arrived meanwhile. */
+uint64_t acache_epoch(const struct acache *c);
 
 #endif

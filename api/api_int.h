@@ -16,6 +16,7 @@
 #include "config.h"
 #include "db.h"
 #include "flight.h"
+#include "lcache.h"
 #include "metrics.h"
 #include "ptrmap.h"
 #include "query.h"
@@ -38,6 +39,7 @@ struct api {
     struct acache *cache;
     struct metrics *metrics;
     struct flight *flight; /* cache key -> struct job computing it */
+    struct lcache *local;  /* in-process copies of Redis' answers (used while tracking) */
     /* connections (server.c) */
     struct ptrmap *conns;               /* evhttp_connection -> struct conn */
     struct conn *idle_head, *idle_tail; /* not in a handler, oldest first */
@@ -62,6 +64,8 @@ struct rq {
     struct rq *next;    /* waiters of one job */
     void *post;         /* handle_write.c: the answer being built (cJSON) */
     int health_pending; /* /healthz: answers still awaited */
+    uint64_t lc_epoch;  /* acache_epoch when the cache read was sent */
+    int64_t lc_sent_ms; /* api_mono_ms when the cache read was sent */
     bool mysql_ok, redis_ok;
 };
 
@@ -84,9 +88,12 @@ struct job {
 void conn_busy(struct api *a, struct evhttp_request *req);
 void conn_idle(struct api *a, struct evhttp_request *req);
 int64_t api_now_ms(void);
+int64_t api_mono_ms(void);
 
 /* handle.c */
 void handle_request(struct evhttp_request *req, void *arg);
+/* acache_inval_cb: drops the in-process copy of key (NULL: all of them). */
+void handle_invalidated(void *arg, const char *key, size_t keylen);
 /* Sends the answer, records metrics and frees rq. xcache: "HIT", "MISS" or NULL. */
 void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size_t len,
               const char *xcache);

@@ -26,6 +26,11 @@ static const char fill_script[] =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then"
     " return redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end return false";
 
+/* The cache read while copies may be kept: the value and how long Redis keeps it, in one
+ * step (a Lua false becomes a nil element). */
+static const char get_ttl_script[] =
+    "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
+
 static double since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -272,26 +277,89 @@ static void cache_miss(struct rq *rq)
         job_submit(j);
 }
 
+/* Keeps a copy of an answer Redis returned, if no invalidation can have been missed
+ * since the read was sent (same epoch, tracking still on). It expires no later than the
+ * Redis key: PTTL counts from when Redis ran the read, after we sent it. */
+static void local_fill(struct rq *rq, const redisReply *val, long long pttl_ms)
+{
+    struct api *a = rq->api;
+    int64_t ttl = pttl_ms, cap = (int64_t)a->cfg->cache_ttl * 1000;
+
+    if (ttl <= 0 || !acache_tracking(a->cache) || acache_epoch(a->cache) != rq->lc_epoch)
+        return;
+    if (ttl > cap)
+        ttl = cap;
+    if (lcache_put(a->local, rq->route.cache_key, val->str, (size_t)val->len, rq->lc_sent_ms + ttl,
+                   api_mono_ms()) < 0)
+        log_debug("in-process copy of %s skipped: out of memory", rq->route.cache_key);
+}
+
 static void cache_got(void *arg, const redisReply *reply)
 {
     struct rq *rq = arg;
+    const redisReply *val = reply, *ttl = NULL;
 
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+        val = reply->element[0];
+        ttl = reply->element[1];
+    }
     /* Answers are JSON ('[' or '{'); a fill placeholder or anything else is a miss. */
-    if (reply && reply->type == REDIS_REPLY_STRING && reply->len > 0 &&
-        (reply->str[0] == '[' || reply->str[0] == '{')) {
+    if (val && val->type == REDIS_REPLY_STRING && val->len > 0 &&
+        (val->str[0] == '[' || val->str[0] == '{')) {
+        if (ttl && ttl->type == REDIS_REPLY_INTEGER)
+            local_fill(rq, val, ttl->integer);
         metrics_cache(rq->api->metrics, rq->route.id, true);
-        rq_reply(rq, 200, CT_JSON, reply->str, (size_t)reply->len, "HIT");
+        rq_reply(rq, 200, CT_JSON, val->str, (size_t)val->len, "HIT");
         return;
     }
     cache_miss(rq);
 }
 
+void handle_invalidated(void *arg, const char *key, size_t keylen)
+{
+    struct api *a = arg;
+
+    if (key)
+        lcache_drop(a->local, key, keylen);
+    else
+        lcache_clear(a->local);
+}
+
+/* cache=true: the in-process copy while Redis' invalidations reach us, else Redis. */
 static void serve_cacheable(struct rq *rq)
 {
-    const char *argv[2] = {"GET", rq->route.cache_key};
-    size_t lens[2] = {3, strlen(rq->route.cache_key)};
+    struct api *a = rq->api;
+    const char *key = rq->route.cache_key;
+    const char *argv[4] = {"GET", key, NULL, NULL};
+    size_t lens[4] = {3, strlen(key), 0, 0};
+    int argc = 2;
 
-    if (!rq->route.cache || acache_cmd(rq->api->cache, cache_got, rq, 2, argv, lens) != 0)
+    if (!rq->route.cache) {
+        cache_miss(rq);
+        return;
+    }
+    if (acache_tracking(a->cache)) {
+        size_t len = 0;
+        const char *body = lcache_get(a->local, key, api_mono_ms(), &len);
+        if (body) {
+            metrics_cache(a->metrics, rq->route.id, true);
+            metrics_local_hit(a->metrics);
+            rq_reply(rq, 200, CT_JSON, body, len, "HIT");
+            return;
+        }
+        rq->lc_epoch = acache_epoch(a->cache);
+        rq->lc_sent_ms = api_mono_ms();
+        argv[0] = "EVAL";
+        argv[1] = get_ttl_script;
+        argv[2] = "1";
+        argv[3] = key;
+        lens[0] = 4;
+        lens[1] = sizeof(get_ttl_script) - 1;
+        lens[2] = 1;
+        lens[3] = strlen(key);
+        argc = 4;
+    }
+    if (acache_cmd(a->cache, cache_got, rq, argc, argv, lens) != 0)
         cache_miss(rq);
 }
 
@@ -361,6 +429,8 @@ static void metrics_answer(struct rq *rq, long queue_length)
     wpool_stats(a->workers, &g.jobs_waiting, &g.jobs_running);
     g.in_flight = a->in_flight;
     g.redis_up = acache_up(a->cache) ? 1 : 0;
+    g.local_cache_up = acache_tracking(a->cache) ? 1 : 0;
+    g.local_cache_entries = (long)lcache_count(a->local);
     if (!(text = metrics_render(a->metrics, &g, &len))) {
         rq_error(rq, 500, "internal error: out of memory");
         return;

@@ -33,6 +33,7 @@ struct route_metrics {
 struct metrics {
     struct route_metrics routes[ROUTE_COUNT];
     unsigned long long flight_joins;
+    unsigned long long local_hits;
     unsigned long long rejected_busy, rejected_conn;
 };
 
@@ -100,6 +101,11 @@ void metrics_db(struct metrics *m, enum route_id r, double seconds)
 void metrics_flight_join(struct metrics *m)
 {
     m->flight_joins++;
+}
+
+void metrics_local_hit(struct metrics *m)
+{
+    m->local_hits++;
 }
 
 void metrics_rejected(struct metrics *m, const char *why)
@@ -184,6 +190,12 @@ static void render_cache(FILE *f, const struct metrics *m)
             "urlmon_api_singleflight_joins_total %llu\n",
             m->flight_joins);
     fprintf(f,
+            "# HELP urlmon_api_cache_local_hits_total Cache hits answered from the in-process "
+            "copy (no Redis round trip); also counted in urlmon_api_cache_hits_total.\n"
+            "# TYPE urlmon_api_cache_local_hits_total counter\n"
+            "urlmon_api_cache_local_hits_total %llu\n",
+            m->local_hits);
+    fprintf(f,
             "# HELP urlmon_api_rejected_total Requests or connections refused by a limit.\n"
             "# TYPE urlmon_api_rejected_total counter\n"
             "urlmon_api_rejected_total{reason=\"busy\"} %llu\n"
@@ -211,6 +223,11 @@ char *metrics_render(const struct metrics *m, const struct metrics_gauges *g, si
                  g->jobs_running);
     render_gauge(f, "urlmon_api_requests_in_flight", "Requests being answered.", g->in_flight);
     render_gauge(f, "urlmon_api_redis_up", "1 when the Redis connection is up.", g->redis_up);
+    render_gauge(f, "urlmon_api_local_cache_up",
+                 "1 while Redis invalidations reach the API (in-process copies in use).",
+                 g->local_cache_up);
+    render_gauge(f, "urlmon_api_local_cache_entries", "Answers held in the in-process copy.",
+                 g->local_cache_entries);
     if (fclose(f) != 0) {
         free(text);
         return NULL;

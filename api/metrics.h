@@ -23,6 +23,8 @@ struct metrics_gauges {
     long jobs_running;    /* MySQL jobs a worker is running */
     long in_flight;       /* requests being answered */
     int redis_up;         /* 1 connected, 0 not */
+    int local_cache_up;   /* 1 while invalidations arrive (in-process copies used) */
+    long local_cache_entries;
 };
 
 int metrics_open(struct metrics **out) MUSTCHECK;
@@ -34,6 +36,8 @@ void metrics_db(struct metrics *m, enum route_id route, double seconds);
 /* A request that joined a MySQL job already running for the same cache key. */
 void metrics_flight_join(struct metrics *m);
 void metrics_rejected(struct metrics *m, const char *why);
+/* A cache hit answered from the in-process copy (metrics_cache counts it too). */
+void metrics_local_hit(struct metrics *m);
 
 /* The exposition text, malloc'd (caller frees); NULL on OOM. */
 char *metrics_render(const struct metrics *m, const struct metrics_gauges *g, size_t *len);

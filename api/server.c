@@ -34,6 +34,9 @@
 #define MAX_JOBS_QUEUED 10000
 #define SWEEP_MS 250
 #define STOP_GRACE_MS 10000
+/* The in-process copies: a handful of keys exist (6 top lists + the summary). */
+#define LOCAL_MAX_ENTRIES 64
+#define LOCAL_MAX_BYTES (4 * 1024 * 1024)
 
 struct conn {
     struct api *api;
@@ -51,7 +54,7 @@ int64_t api_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mono_ms(void)
+int64_t api_mono_ms(void)
 {
     struct timespec ts;
 
@@ -74,7 +77,7 @@ static void idle_unlink(struct api *a, struct conn *c)
 
 static void idle_append(struct api *a, struct conn *c)
 {
-    c->idle_since_ms = mono_ms();
+    c->idle_since_ms = api_mono_ms();
     c->prev = a->idle_tail;
     c->next = NULL;
     if (a->idle_tail)
@@ -196,7 +199,7 @@ static void adopt_cb(evutil_socket_t fd, short what, void *arg)
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct api *a = arg;
-    int64_t limit = (int64_t)a->cfg->api_request_timeout * 1000, now = mono_ms();
+    int64_t limit = (int64_t)a->cfg->api_request_timeout * 1000, now = api_mono_ms();
     struct evhttp_connection *victims[256];
     size_t n = 0, i;
     struct conn *c;
@@ -214,7 +217,7 @@ static void stop_check_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct api *a = arg;
 
-    if (a->in_flight == 0 || mono_ms() > a->stop_deadline_ms) {
+    if (a->in_flight == 0 || api_mono_ms() > a->stop_deadline_ms) {
         if (a->in_flight)
             log_warn("stopping with %ld requests unanswered", a->in_flight);
         event_base_loopexit(a->base, NULL);
@@ -230,7 +233,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
         return;
     log_info("signal %d: finishing %ld requests, then stopping", (int)sig, a->in_flight);
     a->stopping = true;
-    a->stop_deadline_ms = mono_ms() + STOP_GRACE_MS;
+    a->stop_deadline_ms = api_mono_ms() + STOP_GRACE_MS;
     listener_update(a);
     event_add(a->stop_ev, &tv);
 }
@@ -340,6 +343,7 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
         goto fail;
     }
     if (metrics_open(&a->metrics) != 0 || flight_open(&a->flight) != 0 ||
+        lcache_open(LOCAL_MAX_ENTRIES, LOCAL_MAX_BYTES, &a->local) != 0 ||
         ptrmap_open(cfg->api_max_connections + 1, &a->conns) != 0 ||
         !(a->adopt = calloc(cfg->api_max_connections + 1, sizeof(*a->adopt)))) {
         snprintf(err, errlen, "out of memory");
@@ -359,10 +363,12 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     a->env.pool = a->pool;
     a->env.tally = a->tally;
     if (wpool_open(a->base, cfg->api_threads, MAX_JOBS_QUEUED, &a->workers, err, errlen) != 0 ||
-        acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", &a->cache, err, errlen) != 0 ||
+        acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", RKEY_CACHE_PREFIX, &a->cache, err,
+                    errlen) != 0 ||
         setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
         bind_listener(a, err, errlen) != 0)
         goto fail;
+    acache_on_invalidate(a->cache, handle_invalidated, a);
     *out = a;
     return 0;
 fail:
@@ -436,6 +442,7 @@ void api_free(struct api **ap)
     dbpool_free(&a->pool);
     tally_free(&a->tally);
     flight_free(&a->flight);
+    lcache_free(&a->local);
     ptrmap_free(&a->conns);
     metrics_free(&a->metrics);
     free(a->adopt);

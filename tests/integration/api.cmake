@@ -5,6 +5,7 @@ urlmon_script_test(api_stats ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_s
 urlmon_script_test(api_bad ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_bad.py)
 urlmon_script_test(api_deps ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_deps.py)
 urlmon_script_test(api_flow ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_flow.py)
+urlmon_script_test(api_local ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_local.py)
 
 # A benchmark peer (not a test): evhttp + one async hiredis GET per request, used by
 # tests/integration/api_bench.sh to separate the API's own overhead from Redis'.

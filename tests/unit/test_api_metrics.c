@@ -17,7 +17,9 @@ static void test_render(void **state)
                                .jobs_waiting = 0,
                                .jobs_running = 1,
                                .in_flight = 1,
-                               .redis_up = 1};
+                               .redis_up = 1,
+                               .local_cache_up = 1,
+                               .local_cache_entries = 2};
     size_t len = 0;
     char *text;
 
@@ -30,6 +32,7 @@ static void test_render(void **state)
     metrics_cache(m, ROUTE_TOP, false);
     metrics_db(m, ROUTE_TOP, 0.02);
     metrics_flight_join(m);
+    metrics_local_hit(m);
     text = metrics_render(m, &g, &len);
     assert_non_null(text);
     assert_int_equal(strlen(text), len);
@@ -51,6 +54,9 @@ static void test_render(void **state)
     assert_non_null(strstr(text, "urlmon_api_singleflight_joins_total 1\n"));
     assert_non_null(strstr(text, "urlmon_api_queue_length 3\n"));
     assert_non_null(strstr(text, "urlmon_api_redis_up 1\n"));
+    assert_non_null(strstr(text, "urlmon_api_local_cache_up 1\n"));
+    assert_non_null(strstr(text, "urlmon_api_local_cache_entries 2\n"));
+    assert_non_null(strstr(text, "urlmon_api_cache_local_hits_total 1\n"));
     assert_non_null(strstr(text, "# TYPE urlmon_api_request_duration_seconds histogram\n"));
     free(text);
     /* an unknown gauge is left out */
@@ -68,7 +74,7 @@ static void test_many_codes(void **state)
     struct metrics *m = NULL;
     size_t len;
     char *text;
-    struct metrics_gauges g = {-1, -1, -1, -1, -1, -1, 0};
+    struct metrics_gauges g = {-1, -1, -1, -1, -1, -1, 0, 0, 0};
     int c;
 
     assert_int_equal(metrics_open(&m), 0);
