@@ -47,6 +47,8 @@ static const char hours_sql[] =
     " WHERE bucket >= ? AND bucket < ?";
 static const char raw_sql[] =
     "SELECT url_id, success FROM checks WHERE checked_at >= ? AND checked_at < ?";
+static const char edge_hour_sql[] =
+    "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket = ?";
 static const char raw_open_sql[] = "SELECT url_id, success FROM checks WHERE checked_at >= ?";
 
 int tally_counts_init(struct tally_counts *c)
@@ -168,6 +170,27 @@ static int add_counts_row(void *arg, const uint64_t *v, unsigned n, char *err, s
     return 0;
 }
 
+/* Takes counts back out of c, never below zero (rollups and raw checks are written in
+ * one transaction, so with consistent data nothing is ever clamped). */
+static void counts_sub(struct tally_counts *c, uint64_t url_id, uint64_t succ, uint64_t fail)
+{
+    size_t i;
+
+    if (u64map_find(c->index, url_id, &i) != 0)
+        return;
+    c->succ[i] -= succ < c->succ[i] ? succ : c->succ[i];
+    c->fail[i] -= fail < c->fail[i] ? fail : c->fail[i];
+}
+
+/* Rows (url_id, success) of raw checks taken out of a tally_counts. */
+static int sub_raw_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
+{
+    bool ok = num(v, n, 1) != 0;
+
+    counts_sub(arg, num(v, n, 0), ok, !ok);
+    return 0;
+}
+
 /* Rows (url_id, success) of raw checks. */
 static int add_raw_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
 {
@@ -239,6 +262,33 @@ static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t
     sqlq_bind_time(&b[0], &t[0]);
     sqlq_bind_time(&b[1], &t[1]);
     return sqlq_run_nums(conn, sql, b, 2, cb, arg, err, errlen);
+}
+
+/* Adds the checks of [w->start_ms, w->hour_ms), the partial hour at the window's start,
+ * reading whichever side of the start holds fewer raw checks. In the second half of its
+ * hour they are read as they are; in the first half, the hour's rollup_hourly rows are
+ * added and the raw checks of [hour - 1 h, start) taken out again: rollup_hourly counts
+ * exactly the checks whose checked_at falls in that hour (the compute job writes both
+ * in one transaction), so the result is the same and at most half an hour of raw rows
+ * is read (plus one rollup row per URL). */
+static int add_edge(MYSQL *conn, const struct window *w, struct tally_counts *out, char *err,
+                    size_t errlen)
+{
+    int64_t floor_ms = w->hour_ms - WINDOW_HOUR_MS;
+    MYSQL_TIME tm;
+    MYSQL_BIND b;
+    int rc;
+
+    if (w->start_ms >= w->hour_ms)
+        return 0; /* the window starts on the hour */
+    if (w->start_ms - floor_ms >= WINDOW_HOUR_MS / 2)
+        return run2(conn, raw_sql, w->start_ms, false, w->hour_ms, false, add_raw_row, out, err,
+                    errlen);
+    sqlq_time(floor_ms, false, &tm);
+    sqlq_bind_time(&b, &tm);
+    if ((rc = sqlq_run_nums(conn, edge_hour_sql, &b, 1, add_counts_row, out, err, errlen)) != 0)
+        return rc;
+    return run2(conn, raw_sql, floor_ms, false, w->start_ms, false, sub_raw_row, out, err, errlen);
 }
 
 static struct entry *entry_for(struct tally *t, int64_t span_ms)
@@ -363,8 +413,5 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
     sqlq_bind_time(&b, &tm);
     if ((rc = sqlq_run_nums(conn, today_sql, &b, 1, add_counts_row, out, err, errlen)) != 0)
         return rc;
-    if (w.start_ms < w.hour_ms)
-        rc =
-            run2(conn, raw_sql, w.start_ms, false, w.hour_ms, false, add_raw_row, out, err, errlen);
-    return rc;
+    return add_edge(conn, &w, out, err, errlen);
 }

@@ -10,7 +10,11 @@
  * compute job updates rollup_hourly_total in the same transaction as every per-URL
  * rollup and counts only grow, so an unchanged fingerprint means unchanged per-URL
  * rollups; any change (or a new day) rebuilds the entry. Each query reads only the open
- * parts: the raw partial hour at the start, and today's rollup_daily row per URL.
+ * parts: the partial hour at the start, and today's rollup_daily row per URL. The
+ * partial hour is read from its smaller side: the raw checks from the start to the end
+ * of the hour, or, when the start lies in the hour's first half, the hour's
+ * rollup_hourly rows minus the raw checks from the hour's beginning to the start (at
+ * most half an hour of raw checks either way).
  *
  * Worker threads share one struct tally; each span's entry has its own lock. */
 #ifndef URLMON_TALLY_H
