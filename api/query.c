@@ -35,6 +35,18 @@ static const char summary_sql[] =
     "  WHERE bucket >= ?"
     ") p";
 
+/* The same when the window starts in the first half of an hour: from that whole hour
+ * on, minus the raw checks of the hour before the start (the smaller side of the hour;
+ * rollup_hourly_total counts exactly the checks of each hour, written in the same
+ * transaction). GREATEST only guards against inconsistent data. */
+static const char summary_sub_sql[] =
+    "SELECT GREATEST(COALESCE(SUM(s), 0), 0), GREATEST(COALESCE(SUM(f), 0), 0) FROM ("
+    " SELECT -SUM(success = 1) AS s, -SUM(success = 0) AS f FROM checks"
+    "  WHERE checked_at >= ? AND checked_at < ?"
+    " UNION ALL SELECT SUM(success_count), SUM(fail_count) FROM rollup_hourly_total"
+    "  WHERE bucket >= ?"
+    ") p";
+
 static const char url_window_sql[] =
     "SELECT COALESCE(SUM(s), 0), COALESCE(SUM(f), 0) FROM ("
     " SELECT SUM(success = 1) AS s, SUM(success = 0) AS f FROM checks"
@@ -321,19 +333,29 @@ static int add_status_count(cJSON *arr, const char *status, uint64_t n)
 int query_summary(struct qctx *q)
 {
     struct two_counts c = {0, 0};
+    const char *sql = summary_sql;
     MYSQL_TIME t[3];
     MYSQL_BIND b[3];
     struct window w;
+    int64_t floor_ms;
     int rc, i;
 
     window_split(q->now_ms, QUERY_SPAN_MONTH_MS, &w);
-    sqlq_time(w.start_ms, false, &t[0]);
-    sqlq_time(w.hour_ms, false, &t[1]);
-    sqlq_time(w.hour_ms, false, &t[2]);
+    floor_ms = window_floor(w.start_ms, WINDOW_HOUR_MS);
+    if (w.start_ms - floor_ms < WINDOW_HOUR_MS / 2 && floor_ms < w.start_ms) {
+        /* first half of the hour: [floor, start) has fewer raw checks than [start, hour) */
+        sql = summary_sub_sql;
+        sqlq_time(floor_ms, false, &t[0]);
+        sqlq_time(w.start_ms, false, &t[1]);
+        sqlq_time(floor_ms, false, &t[2]);
+    } else {
+        sqlq_time(w.start_ms, false, &t[0]);
+        sqlq_time(w.hour_ms, false, &t[1]);
+        sqlq_time(w.hour_ms, false, &t[2]);
+    }
     for (i = 0; i < 3; i++)
         sqlq_bind_time(&b[i], &t[i]);
-    if ((rc = sqlq_run(q->conn, summary_sql, b, 3, counts_row, &c, NULL, q->err, sizeof(q->err))) !=
-        0)
+    if ((rc = sqlq_run(q->conn, sql, b, 3, counts_row, &c, NULL, q->err, sizeof(q->err))) != 0)
         return rc;
     q->status = 200;
     if (!(q->root = cJSON_CreateArray()) || add_status_count(q->root, "success", c.a) != 0 ||
