@@ -49,7 +49,8 @@ static const char raw_sql[] =
     "SELECT url_id, success FROM checks WHERE checked_at >= ? AND checked_at < ?";
 static const char edge_hour_sql[] =
     "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket = ?";
-static const char raw_open_sql[] = "SELECT url_id, success FROM checks WHERE checked_at >= ?";
+static const char open_hours_sql[] =
+    "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket >= ?";
 
 int tally_counts_init(struct tally_counts *c)
 {
@@ -390,12 +391,17 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
     MYSQL_BIND b;
     int rc;
 
-    if (span_ms < 2 * WINDOW_DAY_MS) {
-        sqlq_time(now_ms - span_ms, false, &tm);
-        sqlq_bind_time(&b, &tm);
-        return sqlq_run_nums(conn, raw_open_sql, &b, 1, add_raw_row, out, err, errlen);
-    }
     window_split(now_ms, span_ms, &w);
+    if (span_ms < 2 * WINDOW_DAY_MS) {
+        /* whole hours from rollup_hourly (never more rows than the raw checks they
+         * count), then the partial hour at the start */
+        sqlq_time(w.hour_ms, false, &tm);
+        sqlq_bind_time(&b, &tm);
+        if ((rc = sqlq_run_nums(conn, open_hours_sql, &b, 1, add_counts_row, out, err, errlen)) !=
+            0)
+            return rc;
+        return add_edge(conn, &w, out, err, errlen);
+    }
     if (!(e = entry_for(t, span_ms))) {
         snprintf(err, errlen, "out of memory");
         return SQLQ_ERR;

@@ -46,7 +46,8 @@ int tally_open(struct tally **out) MUSTCHECK;
 void tally_free(struct tally **t);
 
 /* Adds the counts of every check with checked_at >= now - span_ms into out. span_ms is
- * one hour (raw checks only) or at least two days (cached closed parts + open parts).
+ * one hour (the partial hour at the start, then rollup_hourly from the next whole hour
+ * on) or at least two days (cached closed parts + open parts).
  * Returns 0, or SQLQ_ERR / SQLQ_ERR_CONN with the message in err. */
 int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
                  struct tally_counts *out, char *err, size_t errlen) MUSTCHECK;
