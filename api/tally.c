@@ -15,6 +15,13 @@
 
 #define MAX_SPANS 4
 
+/* One raw check of the hour holding a window's start. */
+struct edge_row {
+    uint64_t url_id;
+    uint32_t at_ms; /* checked_at - the hour's first instant */
+    uint32_t ok;
+};
+
 /* The closed part of one span's window. */
 struct entry {
     pthread_mutex_t lock;
@@ -26,6 +33,14 @@ struct entry {
     uint32_t (*hour_s)[24], (*hour_f)[24]; /* per URL of `hours`: counts per hour */
     struct tally_counts hours;             /* URLs seen in those hours (counts unused) */
     size_t hours_cap;
+    /* The raw checks of the hour holding the window's start, [edge_ms, edge_ms + 1 h), in
+     * checked_at order. That hour lies inside the fingerprinted hours (it starts at or
+     * after day_ms - 1 day), so it is as closed as the rest: loaded once per hour and
+     * dropped whenever the entry is rebuilt. */
+    bool edge_valid;
+    int64_t edge_ms;
+    struct edge_row *edge;
+    size_t edge_n, edge_cap;
 };
 
 struct tally {
@@ -49,6 +64,9 @@ static const char raw_sql[] =
     "SELECT url_id, success FROM checks WHERE checked_at >= ? AND checked_at < ?";
 static const char edge_hour_sql[] =
     "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket = ?";
+static const char edge_sql[] =
+    "SELECT url_id, success, TIMESTAMPDIFF(MICROSECOND, ?, checked_at) FROM checks"
+    " WHERE checked_at >= ? AND checked_at < ? ORDER BY checked_at";
 static const char open_hours_sql[] =
     "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket >= ?";
 
@@ -139,6 +157,7 @@ void tally_free(struct tally **tp)
         tally_counts_free(&e->hours);
         free(e->hour_s);
         free(e->hour_f);
+        free(e->edge);
         pthread_mutex_destroy(&e->lock);
     }
     pthread_mutex_destroy(&t->lock);
@@ -265,7 +284,8 @@ static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t
     return sqlq_run_nums(conn, sql, b, 2, cb, arg, err, errlen);
 }
 
-/* Adds the checks of [w->start_ms, w->hour_ms), the partial hour at the window's start,
+/* Adds the checks of [w->start_ms, w->hour_ms), the partial hour at the start of an
+ * hour window (week and month windows keep that hour's raw checks: edge_load),
  * reading whichever side of the start holds fewer raw checks. In the second half of its
  * hour they are read as they are; in the first half, the hour's rollup_hourly rows are
  * added and the raw checks of [hour - 1 h, start) taken out again: rollup_hourly counts
@@ -337,6 +357,7 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
         return 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     e->valid = false;
+    e->edge_valid = false;
     counts_clear(&e->days);
     counts_clear(&e->hours);
     if ((rc = run2(conn, days_sql, day, true, today, true, add_counts_row, &e->days, err,
@@ -355,6 +376,77 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
     log_info("%lld-day window: closed days summed for %zu URLs in %.0f ms",
              (long long)(e->span_ms / WINDOW_DAY_MS), e->days.n,
              (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    return 0;
+}
+
+/* Rows (url_id, success, microseconds into the hour) of the edge hour's raw checks. */
+static int edge_row_cb(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
+{
+    struct entry *e = arg;
+
+    if (e->edge_n == e->edge_cap) {
+        size_t cap = e->edge_cap ? e->edge_cap * 2 : 4096;
+        struct edge_row *rows = realloc(e->edge, cap * sizeof(*rows));
+        if (!rows) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        e->edge = rows;
+        e->edge_cap = cap;
+    }
+    e->edge[e->edge_n].url_id = num(v, n, 0);
+    e->edge[e->edge_n].ok = num(v, n, 1) != 0;
+    e->edge[e->edge_n].at_ms = (uint32_t)(num(v, n, 2) / 1000);
+    e->edge_n++;
+    return 0;
+}
+
+/* Loads the raw checks of [hour_ms, hour_ms + 1 h) into e. Called with e->lock held,
+ * after entry_refresh: a write landing in that hour after the fingerprint was read
+ * changes the fingerprint, so the next request rebuilds and reloads. */
+static int edge_load(struct entry *e, MYSQL *conn, int64_t hour_ms, char *err, size_t errlen)
+{
+    MYSQL_TIME t[3];
+    MYSQL_BIND b[3];
+    struct timespec t0, t1;
+    int rc, i;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    e->edge_valid = false;
+    e->edge_n = 0;
+    sqlq_time(hour_ms, false, &t[0]);
+    sqlq_time(hour_ms, false, &t[1]);
+    sqlq_time(hour_ms + WINDOW_HOUR_MS, false, &t[2]);
+    for (i = 0; i < 3; i++)
+        sqlq_bind_time(&b[i], &t[i]);
+    if ((rc = sqlq_run_nums(conn, edge_sql, b, 3, edge_row_cb, e, err, errlen)) != 0)
+        return rc;
+    e->edge_ms = hour_ms;
+    e->edge_valid = true;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_info("%lld-day window: %zu raw checks of its first hour loaded in %.0f ms",
+             (long long)(e->span_ms / WINDOW_DAY_MS), e->edge_n,
+             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+    return 0;
+}
+
+/* Adds the loaded raw checks with checked_at >= w->start_ms (the edge hour is the one
+ * holding the start). */
+static int edge_add(const struct entry *e, const struct window *w, struct tally_counts *out)
+{
+    uint32_t from = (uint32_t)(w->start_ms - e->edge_ms);
+    size_t lo = 0, hi = e->edge_n, i;
+
+    while (lo < hi) { /* the first row at or after the start */
+        size_t mid = lo + (hi - lo) / 2;
+        if (e->edge[mid].at_ms < from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (i = lo; i < e->edge_n; i++)
+        if (tally_counts_add(out, e->edge[i].url_id, e->edge[i].ok, !e->edge[i].ok) != 0)
+            return -1;
     return 0;
 }
 
@@ -384,7 +476,7 @@ static int add_closed(const struct entry *e, const struct window *w, struct tall
 int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
                  struct tally_counts *out, char *err, size_t errlen)
 {
-    int64_t today = window_floor(now_ms, WINDOW_DAY_MS);
+    int64_t today = window_floor(now_ms, WINDOW_DAY_MS), edge;
     struct entry *e;
     struct window w;
     MYSQL_TIME tm;
@@ -406,9 +498,13 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
         snprintf(err, errlen, "out of memory");
         return SQLQ_ERR;
     }
+    edge = w.hour_ms - WINDOW_HOUR_MS;
     pthread_mutex_lock(&e->lock);
     rc = entry_refresh(t, e, conn, w.day_ms, today, err, errlen);
-    if (rc == 0 && add_closed(e, &w, out) != 0) {
+    if (rc == 0 && w.start_ms < w.hour_ms && !(e->edge_valid && e->edge_ms == edge))
+        rc = edge_load(e, conn, edge, err, errlen);
+    if (rc == 0 &&
+        (add_closed(e, &w, out) != 0 || (w.start_ms < w.hour_ms && edge_add(e, &w, out) != 0))) {
         snprintf(err, errlen, "out of memory");
         rc = SQLQ_ERR;
     }
@@ -417,7 +513,5 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
         return rc;
     sqlq_time(today, true, &tm);
     sqlq_bind_time(&b, &tm);
-    if ((rc = sqlq_run_nums(conn, today_sql, &b, 1, add_counts_row, out, err, errlen)) != 0)
-        return rc;
-    return add_edge(conn, &w, out, err, errlen);
+    return sqlq_run_nums(conn, today_sql, &b, 1, add_counts_row, out, err, errlen);
 }

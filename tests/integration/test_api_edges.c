@@ -117,6 +117,8 @@ static int outcome(uint64_t url_id, uint64_t k)
     return ((k * 2654435761u + url_id * 40503u) >> 7) % (url_id + 1) != 0;
 }
 
+static void build_rollups(MYSQL *conn);
+
 static int hour_is_dense(int64_t h, const int64_t *dense, size_t n)
 {
     size_t i;
@@ -170,6 +172,15 @@ static void load_data(MYSQL *conn)
         }
     ins_flush(&in);
     free(in.sql);
+    build_rollups(conn);
+}
+
+/* The rollups of everything in checks, as the compute job would have written them. */
+static void build_rollups(MYSQL *conn)
+{
+    itest_sql(conn, "DELETE FROM rollup_hourly");
+    itest_sql(conn, "DELETE FROM rollup_daily");
+    itest_sql(conn, "DELETE FROM rollup_hourly_total");
     itest_sql(conn, "INSERT INTO rollup_hourly (bucket, url_id, success_count, fail_count,"
                     " response_ms_sum) SELECT DATE_FORMAT(checked_at, '%Y-%m-%d %H:00:00'),"
                     " url_id, SUM(success = 1), SUM(success = 0), SUM(response_ms) FROM checks"
@@ -208,45 +219,89 @@ static void expect_counts(MYSQL *conn, int64_t start_ms, uint64_t succ[NURLS + 1
     mysql_free_result(res);
 }
 
+/* tally_window at now over span must give exactly the raw checks' counts. */
+static void compare_window(MYSQL *conn, struct tally *t, int64_t now, int64_t span)
+{
+    uint64_t succ[NURLS + 1], fail[NURLS + 1], u;
+    char err[URLMON_ERRLEN] = "", when[32];
+    struct tally_counts c;
+    size_t seen = 0, k;
+
+    fmt_time(now - span, when, sizeof(when));
+    expect_counts(conn, now - span, succ, fail);
+    assert_int_equal(tally_counts_init(&c), 0);
+    if (tally_window(t, conn, now, span, &c, err, sizeof(err)) != 0)
+        fail_msg("tally_window: %s", err);
+    for (u = 1; u <= NURLS; u++) {
+        uint64_t s = 0, f = 0;
+        if (u64map_find(c.index, u, &k) == 0) {
+            s = c.succ[k];
+            f = c.fail[k];
+            seen++;
+        }
+        if (s != succ[u] || f != fail[u])
+            fail_msg("start %s span %" PRId64 " h, URL %" PRIu64 ": %" PRIu64 " ok / %" PRIu64
+                     " failed, raw checks say %" PRIu64 " / %" PRIu64,
+                     when, span / WINDOW_HOUR_MS, u, s, f, succ[u], fail[u]);
+    }
+    assert_int_equal(seen, c.n); /* no URL outside 1..NURLS */
+    tally_counts_free(&c);
+}
+
 static void test_top_counts_match_raw(void **state)
 {
     MYSQL *conn = itest_db(&cfg);
     struct tally *t = NULL;
     int64_t d0 = day0_ms();
-    uint64_t succ[NURLS + 1], fail[NURLS + 1];
-    char err[URLMON_ERRLEN] = "", when[32];
-    size_t i, j, k;
-    uint64_t u;
+    size_t i, j;
 
     itest_reset(&cfg);
     load_data(conn);
     assert_int_equal(tally_open(&t), 0);
     for (i = 0; i < ARRAY_LEN(now_offsets); i++)
-        for (j = 0; j < ARRAY_LEN(spans); j++) {
-            int64_t now = d0 + now_offsets[i];
-            struct tally_counts c;
-            size_t seen = 0;
+        for (j = 0; j < ARRAY_LEN(spans); j++)
+            compare_window(conn, t, d0 + now_offsets[i], spans[j]);
+    /* the same instants again, in reverse: whatever the API kept from earlier requests
+     * (closed days, the first hour's raw checks) must still give the same answers */
+    for (i = ARRAY_LEN(now_offsets); i-- > 0;)
+        for (j = 0; j < ARRAY_LEN(spans); j++)
+            compare_window(conn, t, d0 + now_offsets[i], spans[j]);
+    tally_free(&t);
+    mysql_close(conn);
+}
 
-            fmt_time(now - spans[j], when, sizeof(when));
-            expect_counts(conn, now - spans[j], succ, fail);
-            assert_int_equal(tally_counts_init(&c), 0);
-            if (tally_window(t, conn, now, spans[j], &c, err, sizeof(err)) != 0)
-                fail_msg("tally_window: %s", err);
-            for (u = 1; u <= NURLS; u++) {
-                uint64_t s = 0, f = 0;
-                if (u64map_find(c.index, u, &k) == 0) {
-                    s = c.succ[k];
-                    f = c.fail[k];
-                    seen++;
-                }
-                if (s != succ[u] || f != fail[u])
-                    fail_msg("start %s span %" PRId64 " h, URL %" PRIu64 ": %" PRIu64
-                             " ok / %" PRIu64 " failed, raw checks say %" PRIu64 " / %" PRIu64,
-                             when, spans[j] / WINDOW_HOUR_MS, u, s, f, succ[u], fail[u]);
-            }
-            assert_int_equal(seen, c.n); /* no URL outside 1..NURLS */
-            tally_counts_free(&c);
-        }
+/* A check written late into the hour holding the start (a spool replay) must show
+ * although that hour's raw checks were read before. */
+static void test_late_write_in_first_hour(void **state)
+{
+    MYSQL *conn = itest_db(&cfg);
+    struct tally *t = NULL;
+    int64_t now = day0_ms() + now_offsets[0];
+    char sql[200], when[32];
+    size_t j;
+
+    itest_reset(&cfg);
+    load_data(conn);
+    assert_int_equal(tally_open(&t), 0);
+    for (j = 0; j < ARRAY_LEN(spans); j++)
+        compare_window(conn, t, now, spans[j]);
+    for (j = 0; j < ARRAY_LEN(spans); j++) {
+        fmt_time(now - spans[j] + 1000, when, sizeof(when)); /* inside the window */
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
+                 " VALUES (3, %zu, '%s', 0, 1)",
+                 1000000 + 2 * j, when);
+        itest_sql(conn, sql);
+        fmt_time(now - spans[j] - 1000, when, sizeof(when)); /* just before it */
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
+                 " VALUES (4, %zu, '%s', 1, 1)",
+                 1000001 + 2 * j, when);
+        itest_sql(conn, sql);
+    }
+    build_rollups(conn);
+    for (j = 0; j < ARRAY_LEN(spans); j++)
+        compare_window(conn, t, now, spans[j]);
     tally_free(&t);
     mysql_close(conn);
 }
@@ -299,6 +354,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_top_counts_match_raw),
+        cmocka_unit_test(test_late_write_in_first_hour),
         cmocka_unit_test(test_summary_matches_raw),
     };
 
