@@ -15,11 +15,14 @@
 
 #define MAX_SPANS 4
 
+#define NO_POS UINT32_C(0x7fffffff) /* a URL without a row in entry.days */
+#define OK_BIT UINT32_C(0x80000000)
+
 /* One raw check of the hour holding a window's start. */
 struct edge_row {
     uint64_t url_id;
     uint32_t at_ms; /* checked_at - the hour's first instant */
-    uint32_t ok;
+    uint32_t pos;   /* OK_BIT when it succeeded | the URL's index in entry.days or NO_POS */
 };
 
 /* The closed part of one span's window. */
@@ -33,6 +36,7 @@ struct entry {
     uint32_t (*hour_s)[24], (*hour_f)[24]; /* per URL of `hours`: counts per hour */
     struct tally_counts hours;             /* URLs seen in those hours (counts unused) */
     size_t hours_cap;
+    uint32_t *hour_pos; /* per URL of `hours`: its index in `days` or NO_POS */
     /* The raw checks of the hour holding the window's start, [edge_ms, edge_ms + 1 h), in
      * checked_at order. That hour lies inside the fingerprinted hours (it starts at or
      * after day_ms - 1 day), so it is as closed as the rest: loaded once per hour and
@@ -132,6 +136,42 @@ int tally_counts_add(struct tally_counts *c, uint64_t url_id, uint64_t succ, uin
     return 0;
 }
 
+/* Makes dst an exact copy of src (same indexes). */
+static int counts_copy(struct tally_counts *dst, const struct tally_counts *src)
+{
+    if (dst->cap < src->n) {
+        uint64_t *ids = realloc(dst->ids, src->n * sizeof(*ids));
+        uint64_t *s = ids ? realloc(dst->succ, src->n * sizeof(*s)) : NULL;
+        uint64_t *f = s ? realloc(dst->fail, src->n * sizeof(*f)) : NULL;
+        if (ids)
+            dst->ids = ids;
+        if (s)
+            dst->succ = s;
+        if (!f)
+            return -1;
+        dst->fail = f;
+        dst->cap = src->n;
+    }
+    dst->n = 0;
+    if (u64map_assign(dst->index, src->index) != 0)
+        return -1;
+    if (src->n) {
+        memcpy(dst->ids, src->ids, src->n * sizeof(*dst->ids));
+        memcpy(dst->succ, src->succ, src->n * sizeof(*dst->succ));
+        memcpy(dst->fail, src->fail, src->n * sizeof(*dst->fail));
+    }
+    dst->n = src->n;
+    return 0;
+}
+
+/* Where url_id sits in days, or NO_POS. */
+static uint32_t days_pos(const struct tally_counts *days, uint64_t url_id)
+{
+    size_t i;
+
+    return u64map_find(days->index, url_id, &i) == 0 && i < NO_POS ? (uint32_t)i : NO_POS;
+}
+
 int tally_open(struct tally **out)
 {
     struct tally *t = calloc(1, sizeof(*t));
@@ -157,6 +197,7 @@ void tally_free(struct tally **tp)
         tally_counts_free(&e->hours);
         free(e->hour_s);
         free(e->hour_f);
+        free(e->hour_pos);
         free(e->edge);
         pthread_mutex_destroy(&e->lock);
     }
@@ -347,6 +388,7 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
 {
     struct fp_out fp = {{0, 0, 0}};
     struct timespec t0, t1;
+    size_t i;
     int rc;
 
     if ((rc = run2(conn, fingerprint_sql, day - WINDOW_DAY_MS, false, today, false, fp_row, &fp,
@@ -365,6 +407,13 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
         (rc = run2(conn, hours_sql, day - WINDOW_DAY_MS, false, day, false, hour_row, e, err,
                    errlen)) != 0)
         return rc;
+    free(e->hour_pos);
+    if (!(e->hour_pos = malloc((e->hours.n ? e->hours.n : 1) * sizeof(*e->hour_pos)))) {
+        snprintf(err, errlen, "out of memory");
+        return SQLQ_ERR;
+    }
+    for (i = 0; i < e->hours.n; i++)
+        e->hour_pos[i] = days_pos(&e->days, e->hours.ids[i]);
     e->day_ms = day;
     e->today_ms = today;
     memcpy(e->fp, fp.v, sizeof(fp.v));
@@ -395,15 +444,15 @@ static int edge_row_cb(void *arg, const uint64_t *v, unsigned n, char *err, size
         e->edge_cap = cap;
     }
     e->edge[e->edge_n].url_id = num(v, n, 0);
-    e->edge[e->edge_n].ok = num(v, n, 1) != 0;
     e->edge[e->edge_n].at_ms = (uint32_t)(num(v, n, 2) / 1000);
+    e->edge[e->edge_n].pos = days_pos(&e->days, num(v, n, 0)) | (num(v, n, 1) != 0 ? OK_BIT : 0);
     e->edge_n++;
     return 0;
 }
 
 /* Loads the raw checks of [hour_ms, hour_ms + 1 h) into e. Called with e->lock held,
- * after entry_refresh: a write landing in that hour after the fingerprint was read
- * changes the fingerprint, so the next request rebuilds and reloads. */
+ * after entry_refresh (rows note their URL's index in e->days): a write landing in that hour after
+ * the fingerprint was read changes the fingerprint, so the next request rebuilds and reloads. */
 static int edge_load(struct entry *e, MYSQL *conn, int64_t hour_ms, char *err, size_t errlen)
 {
     MYSQL_TIME t[3];
@@ -431,8 +480,10 @@ static int edge_load(struct entry *e, MYSQL *conn, int64_t hour_ms, char *err, s
 }
 
 /* Adds the loaded raw checks with checked_at >= w->start_ms (the edge hour is the one
- * holding the start). */
-static int edge_add(const struct entry *e, const struct window *w, struct tally_counts *out)
+ * holding the start). direct: out is a copy of e->days, so known URLs are found by
+ * their index there instead of a hash lookup. */
+static int edge_add(const struct entry *e, const struct window *w, bool direct,
+                    struct tally_counts *out)
 {
     uint32_t from = (uint32_t)(w->start_ms - e->edge_ms);
     size_t lo = 0, hi = e->edge_n, i;
@@ -444,19 +495,31 @@ static int edge_add(const struct entry *e, const struct window *w, struct tally_
         else
             hi = mid;
     }
-    for (i = lo; i < e->edge_n; i++)
-        if (tally_counts_add(out, e->edge[i].url_id, e->edge[i].ok, !e->edge[i].ok) != 0)
+    for (i = lo; i < e->edge_n; i++) {
+        uint32_t pos = e->edge[i].pos & ~OK_BIT;
+        bool ok = (e->edge[i].pos & OK_BIT) != 0;
+        if (direct && pos != NO_POS) {
+            out->succ[pos] += ok;
+            out->fail[pos] += !ok;
+        } else if (tally_counts_add(out, e->edge[i].url_id, ok, !ok) != 0)
             return -1;
+    }
     return 0;
 }
 
-/* Adds the closed part of window w (whole days before today, hours from w->hour_ms). */
-static int add_closed(const struct entry *e, const struct window *w, struct tally_counts *out)
+/* Adds the closed part of window w (whole days before today, hours from w->hour_ms).
+ * When out is empty it becomes a copy of e->days (*direct = true): the same indexes,
+ * so the hours and the edge checks add by index, without hashing. */
+static int add_closed(const struct entry *e, const struct window *w, struct tally_counts *out,
+                      bool *direct)
 {
     size_t i, from = 24;
     int h;
 
-    for (i = 0; i < e->days.n; i++)
+    *direct = out->n == 0;
+    if (*direct && counts_copy(out, &e->days) != 0)
+        return -1;
+    for (i = 0; i < e->days.n && !*direct; i++)
         if (tally_counts_add(out, e->days.ids[i], e->days.succ[i], e->days.fail[i]) != 0)
             return -1;
     if (w->hour_ms < w->day_ms)
@@ -467,7 +530,12 @@ static int add_closed(const struct entry *e, const struct window *w, struct tall
             s += e->hour_s[i][h];
             f += e->hour_f[i][h];
         }
-        if ((s || f) && tally_counts_add(out, e->hours.ids[i], s, f) != 0)
+        if (!s && !f)
+            continue;
+        if (*direct && e->hour_pos[i] != NO_POS) {
+            out->succ[e->hour_pos[i]] += s;
+            out->fail[e->hour_pos[i]] += f;
+        } else if (tally_counts_add(out, e->hours.ids[i], s, f) != 0)
             return -1;
     }
     return 0;
@@ -477,6 +545,7 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
                  struct tally_counts *out, char *err, size_t errlen)
 {
     int64_t today = window_floor(now_ms, WINDOW_DAY_MS), edge;
+    bool direct = false;
     struct entry *e;
     struct window w;
     MYSQL_TIME tm;
@@ -503,8 +572,8 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
     rc = entry_refresh(t, e, conn, w.day_ms, today, err, errlen);
     if (rc == 0 && w.start_ms < w.hour_ms && !(e->edge_valid && e->edge_ms == edge))
         rc = edge_load(e, conn, edge, err, errlen);
-    if (rc == 0 &&
-        (add_closed(e, &w, out) != 0 || (w.start_ms < w.hour_ms && edge_add(e, &w, out) != 0))) {
+    if (rc == 0 && (add_closed(e, &w, out, &direct) != 0 ||
+                    (w.start_ms < w.hour_ms && edge_add(e, &w, direct, out) != 0))) {
         snprintf(err, errlen, "out of memory");
         rc = SQLQ_ERR;
     }
