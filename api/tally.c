@@ -71,6 +71,7 @@ static const char edge_hour_sql[] =
 static const char edge_sql[] =
     "SELECT url_id, success, TIMESTAMPDIFF(MICROSECOND, ?, checked_at) FROM checks"
     " WHERE checked_at >= ? AND checked_at < ? ORDER BY checked_at";
+static const char open_raw_sql[] = "SELECT url_id, success FROM checks WHERE checked_at >= ?";
 static const char open_hours_sql[] =
     "SELECT url_id, success_count, fail_count FROM rollup_hourly WHERE bucket >= ?";
 
@@ -325,14 +326,20 @@ static int run2(MYSQL *conn, const char *sql, int64_t a_ms, bool a_date, int64_t
     return sqlq_run_nums(conn, sql, b, 2, cb, arg, err, errlen);
 }
 
+/* Where reading rollup_hourly beats raw checks. A rollup row costs about as much as
+ * 1-2 raw index entries (ANALYZE on the bench data: 10,000 rollup rows 4-5 ms, 12,755
+ * raw entries 5 ms) and an hour holds one per URL against 6 raw checks per URL (one
+ * every 10 minutes): the rollup pays once the raw side is over ~15-20 minutes long. */
+#define EDGE_SUBTRACT_MS (20 * 60000) /* start earlier in its hour: rollup minus raw */
+#define OPEN_RAW_MS (15 * 60000)      /* now earlier in its hour: the current hour raw */
+
 /* Adds the checks of [w->start_ms, w->hour_ms), the partial hour at the start of an
  * hour window (week and month windows keep that hour's raw checks: edge_load),
- * reading whichever side of the start holds fewer raw checks. In the second half of its
- * hour they are read as they are; in the first half, the hour's rollup_hourly rows are
- * added and the raw checks of [hour - 1 h, start) taken out again: rollup_hourly counts
- * exactly the checks whose checked_at falls in that hour (the compute job writes both
- * in one transaction), so the result is the same and at most half an hour of raw rows
- * is read (plus one rollup row per URL). */
+ * reading the cheaper side of the start. Late in the hour the raw checks are read as
+ * they are; early in it, the hour's rollup_hourly rows are added and the raw checks of
+ * [hour - 1 h, start) taken out again: rollup_hourly counts exactly the checks whose
+ * checked_at falls in that hour (the compute job writes both in one transaction), so
+ * the result is the same. */
 static int add_edge(MYSQL *conn, const struct window *w, struct tally_counts *out, char *err,
                     size_t errlen)
 {
@@ -343,7 +350,7 @@ static int add_edge(MYSQL *conn, const struct window *w, struct tally_counts *ou
 
     if (w->start_ms >= w->hour_ms)
         return 0; /* the window starts on the hour */
-    if (w->start_ms - floor_ms >= WINDOW_HOUR_MS / 2)
+    if (w->start_ms - floor_ms >= EDGE_SUBTRACT_MS)
         return run2(conn, raw_sql, w->start_ms, false, w->hour_ms, false, add_raw_row, out, err,
                     errlen);
     sqlq_time(floor_ms, false, &tm);
@@ -554,12 +561,13 @@ int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
 
     window_split(now_ms, span_ms, &w);
     if (span_ms < 2 * WINDOW_DAY_MS) {
-        /* whole hours from rollup_hourly (never more rows than the raw checks they
-         * count), then the partial hour at the start */
+        /* from the first whole hour on: raw checks early in the current hour, else
+         * rollup_hourly (one row per URL checked); then the partial hour at the start */
+        bool raw = now_ms - window_floor(now_ms, WINDOW_HOUR_MS) < OPEN_RAW_MS;
         sqlq_time(w.hour_ms, false, &tm);
         sqlq_bind_time(&b, &tm);
-        if ((rc = sqlq_run_nums(conn, open_hours_sql, &b, 1, add_counts_row, out, err, errlen)) !=
-            0)
+        if ((rc = sqlq_run_nums(conn, raw ? open_raw_sql : open_hours_sql, &b, 1,
+                                raw ? add_raw_row : add_counts_row, out, err, errlen)) != 0)
             return rc;
         return add_edge(conn, &w, out, err, errlen);
     }

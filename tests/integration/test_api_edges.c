@@ -2,11 +2,12 @@
  * count of raw checks.
  *
  * The API answers a window [now - span, now] from rollups plus raw checks at its start
- * (api/window.h), and reads the partial hour at the start from whichever side of the
- * start is smaller (api/tally.c, query_summary). Which side depends on the minute of
- * the hour, so the HTTP tests (which use the real clock) cover one side per run. Here
- * "now" is a parameter: for starts in the first half of an hour, the second half, on
- * the hour, on the half hour and a millisecond either side, every per-URL count of the
+ * (api/window.h), and reads the partial hour at the start (and, for hour windows, the
+ * current hour) from whichever side is cheaper, or from raw checks kept in process
+ * (api/tally.c, query_summary). Which side depends on the minute of the hour, so the
+ * HTTP tests (which use the real clock) cover one side per run. Here "now" is a
+ * parameter: for starts early and late in an hour, on the hour, on each threshold the
+ * code uses (:15, :20, :30) and a millisecond either side, every per-URL count of the
  * top lists (tally_window) and the summary (query_run) must equal
  * COUNT ... FROM checks WHERE checked_at >= start. The rollups are built from the same
  * checks the way the compute job writes them (bucket = the UTC hour / date of
@@ -49,6 +50,10 @@ static const int64_t spans[] = {QUERY_SPAN_HOUR_MS, QUERY_SPAN_WEEK_MS, QUERY_SP
 /* Offsets of "now" from day0: the window starts at the same minute of the hour. */
 static const int64_t now_offsets[] = {
     10 * WINDOW_HOUR_MS + 10 * 60000 + 13250,      /* 10:10:13.250, first half */
+    10 * WINDOW_HOUR_MS + 15 * 60000 - 1,          /* 10:14:59.999 */
+    10 * WINDOW_HOUR_MS + 15 * 60000,              /* 10:15:00.000 */
+    10 * WINDOW_HOUR_MS + 20 * 60000 - 1,          /* 10:19:59.999 */
+    10 * WINDOW_HOUR_MS + 20 * 60000,              /* 10:20:00.000 */
     10 * WINDOW_HOUR_MS + 30 * 60000 - 1,          /* 10:29:59.999 */
     10 * WINDOW_HOUR_MS + 30 * 60000,              /* 10:30:00.000, the half hour */
     10 * WINDOW_HOUR_MS + 30 * 60000 + 1,          /* 10:30:00.001 */
