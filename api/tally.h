@@ -9,8 +9,12 @@
  * those hours in rollup_hourly_total (number of hours, success and fail totals). The
  * compute job updates rollup_hourly_total in the same transaction as every per-URL
  * rollup and counts only grow, so an unchanged fingerprint means unchanged per-URL
- * rollups; any change (or a new day) rebuilds the entry. Each query reads only the open
- * parts: the raw partial hour at the start, and today's rollup_daily row per URL.
+ * rollups; any change (or a new day) rebuilds the entry. The hour holding the window's
+ * start lies inside those fingerprinted hours too, so its raw checks are kept with the
+ * entry (in checked_at order, about 16 bytes per check) and read again only when the
+ * start moves into the next hour; a request counts the kept checks from the start on.
+ * Each query reads from MySQL only the fingerprint and the open part, today's
+ * rollup_daily row per URL.
  *
  * Worker threads share one struct tally; each span's entry has its own lock. */
 #ifndef URLMON_TALLY_H
@@ -42,7 +46,9 @@ int tally_open(struct tally **out) MUSTCHECK;
 void tally_free(struct tally **t);
 
 /* Adds the counts of every check with checked_at >= now - span_ms into out. span_ms is
- * one hour (raw checks only) or at least two days (cached closed parts + open parts).
+ * one hour (the partial hour at the start read from its smaller side, then
+ * rollup_hourly from the next whole hour on; nothing kept, that hour may still be
+ * written) or at least two days (cached closed parts + open parts).
  * Returns 0, or SQLQ_ERR / SQLQ_ERR_CONN with the message in err. */
 int tally_window(struct tally *t, MYSQL *conn, int64_t now_ms, int64_t span_ms,
                  struct tally_counts *out, char *err, size_t errlen) MUSTCHECK;

@@ -2,6 +2,7 @@
 #include "u64map.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct slot {
     uint64_t key; /* 0 = empty */
@@ -126,4 +127,20 @@ void u64map_clear(struct u64map *m)
     for (i = 0; i <= m->mask; i++)
         m->slots[i].key = 0;
     m->count = 0;
+}
+
+int u64map_assign(struct u64map *dst, const struct u64map *src)
+{
+    if (dst->mask != src->mask) {
+        struct slot *old = dst->slots;
+        if (alloc_slots(dst, src->mask + 1) != 0) {
+            dst->slots = old;
+            u64map_clear(dst);
+            return -1;
+        }
+        free(old);
+    }
+    memcpy(dst->slots, src->slots, (src->mask + 1) * sizeof(*src->slots));
+    dst->count = src->count;
+    return 0;
 }

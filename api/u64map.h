@@ -18,6 +18,9 @@ int u64map_index(struct u64map *m, uint64_t key, size_t *index) MUSTCHECK;
 /* 0 and the index when present, -1 when absent. */
 int u64map_find(const struct u64map *m, uint64_t key, size_t *index) MUSTCHECK;
 size_t u64map_count(const struct u64map *m);
+/* Makes dst hold exactly the keys and indexes of src. Returns 0, or -1 on OOM (dst is
+ * then empty). */
+int u64map_assign(struct u64map *dst, const struct u64map *src) MUSTCHECK;
 void u64map_clear(struct u64map *m);
 
 #endif

@@ -119,7 +119,18 @@ static const char *const m1_initial[] = {
     NULL,
 };
 
+/* The top lists break count ties by (name, url) and, when thousands of URLs share the
+ * count (every healthy URL has the same number of checks), read the first URLs in that
+ * order: with this index that is a covering scan of a few dozen entries instead of a
+ * filesort of the whole table (25 ms at 10,000 URLs, per request). 255 utf8mb4
+ * characters + 2048 ASCII bytes = 3068 bytes, inside InnoDB's 3072-byte key limit. */
+static const char *const m2_urls_name_url[] = {
+    "ALTER TABLE urls ADD INDEX ix_urls_name_url (name, url)",
+    NULL,
+};
+
 const struct migration migrations[] = {
     {1, "initial", m1_initial},
+    {2, "urls_name_url", m2_urls_name_url},
 };
 const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);

@@ -7,6 +7,10 @@ urlmon_script_test(api_deps ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_de
 urlmon_script_test(api_flow ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_flow.py)
 urlmon_script_test(api_local ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_local.py)
 
+# Windowed counts at chosen instants (both sides of the half hour) against raw checks.
+urlmon_itest(test_api_edges)
+target_link_libraries(test_api_edges PRIVATE urlmon_api)
+
 # A benchmark peer (not a test): evhttp + one async hiredis GET per request, used by
 # tests/integration/api_bench.sh to separate the API's own overhead from Redis'.
 add_executable(api_bench_peer api_bench_peer.c)
