@@ -24,6 +24,9 @@ rca=$?
 wait "$b"
 rcb=$?
 set -e
+# what a run that did not exit 0 said (the work dir goes with the test)
+[ "$rca" = 0 ] || { echo "--- first run's output:"; cat "$work/a.out"; }
+[ "$rcb" = 0 ] || { echo "--- second run's output:"; cat "$work/b.out"; }
 expect_eq "first exits 0" "$rca" 0
 expect_eq "second exits 0" "$rcb" 0
 expect_eq "exactly one says already in progress" \
