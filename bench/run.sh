@@ -127,6 +127,30 @@ port_free() { # PORT: nothing listens on it (on any address with ss; on 127.0.0.
     return 0
 }
 
+# Waits (at most SECONDS) until the process of PIDFILE has used under 5% of one core for
+# two seconds in a row: after a bulk load MariaDB flushes dirty pages for a while, and a
+# measurement taken meanwhile measures that too. Prints the seconds waited.
+wait_idle() { # PIDFILE SECONDS
+    local pid t0 prev cur quiet=0 hz
+    pid=$(cat "$1" 2>/dev/null) || return 0
+    [ -r "/proc/$pid/stat" ] || return 0
+    hz=$(getconf CLK_TCK)
+    t0=$(date +%s)
+    prev=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    while [ $(($(date +%s) - t0)) -lt "$2" ]; do
+        sleep 1
+        cur=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || break
+        if [ $(((cur - prev) * 100)) -lt $((hz * 5)) ]; then
+            quiet=$((quiet + 1))
+            [ "$quiet" -ge 2 ] && break
+        else
+            quiet=0
+        fi
+        prev=$cur
+    done
+    echo $(($(date +%s) - t0))
+}
+
 wait_http() { # URL SECONDS
     local i
     for i in $(seq 1 $(($2 * 10))); do
@@ -437,6 +461,7 @@ scenario_api() {
     start_stack
     use_db urlmon_bench_api
     load_history
+    log "api: MariaDB idle after $(wait_idle "$URLMON_STACK_DIR/mariadb.pid" 180) s (dirty pages flushed)"
     redis-cli -h 127.0.0.1 -p "$URLMON_STACK_REDIS_PORT" FLUSHALL >/dev/null
     start_api
     wrk_s=10
