@@ -15,6 +15,8 @@ With --procs N, "{i}" in CMD, ARGS, PAT is replaced by 0..N-1 for each copy.
 --wrk-stdout parses wrk's report (first copy's --stdout file) under "wrk".
 machine_busy is the share of all CPUs busy during the run (every process, /proc/stat):
 near 1.0 on this 2-core machine means the run was CPU-bound or shared the machine.
+steal is the share of all CPU time the hypervisor gave to other guests during the run
+(/proc/stat steal): time this machine's processes were ready to run but could not.
 """
 import argparse
 import json
@@ -35,11 +37,11 @@ def tcp_counters():
 
 
 def cpu_jiffies():
-    """(busy, total) jiffies of all CPUs from /proc/stat."""
+    """(busy, total, steal) jiffies of all CPUs from /proc/stat."""
     with open("/proc/stat", encoding="ascii") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return sum(v) - idle, sum(v)
+    return sum(v) - idle, sum(v), (v[7] if len(v) > 7 else 0)
 
 
 def parse_wrk(path):
@@ -138,6 +140,7 @@ def main():
         "tcp": {k: tcp1[k] - tcp0[k] for k in tcp0},
         "loadavg1_before": load1,
         "machine_busy": round((cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]), 3),
+        "steal": round((cpu1[2] - cpu0[2]) / max(1, cpu1[1] - cpu0[1]), 4),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
     if a.wrk_stdout:
