@@ -7,7 +7,11 @@ like /usr/bin/time); the change in the loopback TCP counters (connections opened
 from /proc/net/snmp) over the run. Prints one JSON line, and appends it to --append.
 
   measure.py [--procs N] [--stdout PAT] [--stderr PAT] [--hist-stderr]
-             [--json-stdout] [--set key=value]... [--append FILE] -- CMD ARGS...
+             [--json-stdout] [--set key=value]... [--append FILE] [--watch-pid PID]
+             -- CMD ARGS...
+
+--watch-pid records watch_cpu_s, the CPU seconds another process (the server under test)
+used during the run.
 
 With --procs N, "{i}" in CMD, ARGS, PAT is replaced by 0..N-1 for each copy.
 --hist-stderr counts each distinct stderr line (e.g. curl -w '%{stderr}%{http_code}\\n').
@@ -34,6 +38,16 @@ def tcp_counters():
     names, values = rows[0][1:], [int(v) for v in rows[1][1:]]
     d = dict(zip(names, values))
     return {k: d.get(k, 0) for k in ("ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets")}
+
+
+def proc_cpu_s(pid):
+    """utime + stime of pid in seconds, or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
 
 def cpu_jiffies():
@@ -87,6 +101,8 @@ def main():
     ap.add_argument("--wrk-stdout", action="store_true")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--append")
+    ap.add_argument("--watch-pid", type=int, default=0,
+                    help="also record the CPU seconds this (server) process used meanwhile")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -102,6 +118,7 @@ def main():
         load1 = float(f.read().split()[0])
     tcp0 = tcp_counters()
     cpu0 = cpu_jiffies()
+    watch0 = proc_cpu_s(a.watch_pid) if a.watch_pid else None
     t0 = time.monotonic()
     for i in range(a.procs):
         argv = [x.replace("{i}", str(i)) for x in cmd]
@@ -128,6 +145,7 @@ def main():
     wall = time.monotonic() - t0
     tcp1 = tcp_counters()
     cpu1 = cpu_jiffies()
+    watch1 = proc_cpu_s(a.watch_pid) if a.watch_pid else None
     for fo, fe, _, _ in files:
         fo.close()
         fe.close()
@@ -141,6 +159,8 @@ def main():
         "loadavg1_before": load1,
         "machine_busy": round((cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]), 3),
         "steal": round((cpu1[2] - cpu0[2]) / max(1, cpu1[1] - cpu0[1]), 4),
+        "watch_cpu_s": (round(watch1 - watch0, 3) if watch0 is not None and watch1 is not None
+                        else None),
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     })
     if a.wrk_stdout:

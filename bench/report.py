@@ -98,6 +98,12 @@ def verdict(ok):
     return "**PASS**" if ok else "**FAIL**"
 
 
+def cpu_per_req(rows):
+    """Server CPU microseconds per request of each wrk run that recorded them."""
+    return [r["watch_cpu_s"] * 1e6 / r["wrk"]["requests"] for r in rows
+            if r.get("watch_cpu_s") is not None and r.get("wrk", {}).get("requests")]
+
+
 class Report:
     def __init__(self, rows, mode, meta=None, also=None):
         self.also = also
@@ -317,8 +323,13 @@ class Report:
                    "CPU it cannot see; the last column pairs each API run with the bare run "
                    "after it.")
             self.w()
-            self.w("| endpoint | server | req/s | p50 | p99 | steal % | api / bare |")
-            self.w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+            self.w("server CPU = CPU time of the server process per request answered "
+                   "(`/proc/PID/stat` over the run / wrk's request count): what a request "
+                   "costs the server, which steal does not change much.")
+            self.w()
+            self.w("| endpoint | server | req/s | p50 | p99 | steal % | server CPU us / request "
+                   "| api / bare |")
+            self.w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
             for ep in sorted({r["endpoint"] for r in cached}):
                 a = self.sel(scenario="api_cached", tool="api", endpoint=ep)
                 b = self.sel(scenario="api_cached", tool="bare", endpoint=ep)
@@ -335,11 +346,16 @@ class Report:
                     if name == "urlmon-api" and ra and rb:
                         per = "**%.2fx** (pairs: %s)" % (ra / rb, ", ".join(
                             "%.2fx" % (x["wrk"]["rps"] / y["wrk"]["rps"]) for x, y in pairs))
-                    self.w("| `%s` | %s | %s | %s | %s | %s | %s |" % (
+                    self.w("| `%s` | %s | %s | %s | %s | %s | %s | %s |" % (
                         ep, name, cell([r["wrk"].get("rps") for r in rs]),
                         cell([r["wrk"].get("p50") for r in rs], 2),
                         cell([r["wrk"].get("p99") for r in rs], 2),
-                        cell([100.0 * r["steal"] for r in rs if "steal" in r], 1), per))
+                        cell([100.0 * r["steal"] for r in rs if "steal" in r], 1),
+                        cell(cpu_per_req(rs), 1), per))
+                ca, cb = med(cpu_per_req(a)), med(cpu_per_req(b))
+                if ca and cb:
+                    self.info.append("cached `%s`: server CPU per request, bare / api = %.2fx "
+                                     "(%.1f vs %.1f us)" % (ep, cb / ca, cb, ca))
                 calm_note = ""
                 if calm:
                     calm_note = "; runs under 1%% steal (%d of %d pairs): %.2fx, p99 %s ms" % (

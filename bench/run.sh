@@ -489,9 +489,10 @@ scenario_api() {
             die "bench_bare_evhttp does not serve the API's bytes"
         log "api cached: $ep: $(wc -c <"$WORK/api-$name.body") bytes body"
         for rep in $(seq 1 "$REPS"); do
-            MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout)
+            MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout --watch-pid "$API_PID")
             measure scenario=api_cached tool=api endpoint="$ep" rep="$rep" -- \
                 wrk -t2 -c100 -d"${wrk_s}s" --latency "http://127.0.0.1:$API_PORT$ep" >/dev/null
+            MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout --watch-pid "$BARE_PID")
             measure scenario=api_cached tool=bare endpoint="$ep" rep="$rep" -- \
                 wrk -t2 -c100 -d"${wrk_s}s" --latency "http://127.0.0.1:$BARE_PORT$ep" >/dev/null
         done
