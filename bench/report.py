@@ -628,8 +628,10 @@ class Report:
             self.w("| all-CPU busy share during runs (median) | %.2f |" % med(busy))
         steal = [r.get("steal") for r in self.rows if r.get("steal") is not None]
         if steal:
-            self.w("| CPU time stolen by the hypervisor during runs (median, max) | %.1f%%, "
-                   "%.1f%% |" % (100 * med(steal), 100 * max(steal)))
+            self.w("| CPU time stolen by the hypervisor during runs (median, max; %d of %d "
+                   "runs recorded it) | %.1f%%, %.1f%% |" % (
+                       len(steal), len([r for r in self.rows if r.get("wall_s") is not None]),
+                       100 * med(steal), 100 * max(steal)))
         self.w()
         if self.meta.get("nice"):
             self.w("> This run used `BENCH_NICE=%s`: the harness and everything it started "
