@@ -98,6 +98,26 @@ static void counts_clear(struct tally_counts *c)
     c->n = 0;
 }
 
+/* Grows c's three arrays to hold at least cap URLs; on failure c stays usable as it was. */
+static int counts_reserve(struct tally_counts *c, size_t cap)
+{
+    uint64_t *p;
+
+    if (cap <= c->cap)
+        return 0;
+    if (!(p = realloc(c->ids, cap * sizeof(*p))))
+        return -1;
+    c->ids = p;
+    if (!(p = realloc(c->succ, cap * sizeof(*p))))
+        return -1;
+    c->succ = p;
+    if (!(p = realloc(c->fail, cap * sizeof(*p))))
+        return -1;
+    c->fail = p;
+    c->cap = cap;
+    return 0;
+}
+
 /* The index of url_id in c, adding it with zero counts. */
 static int counts_slot(struct tally_counts *c, uint64_t url_id, size_t *i)
 {
@@ -105,20 +125,8 @@ static int counts_slot(struct tally_counts *c, uint64_t url_id, size_t *i)
         return -1;
     if (*i < c->n)
         return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        uint64_t *ids = realloc(c->ids, cap * sizeof(*ids));
-        uint64_t *s = ids ? realloc(c->succ, cap * sizeof(*s)) : NULL;
-        uint64_t *f = s ? realloc(c->fail, cap * sizeof(*f)) : NULL;
-        if (ids)
-            c->ids = ids;
-        if (s)
-            c->succ = s;
-        if (!f)
-            return -1;
-        c->fail = f;
-        c->cap = cap;
-    }
+    if (c->n == c->cap && counts_reserve(c, c->cap ? c->cap * 2 : 1024) != 0)
+        return -1;
     c->ids[c->n] = url_id;
     c->succ[c->n] = 0;
     c->fail[c->n] = 0;
@@ -140,19 +148,8 @@ int tally_counts_add(struct tally_counts *c, uint64_t url_id, uint64_t succ, uin
 /* Makes dst an exact copy of src (same indexes). */
 static int counts_copy(struct tally_counts *dst, const struct tally_counts *src)
 {
-    if (dst->cap < src->n) {
-        uint64_t *ids = realloc(dst->ids, src->n * sizeof(*ids));
-        uint64_t *s = ids ? realloc(dst->succ, src->n * sizeof(*s)) : NULL;
-        uint64_t *f = s ? realloc(dst->fail, src->n * sizeof(*f)) : NULL;
-        if (ids)
-            dst->ids = ids;
-        if (s)
-            dst->succ = s;
-        if (!f)
-            return -1;
-        dst->fail = f;
-        dst->cap = src->n;
-    }
+    if (counts_reserve(dst, src->n) != 0)
+        return -1;
     dst->n = 0;
     if (u64map_assign(dst->index, src->index) != 0)
         return -1;
