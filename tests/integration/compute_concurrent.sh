@@ -9,9 +9,7 @@ reset_all
 start_target --threads 1
 export TIMEOUT=5
 n=300
-sql "INSERT INTO urls (name, url, created_at, updated_at)
-     SELECT CONCAT('u', seq), CONCAT('$T/c/', seq, '?delay=400'), UTC_TIMESTAMP(3),
-            UTC_TIMESTAMP(3) FROM seq_1_to_$n"
+add_urls u c "$n" '?delay=400'
 
 "$URLMON_COMPUTE_BIN" >"$work/a.out" 2>&1 &
 a=$!

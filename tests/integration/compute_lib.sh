@@ -94,6 +94,14 @@ add_url() {
          UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
 }
 
+# add_urls NAME_PREFIX PATH N [QUERY]: N URLs named NAME_PREFIX1.. at $T/PATH/1..N[QUERY],
+# in one INSERT (MariaDB's seq_1_to_N table).
+add_urls() {
+    sql "INSERT INTO urls (name, url, created_at, updated_at)
+         SELECT CONCAT('$1', seq), CONCAT('$T/$2/', seq, '${4:-}'), UTC_TIMESTAMP(3),
+                UTC_TIMESTAMP(3) FROM seq_1_to_$3"
+}
+
 # compute [args]: runs the job in the foreground; output in $work/out, status in $rc.
 compute() {
     set +e

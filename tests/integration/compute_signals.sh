@@ -9,9 +9,7 @@ source "$(dirname "$0")/compute_lib.sh"
 reset_all
 start_target --threads 1
 export TIMEOUT=10
-sql "INSERT INTO urls (name, url, created_at, updated_at)
-     SELECT CONCAT('u', seq), CONCAT('$T/l/', seq), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)
-     FROM seq_1_to_20"
+add_urls u l 20
 
 "$URLMON_COMPUTE_BIN" --run-local --interval 2 >"$work/local.out" 2>&1 &
 pid=$!
@@ -45,9 +43,7 @@ check_exactly_once "run-local"
 # SIGTERM in the middle of a slow run.
 reset_all
 export CONCURRENCY=20 BATCH_SIZE=7
-sql "INSERT INTO urls (name, url, created_at, updated_at)
-     SELECT CONCAT('u', seq), CONCAT('$T/slow/', seq, '?delay=2500'), UTC_TIMESTAMP(3),
-            UTC_TIMESTAMP(3) FROM seq_1_to_200"
+add_urls u slow 200 '?delay=2500'
 "$URLMON_COMPUTE_BIN" >"$work/slow.out" 2>&1 &
 pid=$!
 bg_pids+=("$pid")

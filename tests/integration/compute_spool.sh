@@ -11,9 +11,7 @@ reset_all
 start_target --threads 1
 export TIMEOUT=5 CONCURRENCY=4 BATCH_SIZE=5
 n=80
-sql "INSERT INTO urls (name, url, created_at, updated_at)
-     SELECT CONCAT('u', seq), CONCAT('$T/s/', seq, '?delay=400'), UTC_TIMESTAMP(3),
-            UTC_TIMESTAMP(3) FROM seq_1_to_$n"
+add_urls u s "$n" '?delay=400'
 
 # 1. MySQL away for a while in the middle of the run, back before it ends.
 "$URLMON_COMPUTE_BIN" >"$work/a.out" 2>&1 &

@@ -12,9 +12,7 @@ reset_all
 start_target --threads 2
 export TIMEOUT=5 CONCURRENCY=100 BATCH_SIZE=100
 n=3000
-sql "INSERT INTO urls (name, url, created_at, updated_at)
-     SELECT CONCAT('k', seq), CONCAT('$T/k/', seq, '?delay=300'), UTC_TIMESTAMP(3),
-            UTC_TIMESTAMP(3) FROM seq_1_to_$n"
+add_urls k k "$n" '?delay=300'
 
 t0=$(now_ms)
 "$URLMON_COMPUTE_BIN" >"$work/a.out" 2>&1 &
