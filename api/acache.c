@@ -10,6 +10,7 @@
 #include <hiredis/async.h>
 
 #include "log.h"
+#include "rconn.h"
 
 #define RETRY_FIRST_MS 250
 #define RETRY_MAX_MS 2000
@@ -108,13 +109,6 @@ static void went_down(struct acache *c, const char *why)
     schedule_retry(c);
 }
 
-/* Deletes every key matching ARGV[1] in one step; answers how many. */
-static const char flush_script[] =
-    "local cursor, n = '0', 0 repeat"
-    " local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1]"
-    " for _, k in ipairs(r[2]) do redis.call('UNLINK', k) n = n + 1 end"
-    " until cursor == '0' return n";
-
 static void maybe_track(struct acache *c);
 
 static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
@@ -158,8 +152,8 @@ static void on_connect(const redisAsyncContext *ac, int status)
     }
     /* Not up until the keys are gone: while Redis (or this connection) was down, a compute
      * run could not delete them, and answers cached before must not come back. */
-    if (redisAsyncCommand(c->ac, on_flushed, c, "EVAL %s 0 %s", flush_script, c->flush_pattern) !=
-        REDIS_OK)
+    if (redisAsyncCommand(c->ac, on_flushed, c, "EVAL %s 0 %s", rconn_delete_matching_script,
+                          c->flush_pattern) != REDIS_OK)
         redisAsyncDisconnect(c->ac);
 }
 

@@ -40,40 +40,25 @@ fail:
     return NULL;
 }
 
+const char rconn_delete_matching_script[] =
+    "local cursor, n = '0', 0 repeat"
+    " local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1]"
+    " for _, k in ipairs(r[2]) do redis.call('UNLINK', k) n = n + 1 end"
+    " until cursor == '0' return n";
+
 long rconn_delete_matching(redisContext *c, const char *pattern, char *err, size_t errlen)
 {
-    char cursor[32] = "0";
-    long deleted = 0;
-    redisReply *r = NULL;
+    redisReply *r = redisCommand(c, "EVAL %s 0 %s", rconn_delete_matching_script, pattern);
+    long deleted = -1;
 
-    do {
-        size_t i;
-        r = redisCommand(c, "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-            snprintf(err, errlen, "SCAN failed: %s",
-                     r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
-            goto fail;
-        }
-        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-        for (i = 0; i < r->element[1]->elements; i++) {
-            redisReply *k = r->element[1]->element[i];
-            redisReply *d = redisCommand(c, "UNLINK %b", k->str, (size_t)k->len);
-            if (!d || d->type == REDIS_REPLY_ERROR) {
-                snprintf(err, errlen, "UNLINK failed: %s",
-                         d && d->type == REDIS_REPLY_ERROR ? d->str : c->errstr);
-                if (d)
-                    freeReplyObject(d);
-                goto fail;
-            }
-            deleted += d->integer;
-            freeReplyObject(d);
-        }
-        freeReplyObject(r);
-        r = NULL;
-    } while (strcmp(cursor, "0") != 0);
-    return deleted;
-fail:
+    if (!r || r->type != REDIS_REPLY_INTEGER) {
+        snprintf(err, errlen, "deleting %s failed: %s", pattern,
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : c->errstr);
+        goto out;
+    }
+    deleted = (long)r->integer;
+out:
     if (r)
         freeReplyObject(r);
-    return -1;
+    return deleted;
 }

@@ -23,7 +23,12 @@
 redisContext *rconn_connect(const struct config *cfg, unsigned timeout_ms, char *err,
                             size_t errlen) MUSTCHECK;
 
-/* Deletes every key matching pattern with SCAN + UNLINK; returns how many, -1 on error. */
+/* A Lua script (EVAL script 0 pattern) deleting every key matching ARGV[1] with SCAN +
+ * UNLINK in one step; it answers how many. Both programs run it: the compute job after a
+ * run (rconn_delete_matching), the API on every (re)connect (api/acache.c). */
+extern const char rconn_delete_matching_script[];
+
+/* Runs rconn_delete_matching_script; returns how many keys it deleted, -1 on error. */
 long rconn_delete_matching(redisContext *c, const char *pattern, char *err, size_t errlen);
 
 #endif
