@@ -390,10 +390,7 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
         return;
     stuck = (c->up && c->pending > 0) || !c->up;
     if (stuck && now - c->since_ms > ACACHE_TIMEOUT_MS) {
-        c->ac = NULL; /* callbacks from the free below must not touch it */
-        c->up = false;
-        redisAsyncFree(ac);
-        went_down(c, c->pending ? "no answer in time" : "connect timed out");
+        drop_pair(c, c->pending ? "no answer in time" : "connect timed out");
         return;
     }
     if (c->track_prefix[0] && !c->subscribed && c->sub &&
