@@ -683,6 +683,15 @@ class Report:
         return "\n".join(self.out).rstrip() + "\n"
 
 
+def load_meta(results_dir):
+    """The run's meta.json (commit, start, nice), or {} when it has none."""
+    try:
+        with open(os.path.join(results_dir, "meta.json"), encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mode", required=True)
@@ -691,22 +700,10 @@ def main():
     ap.add_argument("--elapsed", default="")
     ap.add_argument("--also", help="results of the last full run: its end-to-end tables")
     a = ap.parse_args()
-    meta = {}
-    try:
-        with open(os.path.join(a.results, "meta.json"), encoding="utf-8") as f:
-            meta = json.load(f)
-    except (OSError, ValueError):
-        pass
     also = None
     if a.also and os.path.isdir(a.also):
-        also_meta = {}
-        try:
-            with open(os.path.join(a.also, "meta.json"), encoding="utf-8") as f:
-                also_meta = json.load(f)
-        except (OSError, ValueError):
-            pass
-        also = {"rows": load(a.also), "meta": also_meta}
-    rep = Report(load(a.results), a.mode, meta, also)
+        also = {"rows": load(a.also), "meta": load_meta(a.also)}
+    rep = Report(load(a.results), a.mode, load_meta(a.results), also)
     text = rep.build(a.elapsed, a.results)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write(text)
