@@ -128,8 +128,9 @@ port_free() { # PORT: nothing listens on it (on any address with ss; on 127.0.0.
 }
 
 # Waits (at most SECONDS) until the process of PIDFILE has used under 5% of one core for
-# two seconds in a row: after a bulk load MariaDB flushes dirty pages for a while, and a
-# measurement taken meanwhile measures that too. Prints the seconds waited.
+# two seconds in a row, so that MariaDB still busy after the bulk load (flushing, purge)
+# cannot be part of the API measurements. Prints the seconds waited (2 in the runs of
+# 2026-11-22: it had not been the cause of their swings; see BENCHMARKS.md).
 wait_idle() { # PIDFILE SECONDS
     local pid t0 prev cur quiet=0 hz
     pid=$(cat "$1" 2>/dev/null) || return 0
@@ -461,7 +462,7 @@ scenario_api() {
     start_stack
     use_db urlmon_bench_api
     load_history
-    log "api: MariaDB idle after $(wait_idle "$URLMON_STACK_DIR/mariadb.pid" 180) s (dirty pages flushed)"
+    log "api: MariaDB idle after $(wait_idle "$URLMON_STACK_DIR/mariadb.pid" 180) s"
     redis-cli -h 127.0.0.1 -p "$URLMON_STACK_REDIS_PORT" FLUSHALL >/dev/null
     start_api
     wrk_s=10
