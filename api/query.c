@@ -104,18 +104,25 @@ int qjson_error(struct qctx *q, int status, const char *msg)
     return QRES_OK;
 }
 
-static int top_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+/* Appends {"name", "url", "count"} (count: decimal digits) to arr. */
+static int add_top_item(cJSON *arr, const char *name, const char *url, const char *count, char *err,
+                        size_t errlen)
 {
-    cJSON *arr = arg, *item = NULL;
+    cJSON *item = NULL;
 
-    if (!(item = cJSON_CreateObject()) || qjson_str(item, "name", row->val[0]) != 0 ||
-        qjson_str(item, "url", row->val[1]) != 0 || qjson_raw(item, "count", row->val[2]) != 0 ||
+    if (!(item = cJSON_CreateObject()) || qjson_str(item, "name", name) != 0 ||
+        qjson_str(item, "url", url) != 0 || qjson_raw(item, "count", count) != 0 ||
         !cJSON_AddItemToArray(arr, item)) {
         cJSON_Delete(item);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
+}
+
+static int top_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    return add_top_item(arg, row->val[0], row->val[1], row->val[2], err, errlen);
 }
 
 /* The TOP_N-th largest positive count (the smallest in the top list), 0 when none. */
@@ -219,20 +226,14 @@ static int walk_row(void *arg, const struct sqlq_row *row, char *err, size_t err
     struct walk *w = arg;
     char digits[24];
     size_t i;
-    cJSON *item = NULL;
 
     w->rows++;
     if (w->got >= w->need || !row->val[0] ||
         u64map_find(w->c->index, strtoull(row->val[0], NULL, 10), &i) != 0 || w->cnt[i] != w->t)
         return 0;
     snprintf(digits, sizeof(digits), "%" PRIu64, w->t);
-    if (!(item = cJSON_CreateObject()) || qjson_str(item, "name", row->val[1]) != 0 ||
-        qjson_str(item, "url", row->val[2]) != 0 || qjson_raw(item, "count", digits) != 0 ||
-        !cJSON_AddItemToArray(w->items, item)) {
-        cJSON_Delete(item);
-        snprintf(err, errlen, "out of memory");
+    if (add_top_item(w->items, row->val[1], row->val[2], digits, err, errlen) != 0)
         return -1;
-    }
     w->got++;
     return 0;
 }
