@@ -31,14 +31,6 @@ static const char fill_script[] =
 static const char get_ttl_script[] =
     "return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}";
 
-static double since(const struct timespec *t0)
-{
-    struct timespec t1;
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static const char *method_name(enum evhttp_cmd_type cmd)
 {
     switch (cmd) {
@@ -84,7 +76,7 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
               evhttp_request_get_uri(rq->req), code);
     conn_idle(a, rq->req);
     evhttp_send_reply(rq->req, code, NULL, NULL);
-    metrics_request(a->metrics, rq->route.id, code, since(&rq->t0));
+    metrics_request(a->metrics, rq->route.id, code, mono_since_s(&rq->t0));
     if (rq->post)
         cJSON_Delete(rq->post);
     a->in_flight--;

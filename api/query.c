@@ -449,14 +449,6 @@ static int dispatch(struct qctx *q, enum query_kind kind)
     return QRES_ERR;
 }
 
-static double elapsed(const struct timespec *t0)
-{
-    struct timespec t1;
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void set_error(struct query_out *out, int status, const char *msg)
 {
     out->status = status;
@@ -486,7 +478,7 @@ void query_run(const struct query_env *env, enum query_kind kind, const struct r
         dbpool_release(env->pool, q.conn, rc == QRES_CONN);
         q.conn = NULL;
     }
-    out->db_seconds = elapsed(&t0);
+    out->db_seconds = mono_since_s(&t0);
     if (rc == QRES_OK && q.root) {
         out->status = q.status;
         out->body = jsonx_print_free(q.root);

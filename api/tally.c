@@ -391,7 +391,7 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
                          char *err, size_t errlen)
 {
     struct fp_out fp = {{0, 0, 0}};
-    struct timespec t0, t1;
+    struct timespec t0;
     size_t i;
     int rc;
 
@@ -425,10 +425,8 @@ static int entry_refresh(struct tally *t, struct entry *e, MYSQL *conn, int64_t 
     pthread_mutex_lock(&t->lock);
     t->builds++;
     pthread_mutex_unlock(&t->lock);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     log_info("%lld-day window: closed days summed for %zu URLs in %.0f ms",
-             (long long)(e->span_ms / WINDOW_DAY_MS), e->days.n,
-             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+             (long long)(e->span_ms / WINDOW_DAY_MS), e->days.n, mono_since_s(&t0) * 1e3);
     return 0;
 }
 
@@ -461,7 +459,7 @@ static int edge_load(struct entry *e, MYSQL *conn, int64_t hour_ms, char *err, s
 {
     MYSQL_TIME t[3];
     MYSQL_BIND b[3];
-    struct timespec t0, t1;
+    struct timespec t0;
     int rc, i;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -476,10 +474,8 @@ static int edge_load(struct entry *e, MYSQL *conn, int64_t hour_ms, char *err, s
         return rc;
     e->edge_ms = hour_ms;
     e->edge_valid = true;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     log_info("%lld-day window: %zu raw checks of its first hour loaded in %.0f ms",
-             (long long)(e->span_ms / WINDOW_DAY_MS), e->edge_n,
-             (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+             (long long)(e->span_ms / WINDOW_DAY_MS), e->edge_n, mono_since_s(&t0) * 1e3);
     return 0;
 }
 
