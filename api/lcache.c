@@ -1,6 +1,7 @@
 /* api/lcache.c: a small chained hash map from key to (body, expiry). */
 #include "lcache.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,6 @@ struct entry {
     struct entry *next;
     int64_t expires_ms;
     size_t keylen, len;
-    char *body;  /* points into data, after the key */
     char data[]; /* key, NUL, body */
 };
 
@@ -31,6 +31,17 @@ static size_t hash_mem(const char *s, size_t len)
 static size_t entry_bytes(const struct entry *e)
 {
     return e->keylen + e->len;
+}
+
+static char *entry_body(struct entry *e)
+{
+    return e->data + e->keylen + 1;
+}
+
+/* One more entry of need bytes (key + body) stays within the bounds. */
+static bool fits(const struct lcache *lc, size_t need)
+{
+    return lc->count < lc->max_entries && lc->bytes + need <= lc->max_bytes;
 }
 
 int lcache_open(size_t max_entries, size_t max_bytes, struct lcache **out)
@@ -100,7 +111,7 @@ const char *lcache_get(struct lcache *lc, const char *key, int64_t now_ms, size_
         return NULL;
     }
     *len = (*pp)->len;
-    return (*pp)->body;
+    return entry_body(*pp);
 }
 
 static void drop_expired(struct lcache *lc, int64_t now_ms)
@@ -127,17 +138,16 @@ int lcache_put(struct lcache *lc, const char *key, const char *body, size_t len,
     lcache_drop(lc, key, keylen);
     if (now_ms >= expires_ms || keylen + len > lc->max_bytes)
         return 1;
-    if (lc->count + 1 > lc->max_entries || lc->bytes + keylen + len > lc->max_bytes)
+    if (!fits(lc, keylen + len))
         drop_expired(lc, now_ms);
-    if (lc->count + 1 > lc->max_entries || lc->bytes + keylen + len > lc->max_bytes)
+    if (!fits(lc, keylen + len))
         return 1;
     if (!(e = malloc(sizeof(*e) + keylen + 1 + len)))
         return -1;
     memcpy(e->data, key, keylen + 1);
-    e->body = e->data + keylen + 1;
-    if (len)
-        memcpy(e->body, body, len);
     e->keylen = keylen;
+    if (len)
+        memcpy(entry_body(e), body, len);
     e->len = len;
     e->expires_ms = expires_ms;
     pp = find(lc, key, keylen); /* the end of key's bucket: it was dropped above */
