@@ -25,6 +25,7 @@
 #include <event2/util.h>
 
 #include "api_int.h"
+#include "clock.h"
 #include "log.h"
 #include "rconn.h"
 #include "tally.h"
@@ -48,18 +49,12 @@ struct conn {
 
 int64_t api_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_wall_ms();
 }
 
 int64_t api_mono_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_mono_ms();
 }
 
 static void idle_unlink(struct api *a, struct conn *c)

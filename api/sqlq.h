@@ -1,9 +1,10 @@
 /* api/sqlq.h: one prepared statement, executed and read row by row as strings.
  *
- * Worker threads only. Parameters are MYSQL_BINDs the caller fills with the helpers
- * below (no SQL text is ever built from request data). Every result column is read as
- * a string (the client library converts numbers and times); a row hands the callback
- * up to SQLQ_MAX_COLS values with their lengths, NULL for SQL NULL. */
+ * The API's face of shared/stmt.h (which does the MySQL plumbing): it adds the
+ * retry-on-a-fresh-connection verdict (SQLQ_ERR_CONN). Worker threads only. Parameters are
+ * MYSQL_BINDs the caller fills with the helpers below (no SQL text is ever built from request
+ * data). Every result column is read as a string (the client library converts numbers and times); a
+ * row hands the callback up to SQLQ_MAX_COLS values with their lengths, NULL for SQL NULL. */
 #ifndef URLMON_SQLQ_H
 #define URLMON_SQLQ_H
 
@@ -12,9 +13,10 @@
 #include <mysql.h>
 
 #include "common.h"
+#include "stmt.h"
 
-#define SQLQ_MAX_COLS 16
-#define SQLQ_COL_BYTES 8192
+#define SQLQ_MAX_COLS STMT_MAX_COLS
+#define SQLQ_COL_BYTES STMT_COL_BYTES
 
 struct sqlq_row {
     unsigned ncols;

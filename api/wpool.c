@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
+
 struct wpool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -90,7 +92,13 @@ int wpool_open(struct event_base *base, unsigned threads, unsigned max_queued, s
         return -1;
     }
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->cond, NULL);
+    if (clock_cond_init(&p->cond) != 0) {
+        snprintf(err, errlen, "worker pool: cannot create a condition variable");
+        pthread_mutex_destroy(&p->lock);
+        free(p->threads);
+        free(p);
+        return -1;
+    }
     p->max_queued = max_queued;
     if (!(p->wake = event_new(base, -1, 0, wake_cb, p))) {
         snprintf(err, errlen, "worker pool: cannot create its event");

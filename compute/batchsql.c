@@ -4,21 +4,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "utf8.h"
 
 void batchsql_datetime_ms(int64_t ms, char *buf, size_t len)
 {
-    struct tm tm;
-    time_t secs;
-
-    if (ms < 0)
-        ms = 0;
-    secs = (time_t)(ms / 1000);
-    gmtime_r(&secs, &tm);
-    snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    clock_utc_format(ms < 0 ? 0 : ms, CLOCK_UTC_SQL_MS, buf, len);
 }
 
 /* A quoted string, or NULL when s is empty (or nothing valid is left of it). */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "batchsql.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "qentry.h"
@@ -25,13 +26,6 @@ struct drainer {
     bool dead[DRAIN_CHUNK];
     char why[DRAIN_CHUNK][URLMON_ERRLEN];
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Copies s with every byte that is not part of valid UTF-8, and NUL, as U+FFFD. */
 static char *sanitize(const char *s, size_t len)
@@ -68,9 +62,7 @@ char *drain_dead_json(const char *entry, size_t len, const char *reason, int64_t
     cJSON *root = NULL;
     char *clean = NULL, *text = NULL, at[64];
 
-    batchsql_datetime_ms(now, at, sizeof(at));
-    at[10] = 'T'; /* ISO 8601: 2026-11-22T07:50:00.123Z */
-    snprintf(at + strlen(at), sizeof(at) - strlen(at), "Z");
+    clock_utc_format(now < 0 ? 0 : now, CLOCK_UTC_ISO_MS, at, sizeof(at));
     if (!(clean = sanitize(entry, len)) || !(root = cJSON_CreateObject()) ||
         !cJSON_AddStringToObject(root, "entry", clean) ||
         !cJSON_AddStringToObject(root, "reason", reason) ||
@@ -128,7 +120,7 @@ static int settle_chunk(struct drainer *d, char *const *data, const size_t *lens
 
     for (i = 0; i < n; i++) {
         if (d->dead[i]) {
-            if (!(json = drain_dead_json(data[i], lens[i], d->why[i], now_ms()))) {
+            if (!(json = drain_dead_json(data[i], lens[i], d->why[i], clock_wall_ms()))) {
                 snprintf(err, errlen, "out of memory");
                 goto out;
             }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "checker.h"
+#include "clock.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
@@ -40,19 +41,13 @@ static int install_signals(void)
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Sleeps until the wall clock reaches until_ms, or a signal. */
+/* Sleeps until the wall clock reaches until_ms, or a signal. The wait itself is
+ * measured on the monotonic clock, so a wall-clock step cannot stretch it. */
 static void sleep_until(int64_t until_ms)
 {
-    int64_t left;
+    int64_t deadline = clock_mono_ms() + (until_ms - clock_wall_ms()), left;
 
-    while (!stop_flag && (left = until_ms - now_ms()) > 0) {
+    while (!stop_flag && (left = deadline - clock_mono_ms()) > 0) {
         struct timespec ts = {0, (long)(left < 100 ? left : 100) * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -109,7 +104,7 @@ out:
  * next, whose tick is the latest one passed (missed ticks are not made up). */
 static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 {
-    int64_t period = (int64_t)o->interval * 1000, tick = now_ms(), next, now;
+    int64_t period = (int64_t)o->interval * 1000, tick = clock_wall_ms(), next, now;
     struct run_params p = {cfg, o->shard_index, o->shard_count, 0, &stop_flag};
 
     log_info("running every %u s until SIGINT/SIGTERM", o->interval);
@@ -118,7 +113,7 @@ static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
         if (run_once(&p) == RUN_FAILED)
             log_error("run failed; next one at the next tick");
         next = tick + period;
-        now = now_ms();
+        now = clock_wall_ms();
         if (now >= next)
             tick = next + (now - next) / period * period;
         else {
@@ -142,7 +137,7 @@ static int dispatch(const struct config *cfg, const struct cli_opts *o)
         return 0;
     if (o->run_local)
         return cmd_run_local(cfg, o);
-    p.slot = now_ms() / ((int64_t)o->interval * 1000);
+    p.slot = clock_wall_ms() / ((int64_t)o->interval * 1000);
     return run_once(&p) == RUN_FAILED ? 1 : 0;
 }
 

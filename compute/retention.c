@@ -4,7 +4,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
+#include "stmt.h"
 
 struct target {
     const char *sql; /* one ? for the cutoff */
@@ -22,39 +24,22 @@ static const struct target targets[] = {
     {"DELETE FROM runs WHERE started_at < ? AND status <> 'running' LIMIT 5000", true, false, 3},
 };
 
-static void cutoff_text(int64_t now_s, unsigned days, bool date_only, char *buf, size_t len)
-{
-    time_t t = (time_t)(now_s - (int64_t)days * 86400);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    if (date_only)
-        snprintf(buf, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    else
-        snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /* Deletes in chunks until a chunk comes back short; *deleted grows. */
 static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, volatile int *stop,
                      uint64_t *deleted, char *err, size_t errlen)
 {
-    MYSQL_STMT *st = mysql_stmt_init(conn);
-    MYSQL_BIND b;
-    unsigned long len = (unsigned long)strlen(cutoff);
+    MYSQL_STMT *st = NULL;
+    struct stmt_params p;
     my_ulonglong n;
+    char e[URLMON_ERRLEN];
     int rc = -1;
 
-    memset(&b, 0, sizeof(b));
-    b.buffer_type = MYSQL_TYPE_STRING;
-    b.buffer = (void *)cutoff;
-    b.buffer_length = len;
-    b.length = &len;
-    if (!st || mysql_stmt_prepare(st, t->sql, (unsigned long)strlen(t->sql)) != 0 ||
-        mysql_stmt_bind_param(st, &b) != 0)
+    stmt_params_init(&p);
+    stmt_param_str(&p, cutoff);
+    if (stmt_prepare(conn, t->sql, &st, e, sizeof(e)) != 0)
         goto sqlerr;
     do {
-        if (mysql_stmt_execute(st) != 0)
+        if (stmt_execute_params(st, &p, e, sizeof(e)) != 0)
             goto sqlerr;
         n = mysql_stmt_affected_rows(st);
         *deleted += n;
@@ -62,11 +47,9 @@ static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, vo
     rc = 0;
     goto out;
 sqlerr:
-    snprintf(err, errlen, "retention (%.40s...): %s", t->sql,
-             st ? mysql_stmt_error(st) : "out of memory");
+    snprintf(err, errlen, "retention (%.40s...): %.180s", t->sql, e);
 out:
-    if (st)
-        mysql_stmt_close(st);
+    stmt_close(&st);
     return rc;
 }
 
@@ -83,8 +66,10 @@ int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup
     counts[2] = &st->batches;
     counts[3] = &st->runs;
     for (i = 0; i < ARRAY_LEN(targets) && !(stop && *stop); i++) {
-        cutoff_text(now_s, targets[i].raw ? raw_days : rollup_days, targets[i].date_only, cutoff,
-                    sizeof(cutoff));
+        unsigned days = targets[i].raw ? raw_days : rollup_days;
+        clock_utc_format((now_s - (int64_t)days * 86400) * 1000,
+                         targets[i].date_only ? CLOCK_UTC_DATE : CLOCK_UTC_SQL, cutoff,
+                         sizeof(cutoff));
         if (clean_one(conn, &targets[i], cutoff, stop, counts[targets[i].which], err, errlen) != 0)
             return -1;
     }

@@ -11,6 +11,7 @@
 
 #include "batchwrite.h"
 #include "checker.h"
+#include "clock.h"
 #include "db.h"
 #include "drain.h"
 #include "log.h"
@@ -40,13 +41,6 @@ struct run {
     struct retention_stats ret;
     bool retained;
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void sleep_s(unsigned s, volatile int *stop)
 {
@@ -203,24 +197,39 @@ out:
     }
 }
 
-static const char *decide(const struct run *r)
+static enum run_outcome decide(const struct run *r)
 {
     if (r->engine_failed || r->source_failed || r->lease_lost || r->writer_rc < 0)
-        return "failed";
+        return RUN_FAILED;
     if (!r->exhausted)
-        return "interrupted"; /* stopped by a signal before the end of the list */
-    return "done";
+        return RUN_INTERRUPTED; /* stopped by a signal before the end of the list */
+    return RUN_DONE;
+}
+
+const char *run_outcome_name(enum run_outcome o)
+{
+    switch (o) {
+    case RUN_DONE:
+        return "done";
+    case RUN_SKIPPED:
+        return "skipped";
+    case RUN_INTERRUPTED:
+        return "interrupted";
+    case RUN_FAILED:
+        break;
+    }
+    return "failed";
 }
 
 /* The runs row and the lease, retried while MySQL is away. */
-static int finish_step(struct run *r, const char *status)
+static int finish_step(struct run *r, enum run_outcome out)
 {
-    struct runrec_end e = {status,           r->total,        r->tot.results,
-                           r->tot.successes, r->tot.failures, r->tot.have_percentiles,
-                           r->tot.p50,       r->tot.p95,      r->tot.p99};
-    int64_t slot_done = strcmp(status, "done") == 0 || r->delivered > 0 ? r->p->slot : -1;
+    struct runrec_end e = {
+        run_outcome_name(out),   r->total,   r->tot.results, r->tot.successes, r->tot.failures,
+        r->tot.have_percentiles, r->tot.p50, r->tot.p95,     r->tot.p99};
+    int64_t slot_done = out == RUN_DONE || r->delivered > 0 ? r->p->slot : -1;
     /* Stopping: one more try only; the lease expires by itself. */
-    time_t deadline = time(NULL) + (*r->p->stop ? 2 : RUN_FINISH_SECONDS);
+    int64_t deadline = clock_mono_ms() + (*r->p->stop ? 2 : RUN_FINISH_SECONDS) * 1000;
     char err[URLMON_ERRLEN];
 
     for (;;) {
@@ -229,7 +238,7 @@ static int finish_step(struct run *r, const char *status)
             return 0;
         if (!r->conn)
             snprintf(err, sizeof(err), "no MySQL connection");
-        if (time(NULL) >= deadline)
+        if (clock_mono_ms() >= deadline)
             break;
         log_warn("recording the end of the run: %s; retrying", err);
         db_close(&r->conn);
@@ -252,14 +261,14 @@ static void after_step(struct run *r)
         log_warn("API cache not invalidated: %s", err);
     if (r->p->shard_index != 0 || !r->conn || *r->p->stop)
         return; /* one shard cleans up for all */
-    if (retention_run(r->conn, (int64_t)time(NULL), r->p->cfg->retention_days,
+    if (retention_run(r->conn, clock_wall_ms() / 1000, r->p->cfg->retention_days,
                       r->p->cfg->rollup_retention_days, r->p->stop, &r->ret, err, sizeof(err)) != 0)
         log_warn("retention: %s", err);
     else
         r->retained = true;
 }
 
-static void summary(const struct run *r, const char *status)
+static void summary(const struct run *r, enum run_outcome out)
 {
     char pct[64] = "n/a";
     double rate = r->secs > 0 ? (double)r->tot.results / r->secs : 0.0;
@@ -270,7 +279,7 @@ static void summary(const struct run *r, const char *status)
              "p50/p95/p99 %s, %.1f s (%.0f checks/s), %llu written, %llu spooled, %llu lost, "
              "queue %llu stored %llu dead, %ld cache keys deleted, retention %llu checks %llu "
              "rollups",
-             (unsigned long long)r->run_id, status, (long long)r->p->slot,
+             (unsigned long long)r->run_id, run_outcome_name(out), (long long)r->p->slot,
              (unsigned long long)r->tot.results, (unsigned long long)r->total,
              (unsigned long long)r->tot.successes, (unsigned long long)r->tot.failures, pct,
              r->secs, rate, (unsigned long long)(r->tot.written + r->tot.replayed),
@@ -284,30 +293,26 @@ enum run_outcome run_once(const struct run_params *p)
 {
     struct run *r = calloc(1, sizeof(*r));
     enum run_outcome out = RUN_FAILED;
-    const char *status;
 
     if (!r) {
         log_error("out of memory");
         return RUN_FAILED;
     }
     r->p = p;
-    r->t0 = mono_now();
+    r->t0 = clock_mono_s();
     snprintf(r->shard_key, sizeof(r->shard_key), "%u/%u", p->shard_index, p->shard_count);
     if (start(r, &out) != 0)
         goto done;
     drain_step(r);
     check_step(r);
-    r->secs = mono_now() - r->t0;
-    status = decide(r);
-    out = strcmp(status, "done") == 0          ? RUN_DONE
-          : strcmp(status, "interrupted") == 0 ? RUN_INTERRUPTED
-                                               : RUN_FAILED;
-    if (finish_step(r, status) != 0)
+    r->secs = clock_mono_s() - r->t0;
+    out = decide(r);
+    if (finish_step(r, out) != 0)
         out = RUN_FAILED;
     else if (r->writer_rc > 0)
         replay_spool(r); /* MySQL came back after the writer gave up waiting */
     after_step(r);
-    summary(r, status);
+    summary(r, decide(r));
 done:
     if (r->redis)
         redisFree(r->redis);

@@ -36,6 +36,9 @@ enum run_outcome {
 };
 
 enum run_outcome run_once(const struct run_params *p);
+/* The runs.status spelling of a run's end: "done", "interrupted" or "failed"
+ * ("skipped" for RUN_SKIPPED, which records no row). */
+const char *run_outcome_name(enum run_outcome o);
 
 /* db_connect with RUN_CONNECT_ATTEMPTS attempts and backoff; NULL + err. */
 MYSQL *run_connect(const struct config *cfg, volatile int *stop, char *err, size_t errlen);

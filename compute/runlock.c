@@ -5,42 +5,23 @@
 #include <string.h>
 #include <sys/random.h>
 
-struct param {
-    enum enum_field_types type;
-    const void *buf;
-    unsigned long len; /* strings */
-};
+#include "stmt.h"
 
-/* Runs sql with params; *affected (may be NULL) receives the matched rows. */
-static int run_stmt(MYSQL *conn, const char *sql, const struct param *p, unsigned np,
-                    uint64_t *affected, char *err, size_t errlen)
+/* stmt_run with the module named in the error; *affected (may be NULL) receives the
+ * matched rows. */
+static int run_stmt(MYSQL *conn, const char *sql, struct stmt_params *p, uint64_t *affected,
+                    char *err, size_t errlen)
 {
-    MYSQL_STMT *st = mysql_stmt_init(conn);
-    MYSQL_BIND b[4];
-    unsigned i;
-    int rc = -1;
+    struct stmt_result res = {0};
+    char e[URLMON_ERRLEN];
 
-    memset(b, 0, sizeof(b));
-    for (i = 0; i < np && i < ARRAY_LEN(b); i++) {
-        b[i].buffer_type = p[i].type;
-        b[i].buffer = (void *)p[i].buf;
-        if (p[i].type == MYSQL_TYPE_STRING) {
-            b[i].buffer_length = p[i].len;
-            b[i].length = (unsigned long *)&p[i].len;
-        }
-    }
-    if (!st || mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0 ||
-        mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
-        snprintf(err, errlen, "run lock: %s", st ? mysql_stmt_error(st) : "out of memory");
-        goto out;
+    if (stmt_run(conn, sql, p, &res, e, sizeof(e)) != 0) {
+        snprintf(err, errlen, "run lock: %.200s", e);
+        return -1;
     }
     if (affected)
-        *affected = (uint64_t)mysql_stmt_affected_rows(st);
-    rc = 0;
-out:
-    if (st)
-        mysql_stmt_close(st);
-    return rc;
+        *affected = res.affected;
+    return 0;
 }
 
 int runlock_token(char *buf, size_t len)
@@ -59,15 +40,19 @@ int runlock_token(char *buf, size_t len)
 static int why_not(MYSQL *conn, const char *key, int64_t slot, enum runlock_state *st, char *err,
                    size_t errlen)
 {
-    struct param p[2] = {{MYSQL_TYPE_LONGLONG, &slot, 0}, {MYSQL_TYPE_STRING, key, strlen(key)}};
+    struct stmt_params p;
     uint64_t n = 0;
+
+    stmt_params_init(&p);
+    stmt_param_i64(&p, &slot);
+    stmt_param_str(&p, key);
 
     /* A no-op UPDATE that matches only when the slot is done (CLIENT_FOUND_ROWS makes
      * matched rows count), which spares a result set. */
     if (run_stmt(
             conn,
-            "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ? AND shard_key = ?", p,
-            2, &n, err, errlen) != 0)
+            "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ? AND shard_key = ?", &p,
+            &n, err, errlen) != 0)
         return -1;
     *st = n > 0 ? RUNLOCK_SLOT_DONE : RUNLOCK_BUSY;
     return 0;
@@ -77,21 +62,24 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
                     enum runlock_state *st, char *err, size_t errlen)
 {
     int lease = RUNLOCK_LEASE_SECONDS;
-    struct param key = {MYSQL_TYPE_STRING, shard_key, strlen(shard_key)};
-    struct param p[4] = {{MYSQL_TYPE_STRING, owner, strlen(owner)},
-                         {MYSQL_TYPE_LONG, &lease, 0},
-                         key,
-                         {MYSQL_TYPE_LONGLONG, &slot, 0}};
+    struct stmt_params key, p;
     uint64_t n = 0;
 
-    if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, 1, NULL, err,
+    stmt_params_init(&key);
+    stmt_param_str(&key, shard_key);
+    stmt_params_init(&p);
+    stmt_param_str(&p, owner);
+    stmt_param_int(&p, &lease);
+    stmt_param_str(&p, shard_key);
+    stmt_param_i64(&p, &slot);
+    if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, NULL, err,
                  errlen) != 0 ||
         run_stmt(conn,
                  "UPDATE run_locks SET owner = ?,"
                  " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
                  " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))"
                  " AND (last_slot IS NULL OR last_slot < ?)",
-                 p, 4, &n, err, errlen) != 0)
+                 &p, &n, err, errlen) != 0)
         return -1;
     if (n == 1) {
         *st = RUNLOCK_ACQUIRED;
@@ -104,15 +92,17 @@ int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *h
                   size_t errlen)
 {
     int lease = RUNLOCK_LEASE_SECONDS;
-    struct param p[3] = {{MYSQL_TYPE_LONG, &lease, 0},
-                         {MYSQL_TYPE_STRING, shard_key, strlen(shard_key)},
-                         {MYSQL_TYPE_STRING, owner, strlen(owner)}};
+    struct stmt_params p;
     uint64_t n = 0;
 
+    stmt_params_init(&p);
+    stmt_param_int(&p, &lease);
+    stmt_param_str(&p, shard_key);
+    stmt_param_str(&p, owner);
     if (run_stmt(conn,
                  "UPDATE run_locks SET expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
                  " WHERE shard_key = ? AND owner = ?",
-                 p, 3, &n, err, errlen) != 0)
+                 &p, &n, err, errlen) != 0)
         return -1;
     *held = n == 1;
     return 0;
@@ -121,14 +111,16 @@ int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *h
 int runlock_release(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot_done,
                     char *err, size_t errlen)
 {
-    struct param p[4] = {{MYSQL_TYPE_LONGLONG, &slot_done, 0},
-                         {MYSQL_TYPE_LONGLONG, &slot_done, 0},
-                         {MYSQL_TYPE_STRING, shard_key, strlen(shard_key)},
-                         {MYSQL_TYPE_STRING, owner, strlen(owner)}};
+    struct stmt_params p;
 
+    stmt_params_init(&p);
+    stmt_param_i64(&p, &slot_done);
+    stmt_param_i64(&p, &slot_done);
+    stmt_param_str(&p, shard_key);
+    stmt_param_str(&p, owner);
     return run_stmt(conn,
                     "UPDATE run_locks SET owner = NULL, expires_at = NULL,"
                     " last_slot = IF(? >= 0, GREATEST(COALESCE(last_slot, -1), ?), last_slot)"
                     " WHERE shard_key = ? AND owner = ?",
-                    p, 4, NULL, err, errlen);
+                    &p, NULL, err, errlen);
 }

@@ -6,11 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "stmt.h"
 
 struct page {
     size_t n, next;
@@ -76,21 +77,19 @@ static int arena_add(struct page *p, const char *s, size_t len, size_t *off)
 
 static void close_conn(struct source *s)
 {
-    if (s->stmt)
-        mysql_stmt_close(s->stmt);
-    s->stmt = NULL;
+    stmt_close(&s->stmt);
     db_close(&s->conn);
 }
 
 static int open_conn(struct source *s, char *err, size_t errlen)
 {
+    char e[URLMON_ERRLEN];
+
     close_conn(s);
     if (!(s->conn = db_connect(s->cfg, err, errlen)))
         return -1;
-    if (!(s->stmt = mysql_stmt_init(s->conn)) ||
-        mysql_stmt_prepare(s->stmt, page_sql, sizeof(page_sql) - 1) != 0) {
-        snprintf(err, errlen, "preparing the URL query: %s",
-                 s->stmt ? mysql_stmt_error(s->stmt) : "out of memory");
+    if (stmt_prepare(s->conn, page_sql, &s->stmt, e, sizeof(e)) != 0) {
+        snprintf(err, errlen, "preparing the URL query: %.200s", e);
         return -1;
     }
     return 0;
@@ -100,24 +99,21 @@ static int open_conn(struct source *s, char *err, size_t errlen)
 static int fetch_page(struct source *s, uint64_t last_id, struct page **out, char *err,
                       size_t errlen)
 {
-    MYSQL_BIND pb[3], rb[3];
-    unsigned long long id = 0, after = last_id;
-    unsigned mod = s->n, rem = s->k;
+    struct stmt_params pp;
+    MYSQL_BIND rb[3];
+    unsigned long long id = 0;
+    uint64_t after = last_id;
+    uint32_t mod = s->n, rem = s->k;
     unsigned long ulen = 0, rlen = 0;
     struct page *p = calloc(1, sizeof(*p));
+    char e[URLMON_ERRLEN] = "";
     int r, rc = -1;
 
-    memset(pb, 0, sizeof(pb));
+    stmt_params_init(&pp);
+    stmt_param_u32(&pp, &mod);
+    stmt_param_u32(&pp, &rem);
+    stmt_param_u64(&pp, &after);
     memset(rb, 0, sizeof(rb));
-    pb[0].buffer_type = MYSQL_TYPE_LONG;
-    pb[0].buffer = &mod;
-    pb[0].is_unsigned = 1;
-    pb[1].buffer_type = MYSQL_TYPE_LONG;
-    pb[1].buffer = &rem;
-    pb[1].is_unsigned = 1;
-    pb[2].buffer_type = MYSQL_TYPE_LONGLONG;
-    pb[2].buffer = &after;
-    pb[2].is_unsigned = 1;
     rb[0].buffer_type = MYSQL_TYPE_LONGLONG;
     rb[0].buffer = &id;
     rb[0].is_unsigned = 1;
@@ -133,9 +129,10 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (mysql_stmt_bind_param(s->stmt, pb) != 0 || mysql_stmt_execute(s->stmt) != 0 ||
-        mysql_stmt_bind_result(s->stmt, rb) != 0)
+    if (stmt_execute_params(s->stmt, &pp, e, sizeof(e)) != 0)
         goto sqlerr;
+    if (mysql_stmt_bind_result(s->stmt, rb) != 0)
+        goto sqlerr_stmt;
     while ((r = mysql_stmt_fetch(s->stmt)) == 0 || r == MYSQL_DATA_TRUNCATED) {
         if (r == MYSQL_DATA_TRUNCATED || p->n >= SOURCE_PAGE) {
             log_warn("URL %llu: too long for a check, skipped", id);
@@ -150,13 +147,15 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
         p->n++;
     }
     if (r != MYSQL_NO_DATA)
-        goto sqlerr;
+        goto sqlerr_stmt;
     *out = p;
     p = NULL;
     rc = 0;
     goto out;
+sqlerr_stmt:
+    snprintf(e, sizeof(e), "%s", mysql_stmt_error(s->stmt));
 sqlerr:
-    snprintf(err, errlen, "reading URLs: %s", mysql_stmt_error(s->stmt));
+    snprintf(err, errlen, "reading URLs: %.200s", e);
 out:
     if (s->stmt)
         mysql_stmt_free_result(s->stmt);
@@ -177,7 +176,7 @@ static bool cancelled(struct source *s)
 static int fetch_retry(struct source *s, uint64_t last_id, struct page **out, char *err,
                        size_t errlen)
 {
-    time_t deadline = time(NULL) + SOURCE_RETRY_SECONDS;
+    int64_t deadline = clock_mono_ms() + SOURCE_RETRY_SECONDS * 1000;
     unsigned backoff_ms = 250;
 
     for (;;) {
@@ -188,7 +187,7 @@ static int fetch_retry(struct source *s, uint64_t last_id, struct page **out, ch
             mysql_stmt_errno(s->stmt) < 2000)
             return -1; /* a real SQL error: retrying will not help */
         close_conn(s);
-        if (time(NULL) >= deadline || cancelled(s))
+        if (clock_mono_ms() >= deadline || cancelled(s))
             return -1;
         log_warn("URL source: %s; retrying in %u ms", err, backoff_ms);
         usleep(backoff_ms * 1000u);
@@ -266,7 +265,10 @@ int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, v
     s->n = shard_n;
     s->stop = stop;
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    if (clock_cond_init(&s->cond) != 0) {
+        snprintf(err, errlen, "cannot create a condition variable");
+        goto out;
+    }
     if (pthread_create(&s->thread, NULL, producer, s) != 0) {
         snprintf(err, errlen, "cannot start the URL source thread");
         goto out;
@@ -278,14 +280,6 @@ int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, v
 out:
     source_free(&s);
     return rc;
-}
-
-static void deadline_in(struct timespec *ts, long ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_nsec += ms * 1000000L;
-    ts->tv_sec += ts->tv_nsec / 1000000000L;
-    ts->tv_nsec %= 1000000000L;
 }
 
 int source_next(void *arg, struct check_target *t)
@@ -317,7 +311,7 @@ int source_next(void *arg, struct check_target *t)
         }
         if (s->finished)
             break;
-        deadline_in(&ts, 100); /* wake up now and then to see *stop */
+        clock_deadline_ts(&ts, 100); /* wake up now and then to see *stop */
         pthread_cond_timedwait(&s->cond, &s->lock, &ts);
     }
     pthread_mutex_unlock(&s->lock);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "classify.h"
+#include "clock.h"
 #include "rx.h"
 #include "ssrf.h"
 #include "utf8.h"
@@ -160,13 +161,6 @@ void transfer_note_poll(struct transfer *t, curl_socket_t s, int what)
         t->tcp_connected = true;
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void result_reset(const struct transfer *t, struct check_result *r)
 {
     r->url_id = t->target.url_id;
@@ -249,7 +243,7 @@ int transfer_begin(struct transfer *t, struct check_result *r)
 {
     int rc = -1;
 
-    t->started_ms = wall_ms();
+    t->started_ms = clock_wall_ms();
     t->body_bytes = t->header_bytes = 0;
     t->socket_opened = t->blocked = t->body_too_large = t->headers_too_large = false;
     t->tcp_connected = false;

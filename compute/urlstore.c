@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stmt.h"
+
 struct urlstore {
     MYSQL_STMT *stmt;
 };
@@ -19,14 +21,15 @@ int urlstore_open(MYSQL *conn, struct urlstore **out, char *err, size_t errlen)
 {
     struct urlstore *u = calloc(1, sizeof(*u));
     int rc = -1;
+    char e[URLMON_ERRLEN];
 
     *out = NULL;
-    if (!u || !(u->stmt = mysql_stmt_init(conn))) {
+    if (!u) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    if (mysql_stmt_prepare(u->stmt, upsert_sql, sizeof(upsert_sql) - 1) != 0) {
-        snprintf(err, errlen, "preparing the URL upsert: %s", mysql_stmt_error(u->stmt));
+    if (stmt_prepare(conn, upsert_sql, &u->stmt, e, sizeof(e)) != 0) {
+        snprintf(err, errlen, "preparing the URL upsert: %.200s", e);
         goto out;
     }
     *out = u;
@@ -41,34 +44,22 @@ void urlstore_free(struct urlstore **u)
 {
     if (!u || !*u)
         return;
-    if ((*u)->stmt)
-        mysql_stmt_close((*u)->stmt);
+    stmt_close(&(*u)->stmt);
     free(*u);
     *u = NULL;
 }
 
 int urlstore_upsert(struct urlstore *u, const struct qentry *e, char *err, size_t errlen)
 {
-    MYSQL_BIND b[3];
-    unsigned long lens[3];
-    my_bool regex_null = !e->has_regex;
+    struct stmt_params p;
+    char err2[URLMON_ERRLEN];
 
-    memset(b, 0, sizeof(b));
-    lens[0] = (unsigned long)strlen(e->name);
-    lens[1] = (unsigned long)strlen(e->url);
-    lens[2] = (unsigned long)strlen(e->regex);
-    b[0].buffer_type = MYSQL_TYPE_STRING;
-    b[0].buffer = (void *)e->name;
-    b[0].length = &lens[0];
-    b[1].buffer_type = MYSQL_TYPE_STRING;
-    b[1].buffer = (void *)e->url;
-    b[1].length = &lens[1];
-    b[2].buffer_type = MYSQL_TYPE_STRING;
-    b[2].buffer = (void *)e->regex;
-    b[2].length = &lens[2];
-    b[2].is_null = &regex_null;
-    if (mysql_stmt_bind_param(u->stmt, b) != 0 || mysql_stmt_execute(u->stmt) != 0) {
-        snprintf(err, errlen, "storing URL %.200s: %s", e->url, mysql_stmt_error(u->stmt));
+    stmt_params_init(&p);
+    stmt_param_str(&p, e->name);
+    stmt_param_str(&p, e->url);
+    stmt_param_str(&p, e->has_regex ? e->regex : NULL);
+    if (stmt_execute_params(u->stmt, &p, err2, sizeof(err2)) != 0) {
+        snprintf(err, errlen, "storing URL %.200s: %.200s", e->url, err2);
         return -1;
     }
     return 0;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "runlock.h"
@@ -22,13 +23,6 @@ struct watch {
     MYSQL *conn;
     char ctx[160];
 };
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Renews the lease: 1 renewed, 0 MySQL unreachable (try again soon), -1 not ours. */
 static int renew(struct watch *w)
@@ -50,7 +44,7 @@ static int renew(struct watch *w)
 
 static void progress(struct watch *w, double start, double *last_t, uint64_t *last_n)
 {
-    double now = mono_now();
+    double now = clock_mono_s();
     uint64_t done = writer_received(w->p.writer);
     double rate = now > *last_t ? (double)(done - *last_n) / (now - *last_t) : 0.0;
 
@@ -73,7 +67,7 @@ static void lose_lease(struct watch *w, const char *why)
 static void *watch_main(void *arg)
 {
     struct watch *w = arg;
-    double start = mono_now(), next_progress = start + WATCH_PROGRESS_SECONDS;
+    double start = clock_mono_s(), next_progress = start + WATCH_PROGRESS_SECONDS;
     double next_renew = start + RUNLOCK_RENEW_SECONDS, last_ok = start, last_t = start;
     uint64_t last_n = 0;
     struct timespec ts;
@@ -81,7 +75,7 @@ static void *watch_main(void *arg)
 
     log_context_set("%s", w->ctx);
     while (!quit) {
-        double now = mono_now();
+        double now = clock_mono_s();
         if (*w->p.signal_stop && !*w->p.run_stop) {
             log_info("stop requested: finishing the checks in flight");
             *w->p.run_stop = 1;
@@ -101,10 +95,7 @@ static void *watch_main(void *arg)
             }
             next_renew = now + (r > 0 ? RUNLOCK_RENEW_SECONDS : 5);
         }
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        clock_deadline_ts(&ts, 100);
         pthread_mutex_lock(&w->lock);
         if (!w->quit)
             pthread_cond_timedwait(&w->cond, &w->lock, &ts);
@@ -129,7 +120,12 @@ int watch_start(const struct watch_params *p, struct watch **out, char *err, siz
     snprintf(w->ctx, sizeof(w->ctx), "run=%llu shard=%s watch", (unsigned long long)p->run_id,
              p->shard_key);
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->cond, NULL);
+    if (clock_cond_init(&w->cond) != 0) {
+        snprintf(err, errlen, "cannot create a condition variable");
+        pthread_mutex_destroy(&w->lock);
+        free(w);
+        return -1;
+    }
     if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
         snprintf(err, errlen, "cannot start the watch thread");
         pthread_mutex_destroy(&w->lock);

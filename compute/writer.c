@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "batchwrite.h"
+#include "clock.h"
 #include "db.h"
 #include "log.h"
 #include "spool.h"
@@ -36,7 +37,7 @@ struct writer {
     size_t batch_cap;
     uint32_t next_batch;
     bool db_down;
-    time_t next_probe;
+    int64_t next_probe; /* clock_mono_ms */
     bool spool_pending;
     struct stats_hist *hist;
     struct writer_totals tot;
@@ -78,8 +79,7 @@ static size_t take_batch(struct writer *w, bool *closed)
     struct timespec deadline;
     size_t n, i;
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 1;
+    clock_deadline_ts(&deadline, 1000);
     pthread_mutex_lock(&w->lock);
     while (w->qlen < w->batch_cap && !w->closing)
         if (pthread_cond_timedwait(&w->not_empty, &w->lock, &deadline) == ETIMEDOUT)
@@ -131,13 +131,13 @@ static bool ensure_conn(struct writer *w)
 
     if (w->conn)
         return true;
-    if (w->db_down && time(NULL) < w->next_probe)
+    if (w->db_down && clock_mono_ms() < w->next_probe)
         return false;
     if (!(w->conn = db_connect(w->cfg, err, sizeof(err)))) {
         if (!w->db_down)
             log_warn("writer: %s", err);
         w->db_down = true;
-        w->next_probe = time(NULL) + WRITER_PROBE_SECONDS;
+        w->next_probe = clock_mono_ms() + WRITER_PROBE_SECONDS * 1000;
         return false;
     }
     if (w->db_down)
@@ -151,7 +151,7 @@ static bool ensure_conn(struct writer *w)
 /* Commits the batch with retries; true when it is in MySQL. */
 static bool commit_retry(struct writer *w, uint32_t batch_no, size_t n, bool *refused)
 {
-    time_t deadline = time(NULL) + WRITER_RETRY_SECONDS;
+    int64_t deadline = clock_mono_ms() + WRITER_RETRY_SECONDS * 1000;
     unsigned backoff = 200;
     char err[URLMON_ERRLEN] = "";
     int res;
@@ -173,9 +173,9 @@ static bool commit_retry(struct writer *w, uint32_t batch_no, size_t n, bool *re
         log_warn("batch %u: %s; retrying", batch_no, err);
         if (db_error_is_connection(w->conn) || mysql_errno(w->conn) >= 2000)
             db_close(&w->conn);
-        if (time(NULL) >= deadline) {
+        if (clock_mono_ms() >= deadline) {
             w->db_down = true;
-            w->next_probe = time(NULL) + WRITER_PROBE_SECONDS;
+            w->next_probe = clock_mono_ms() + WRITER_PROBE_SECONDS * 1000;
             db_close(&w->conn);
             return false;
         }
@@ -211,13 +211,13 @@ static void write_batch(struct writer *w, size_t n)
  * stopping: the spool is safe on disk and the next start replays it). */
 static void final_replay(struct writer *w)
 {
-    time_t deadline = time(NULL) + WRITER_FINISH_SECONDS;
+    int64_t deadline = clock_mono_ms() + WRITER_FINISH_SECONDS * 1000;
 
     for (;;) {
         w->next_probe = 0; /* probe now */
         if (ensure_conn(w) && w->spool_pending)
             replay(w);
-        if (!w->spool_pending || time(NULL) >= deadline || (w->stop && *w->stop))
+        if (!w->spool_pending || clock_mono_ms() >= deadline || (w->stop && *w->stop))
             break;
         sleep_ms(1000);
     }
@@ -260,9 +260,8 @@ int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, 
     w->qcap = 2 * (size_t)cfg->batch_size;
     w->qcap = w->qcap < 4096 ? 4096 : w->qcap > 65536 ? 65536 : w->qcap;
     pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->not_empty, NULL);
-    pthread_cond_init(&w->not_full, NULL);
-    if (!(w->q = calloc(w->qcap, sizeof(*w->q))) ||
+    if (clock_cond_init(&w->not_empty) != 0 || clock_cond_init(&w->not_full) != 0 ||
+        !(w->q = calloc(w->qcap, sizeof(*w->q))) ||
         !(w->batch = calloc(w->batch_cap, sizeof(*w->batch))) || sqlbuf_new(&w->buf) != 0 ||
         stats_hist_new(&w->hist) != 0)
         goto oom;

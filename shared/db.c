@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
 struct dbpool {
@@ -117,7 +118,10 @@ int dbpool_open(const struct config *cfg, struct dbpool **out, char *err, size_t
     if (!(pool->idle = calloc(pool->max, sizeof(*pool->idle))))
         goto oom;
     pthread_mutex_init(&pool->lock, NULL);
-    pthread_cond_init(&pool->cond, NULL);
+    if (clock_cond_init(&pool->cond) != 0) {
+        pthread_mutex_destroy(&pool->lock);
+        goto oom;
+    }
     for (i = 0; i < cfg->min_pool; i++) {
         MYSQL *conn = db_connect(cfg, err, errlen);
         if (!conn) {
@@ -160,13 +164,7 @@ MYSQL *dbpool_acquire(struct dbpool *pool, unsigned timeout_ms, char *err, size_
     struct timespec deadline;
     int rc = 0;
 
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    clock_deadline_ts(&deadline, timeout_ms);
     pthread_mutex_lock(&pool->lock);
     while (pool->nidle == 0 && pool->nopen >= pool->max && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&pool->cond, &pool->lock, &deadline);

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
+
+#include "clock.h"
 
 static const char *names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 static char program_name[64] = "urlmon";
@@ -51,20 +52,15 @@ void log_context_set(const char *fmt, ...)
 
 void log_msg(int level, const char *fmt, ...)
 {
-    char line[2048];
-    struct timespec ts;
-    struct tm tm;
+    char line[2048], at[40];
     int n, m;
     va_list ap;
 
     if (level < min_level || level < 0 || level > LOG_LEVEL_ERROR)
         return;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s%s%s%s ",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 ts.tv_nsec / 1000000, names[level], program_name, context[0] ? " [" : "", context,
-                 context[0] ? "]" : "");
+    clock_utc_format(clock_wall_ms(), CLOCK_UTC_ISO_MS, at, sizeof(at));
+    n = snprintf(line, sizeof(line), "%s %s %s%s%s%s ", at, names[level], program_name,
+                 context[0] ? " [" : "", context, context[0] ? "]" : "");
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
     va_start(ap, fmt);
