@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <mysql.h>
 
-#include "checker.h"
+#include "check.h"
 #include "sqlbuf.h"
 
 /* Default cap on one statement, well under MySQL's 16 MiB max_allowed_packet. */

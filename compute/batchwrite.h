@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <mysql.h>
 
-#include "checker.h"
+#include "check.h"
 #include "sqlbuf.h"
 
 enum batchwrite_result {

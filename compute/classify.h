@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checker.h"
+#include "check.h"
 
 #define CLASSIFY_MAX_HEADER_BYTES (100u * 1024u) /* per response, all header lines */
 

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "checker.h"
+#include "check.h"
 #include "common.h"
 #include "config.h"
 

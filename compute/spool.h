@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checker.h"
+#include "check.h"
 #include "common.h"
 
 struct spool_batch {

@@ -27,7 +27,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 
-#include "checker.h"
+#include "check.h"
 #include "common.h"
 
 #define TRANSFER_BODY_KEEP (256u * 1024u) /* larger body buffers are freed after a check */
