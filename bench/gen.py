@@ -19,7 +19,7 @@
       the writer's INSERT INTO checks shape as plain multi-row statements of --batch
       rows each (the MariaDB peer of the writer benchmark)
 
-  gen.py history --urls N --days D --out DIR
+  gen.py history --urls N --days D --out DIR --rollup-bin PATH
       urls.tsv runs.tsv rollup_hourly.tsv rollup_daily.tsv rollup_hourly_total.tsv
       checks.tsv: N URLs checked every 10 minutes for D days up to now (UTC), as the
       compute job leaves them: daily rollups for every day, all-URL hourly totals, hourly
@@ -28,6 +28,9 @@
       and raw checks only where the API reads them (the hour holding the start of the
       1-hour, 1-day, 7-day and 30-day windows, and the hour after it). Each URL has its
       own failure rate (most 0, a few high) so the top lists have a real order.
+      The rollups are not computed here: every check (the raw ones one by one, the others
+      as per-hour counts) goes through urlmon-rollup (--rollup-bin), the compute job's
+      own rollup code, so the rules exist once.
 """
 import argparse
 import bisect
@@ -36,6 +39,7 @@ import functools
 import math
 import os
 import random
+import subprocess
 import sys
 
 ADDRS = ["127.0.0.%d" % i for i in range(1, 9)]
@@ -147,70 +151,78 @@ def cmd_history(a):
                 cdf.append(acc)
             cdfs[(p, ns)] = cdf
     failing = [u for u in range(n) if rates[u] > 0]
-    full_ok = ["\t%d\t%d\t0\t%d\n" % (u + 1, per_hour, per_hour * base_ms[u]) for u in range(n)]
-
-    hourly = open(os.path.join(a.out, "rollup_hourly.tsv"), "w", encoding="ascii")
+    # urlmon-rollup input: url_id, checked_at_ms, success, response_ms[, count]. A URL's
+    # checks of an hour that are not kept raw all took base_ms, so they go in as two
+    # counted lines (successes, failures) at the start of the hour.
+    # For speed, an hour's lines come from a template of every URL's all-successes line
+    # ("\0" where the hour goes), cut around the URLs that failed in that hour.
+    ids = ["%d\t" % (u + 1) for u in range(n)]
+    templates = {}  # ns -> (text, offset of each URL's line, end)
+    hourly_all = os.path.join(a.out, "rollup_hourly.all.tsv")
+    roll = subprocess.Popen([a.rollup_bin, "--tsv", a.out], stdin=subprocess.PIPE,
+                            text=True, encoding="ascii")
     checks_rows = []
-    daily = {}  # day -> [slots, {u: [fails, msum_extra]}]
-    totals = []
+    nhours = 0
     hour = first
     while hour <= now:
-        bucket = fmt(hour)
         slots = [s for s in range(per_hour) if hour + s * SLOT_S <= now]
         ns = len(slots)
-        day = daily.setdefault(bucket[:10], [0, {}])
-        day[0] += ns
-        fails = {}
-        msums = {}
+        hour_ms = "%d" % (hour * 1000)
+        out = []
         if hour in raw_hours:
             for u in range(n):
-                p, f, msum = rates[u], 0, 0
+                p = rates[u]
                 for s in slots:
                     t = hour + s * SLOT_S
                     ok = not (p and rng.random() < p)
                     rms = base_ms[u] + (u * 7 + t // SLOT_S) % 50
-                    msum += rms
-                    f += not ok
+                    at_ms = (t + (u % 599)) * 1000 + u % 1000
                     checks_rows.append((u + 1, (t - first) // SLOT_S + 1, fmt(t + (u % 599)),
                                         u % 1000, ok, 200 if ok else 503, rms,
                                         "\\N" if ok else "http_status"))
-                fails[u] = f
-                msums[u] = msum
+                    out.append("%s%d\t%d\t%d\n" % (ids[u], at_ms, ok, rms))
         else:
+            fails = {}
             for u in failing:
                 f = bisect.bisect_left(cdfs[(rates[u], ns)], rng.random())
                 if f:
                     fails[u] = f
-        tot_fail = sum(fails.values())
-        for u in set(fails) | set(msums):
-            d = day[1].setdefault(u, [0, 0])
-            d[0] += fails.get(u, 0)
-            d[1] += msums.get(u, ns * base_ms[u]) - ns * base_ms[u]
-        if a.hourly == "all" or bucket[:10] in edge_days:
-            out = []
-            for u in range(n):
-                f = fails.get(u, 0)
-                if f == 0 and ns == per_hour and u not in msums:
-                    out.append(bucket + full_ok[u])
-                else:
-                    out.append("%s\t%d\t%d\t%d\t%d\n" % (bucket, u + 1, ns - f, f,
-                                                           msums.get(u, ns * base_ms[u])))
-            hourly.writelines(out)
-        totals.append("%s\t%d\t%d\n" % (bucket, ns * n - tot_fail, tot_fail))
+            tpl = templates.get(ns)
+            if tpl is None:
+                lines = ["%s\0\t1\t%d\t%d\n" % (ids[u], base_ms[u], ns) for u in range(n)]
+                offs = [0]
+                for line in lines:
+                    offs.append(offs[-1] + len(line))
+                tpl = templates[ns] = ("".join(lines), offs)
+            text, offs = tpl
+            prev = 0
+            for u in sorted(fails):
+                f = fails[u]
+                out.append(text[offs[prev]:offs[u]])
+                if f < ns:
+                    out.append("%s\0\t1\t%d\t%d\n" % (ids[u], base_ms[u], ns - f))
+                out.append("%s\0\t0\t%d\t%d\n" % (ids[u], base_ms[u], f))
+                prev = u + 1
+            out.append(text[offs[prev]:offs[n]])
+            out = ["".join(out).replace("\0", hour_ms)]
+        roll.stdin.writelines(out)
+        nhours += 1
         hour += 3600
-    hourly.close()
+    roll.stdin.close()
+    if roll.wait() != 0:
+        sys.exit("history: urlmon-rollup failed")
+    hourly = os.path.join(a.out, "rollup_hourly.tsv")
+    if a.hourly != "all":  # keep the hourly rows of the edge days only
+        os.replace(hourly, hourly_all)
+        with open(hourly, "w", encoding="ascii") as f:
+            subprocess.run(["grep", "-E", "^(%s) " % "|".join(sorted(edge_days)), hourly_all],
+                           stdout=f, check=True)
+        os.unlink(hourly_all)
     checks_rows.sort()  # primary key order: the load appends to the clustered index
     with open(os.path.join(a.out, "checks.tsv"), "w", encoding="ascii") as f:
         f.writelines("%d\t%d\t%s.%03d\t%d\t%d\t%d\t%s\n" % r for r in checks_rows)
-    with open(os.path.join(a.out, "rollup_hourly_total.tsv"), "w", encoding="ascii") as f:
-        f.writelines(totals)
-    with open(os.path.join(a.out, "rollup_daily.tsv"), "w", encoding="ascii") as f:
-        for name, (ns, extra) in sorted(daily.items()):
-            for u in range(n):
-                fl, mx = extra.get(u, (0, 0))
-                f.write("%s\t%d\t%d\t%d\t%d\n" % (name, u + 1, ns - fl, fl, ns * base_ms[u] + mx))
     print("history: %d URLs, %d hours from %s to %s, raw checks in %d hours, hourly rollups "
-          "for %s" % (n, len(totals), fmt(first), fmt(now), len(raw_hours),
+          "for %s" % (n, nhours, fmt(first), fmt(now), len(raw_hours),
                       "every day" if a.hourly == "all" else "days " + " ".join(sorted(edge_days))))
     return 0
 
@@ -253,6 +265,8 @@ def main():
     h.add_argument("--days", type=int, default=30)
     h.add_argument("--out", required=True)
     h.add_argument("--hourly", choices=("all", "edges"), default="all")
+    h.add_argument("--rollup-bin", required=True,
+                   help="urlmon-rollup (BUILD/compute/urlmon-rollup)")
     i = sub.add_parser("inserts")
     i.add_argument("--rows", type=int, required=True)
     i.add_argument("--batch", type=int, default=1000)

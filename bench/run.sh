@@ -186,8 +186,8 @@ install_and_build() {
             die "cmake configure failed (see $WORK/cmake.log)"
         local t want=() have
         have=$(cmake --build "$BUILD" --target help 2>/dev/null)
-        for t in urlmon-target urlmon-compute urlmon-api bench_bare_evhttp bench_checkbench \
-            bench_writebench; do
+        for t in urlmon-target urlmon-compute urlmon-api urlmon-rollup bench_bare_evhttp \
+            bench_checkbench bench_writebench; do
             if grep -q "\.\.\. $t\$" <<<"$have"; then want+=("$t"); fi
         done
         cmake --build "$BUILD" -j"$(nproc)" --target "${want[@]}" >"$WORK/build.log" 2>&1 ||
@@ -196,6 +196,7 @@ install_and_build() {
     TARGET_BIN=$BUILD/bench/target/urlmon-target
     if [ ! -x "$TARGET_BIN" ]; then TARGET_BIN=$BUILD/tests/target/urlmon-target; fi
     COMPUTE_BIN=$BUILD/compute/urlmon-compute
+    ROLLUP_BIN=$BUILD/compute/urlmon-rollup
     API_BIN=$BUILD/api/urlmon-api
     BARE_BIN=$BUILD/bench/bench_bare_evhttp
     CHECKBENCH_BIN=$BUILD/bench/bench_checkbench
@@ -403,7 +404,8 @@ load_history() {
     local d=$WORK/history hourly=edges t0 t1 bg bg2 half
     if [ "$MODE" = full ]; then hourly=all; fi
     t0=$(date +%s.%N)
-    python3 "$BENCH/gen.py" history --urls 10000 --days 30 --hourly "$hourly" --out "$d" >&2
+    python3 "$BENCH/gen.py" history --urls 10000 --days 30 --hourly "$hourly" \
+        --rollup-bin "$ROLLUP_BIN" --out "$d" >&2
     sql <<'SQL'
 TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
 TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks; DELETE FROM urls;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define MS_HOUR 3600000LL
 #define MS_DAY 86400000LL
 
@@ -43,40 +45,76 @@ static size_t merge(struct rollup_row *rows, size_t n)
     return out;
 }
 
-int rollup_build(const struct check_result *r, size_t n, struct rollup **out)
+static struct rollup *alloc_rows(size_t n)
 {
     struct rollup *ru = calloc(1, sizeof(*ru));
-    size_t i, k;
-    int rc = -1;
+    size_t k;
 
-    *out = NULL;
     if (!ru)
-        goto out;
+        return NULL;
     for (k = 0; k < 3; k++)
-        if (!(ru->rows[k] = calloc(n ? n : 1, sizeof(struct rollup_row))))
-            goto out;
-    for (i = 0; i < n; i++) {
-        int64_t ms = r[i].checked_at_ms < 0 ? 0 : r[i].checked_at_ms;
-        uint64_t rms = r[i].response_ms == CHECK_MS_UNKNOWN ? 0 : r[i].response_ms;
-        struct rollup_row row = {0, r[i].url_id, r[i].success ? 1 : 0, r[i].success ? 0 : 1, rms};
+        if (!(ru->rows[k] = calloc(n ? n : 1, sizeof(struct rollup_row)))) {
+            rollup_free(&ru);
+            return NULL;
+        }
+    return ru;
+}
 
-        row.bucket = ms / MS_HOUR;
-        ru->rows[ROLLUP_HOURLY][i] = row;
-        row.bucket = ms / MS_DAY;
-        ru->rows[ROLLUP_DAILY][i] = row;
-        row.bucket = ms / MS_HOUR;
-        row.url_id = 0;
-        row.response_ms_sum = 0;
-        ru->rows[ROLLUP_HOURLY_TOTAL][i] = row;
-    }
+/* The rollup rules, the only copy: a check counts in the UTC hour and the UTC day of
+ * checked_at (before 1970 as 1970), for its URL and in the hour's all-URL total; an
+ * unknown response time adds 0 to the sum. */
+static void add_check(struct rollup *ru, size_t i, const struct rollup_check *c)
+{
+    int64_t ms = c->checked_at_ms < 0 ? 0 : c->checked_at_ms;
+    uint64_t rms = c->response_ms == CHECK_MS_UNKNOWN ? 0 : c->response_ms;
+    struct rollup_row row = {0, c->url_id, c->success ? c->count : 0, c->success ? 0 : c->count,
+                             rms * c->count};
+
+    row.bucket = ms / MS_HOUR;
+    ru->rows[ROLLUP_HOURLY][i] = row;
+    row.bucket = ms / MS_DAY;
+    ru->rows[ROLLUP_DAILY][i] = row;
+    row.bucket = ms / MS_HOUR;
+    row.url_id = 0;
+    row.response_ms_sum = 0;
+    ru->rows[ROLLUP_HOURLY_TOTAL][i] = row;
+}
+
+static void finish(struct rollup *ru, size_t n)
+{
+    size_t k;
+
     for (k = 0; k < 3; k++)
         ru->n[k] = merge(ru->rows[k], n);
-    *out = ru;
-    ru = NULL;
-    rc = 0;
-out:
-    rollup_free(&ru);
-    return rc;
+}
+
+int rollup_build(const struct check_result *r, size_t n, struct rollup **out)
+{
+    struct rollup *ru;
+    size_t i;
+
+    if (!(*out = ru = alloc_rows(n)))
+        return -1;
+    for (i = 0; i < n; i++) {
+        struct rollup_check c = {r[i].url_id, r[i].checked_at_ms, r[i].success, r[i].response_ms,
+                                 1};
+        add_check(ru, i, &c);
+    }
+    finish(ru, n);
+    return 0;
+}
+
+int rollup_build_checks(const struct rollup_check *c, size_t n, struct rollup **out)
+{
+    struct rollup *ru;
+    size_t i;
+
+    if (!(*out = ru = alloc_rows(n)))
+        return -1;
+    for (i = 0; i < n; i++)
+        add_check(ru, i, &c[i]);
+    finish(ru, n);
+    return 0;
 }
 
 void rollup_free(struct rollup **ru)
@@ -104,15 +142,8 @@ const struct rollup_row *rollup_rows(const struct rollup *ru, enum rollup_kind k
 /* 'YYYY-MM-DD HH:00:00' for an hour bucket, 'YYYY-MM-DD' for a day bucket. */
 static void bucket_text(int64_t bucket, bool daily, char *buf, size_t len)
 {
-    time_t secs = (time_t)(bucket * (daily ? 86400 : 3600));
-    struct tm tm;
-
-    gmtime_r(&secs, &tm);
-    if (daily)
-        snprintf(buf, len, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    else
-        snprintf(buf, len, "%04d-%02d-%02d %02d:00:00", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour);
+    clock_utc_format(bucket * (daily ? 86400 : 3600) * 1000, daily ? CLOCK_UTC_DATE : CLOCK_UTC_SQL,
+                     buf, len);
 }
 
 static const char *const heads[] = {
@@ -138,6 +169,21 @@ static int append_row(struct sqlbuf *b, enum rollup_kind k, const struct rollup_
                              row->fail_count);
     return sqlbuf_printf(b, "('%s',%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ")", when,
                          row->url_id, row->success_count, row->fail_count, row->response_ms_sum);
+}
+
+int rollup_tsv(const struct rollup_row *row, enum rollup_kind k, char *buf, size_t len)
+{
+    char when[64];
+    int n;
+
+    bucket_text(row->bucket, k == ROLLUP_DAILY, when, sizeof(when));
+    if (k == ROLLUP_HOURLY_TOTAL)
+        n = snprintf(buf, len, "%s\t%" PRIu64 "\t%" PRIu64 "\n", when, row->success_count,
+                     row->fail_count);
+    else
+        n = snprintf(buf, len, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n", when,
+                     row->url_id, row->success_count, row->fail_count, row->response_ms_sum);
+    return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
 long rollup_sql(struct sqlbuf *b, const struct rollup *ru, enum rollup_kind k, size_t from,

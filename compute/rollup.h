@@ -8,10 +8,11 @@
 #ifndef URLMON_ROLLUP_H
 #define URLMON_ROLLUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "checker.h"
+#include "check.h"
 #include "sqlbuf.h"
 
 enum rollup_kind { ROLLUP_HOURLY, ROLLUP_DAILY, ROLLUP_HOURLY_TOTAL };
@@ -22,10 +23,23 @@ struct rollup_row {
     uint64_t success_count, fail_count, response_ms_sum;
 };
 
+/* What the rollups need of a check; count > 1 stands for that many equal checks
+ * (response_ms is each one's time). */
+struct rollup_check {
+    uint64_t url_id;
+    int64_t checked_at_ms; /* UTC, ms since the epoch */
+    bool success;
+    uint32_t response_ms; /* CHECK_MS_UNKNOWN counts as 0 */
+    uint32_t count;
+};
+
 struct rollup;
 
 /* Aggregates r[0..n). Returns 0, or -1 when out of memory. */
 int rollup_build(const struct check_result *r, size_t n, struct rollup **out) MUSTCHECK;
+/* The same rules for checks given as struct rollup_check (tools and test data:
+ * compute/rollup_tool.c). */
+int rollup_build_checks(const struct rollup_check *c, size_t n, struct rollup **out) MUSTCHECK;
 void rollup_free(struct rollup **ru);
 size_t rollup_count(const struct rollup *ru, enum rollup_kind k);
 const struct rollup_row *rollup_rows(const struct rollup *ru, enum rollup_kind k);
@@ -35,5 +49,9 @@ const struct rollup_row *rollup_rows(const struct rollup *ru, enum rollup_kind k
  * 0 when from is past the end. */
 long rollup_sql(struct sqlbuf *b, const struct rollup *ru, enum rollup_kind k, size_t from,
                 size_t max_bytes) MUSTCHECK;
+/* One row of kind k as a tab-separated line in the table's column order (bucket,
+ * url_id, success_count, fail_count, response_ms_sum; no url_id and sum for
+ * ROLLUP_HOURLY_TOTAL), for LOAD DATA. Returns the length, or -1 when len is too small. */
+int rollup_tsv(const struct rollup_row *row, enum rollup_kind k, char *buf, size_t len);
 
 #endif

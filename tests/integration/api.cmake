@@ -9,7 +9,7 @@ urlmon_script_test(api_local ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_l
 
 # Windowed counts at chosen instants (both sides of the half hour) against raw checks.
 urlmon_itest(test_api_edges)
-target_link_libraries(test_api_edges PRIVATE urlmon_api)
+target_link_libraries(test_api_edges PRIVATE urlmon_api urlmon_compute)
 
 # A benchmark peer (not a test): evhttp + one async hiredis GET per request, used by
 # tests/integration/api_bench.sh to separate the API's own overhead from Redis'.

@@ -2,9 +2,10 @@
 # Fills the stack's database with a benchmark data set for the API's uncached queries:
 # N URLs (default 10000) checked every 10 minutes for D days (default 30) up to now, the
 # raw checks plus rollup_hourly, rollup_daily and rollup_hourly_total derived from them
-# exactly as the compute job keeps them (UTC hour / date of checked_at).
+# by urlmon-rollup, the compute job's own rollup code (compute/rollup.c).
 #
-#   URLMON_STACK_DIR=... URLMON_STACK_DB_PORT=... bash tests/integration/api_bench_data.sh [N] [D]
+#   URLMON_STACK_DIR=... URLMON_STACK_DB_PORT=... URLMON_ROLLUP_BIN=BUILD/compute/urlmon-rollup \
+#       bash tests/integration/api_bench_data.sh [N] [D]
 #
 # URLMON_BENCH_ROLLUPS_ONLY=1 keeps the checks and rebuilds only the rollups.
 # Destroys the data in the stack's urlmon database. Each URL fails a share of its checks
@@ -14,6 +15,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 N=${1:-10000}
 D=${2:-30}
 SLOTS=$((D * 144 + 6))
+ROLLUP_BIN=${URLMON_ROLLUP_BIN:-$ROOT/build/compute/urlmon-rollup}
+[ -x "$ROLLUP_BIN" ] || { echo "api_bench_data: no urlmon-rollup at $ROLLUP_BIN (set URLMON_ROLLUP_BIN)" >&2; exit 1; }
 sql() { bash "$ROOT/scripts/stack.sh" sql "$@"; }
 
 if [ "${URLMON_BENCH_ROLLUPS_ONLY:-0}" = 0 ]; then
@@ -47,28 +50,15 @@ SQL
 done
 fi
 
-# Rollups one day at a time (the day's checks through ix_checks_time), so each GROUP BY
-# stays in memory.
+# Rollups one day at a time (the day's checks through ix_checks_time): urlmon-rollup
+# turns the checks into the job's own rollup upserts.
 sql -e "DELETE FROM rollup_hourly; DELETE FROM rollup_daily; DELETE FROM rollup_hourly_total"
 day=$((D + 1))
 while [ "$day" -ge 0 ]; do
-    sql <<SQL
-SET SESSION time_zone = '+00:00';
-SET @d0 = UTC_DATE() - INTERVAL $day DAY;
-SET SESSION tmp_table_size = 1073741824, max_heap_table_size = 1073741824;
-INSERT INTO rollup_hourly (bucket, url_id, success_count, fail_count, response_ms_sum)
-SELECT DATE_FORMAT(checked_at, '%Y-%m-%d %H:00:00'), url_id, SUM(success = 1), SUM(success = 0),
-       SUM(response_ms)
-FROM checks WHERE checked_at >= @d0 AND checked_at < @d0 + INTERVAL 1 DAY GROUP BY 1, 2;
-INSERT INTO rollup_daily (bucket, url_id, success_count, fail_count, response_ms_sum)
-SELECT DATE(bucket), url_id, SUM(success_count), SUM(fail_count), SUM(response_ms_sum)
-FROM rollup_hourly WHERE bucket >= @d0 AND bucket < @d0 + INTERVAL 1 DAY GROUP BY 1, 2;
-SQL
+    sql -N -B -e "SET SESSION time_zone = '+00:00'; SET @d0 = UTC_DATE() - INTERVAL $day DAY;
+SELECT url_id, ROUND(UNIX_TIMESTAMP(checked_at) * 1000), success, response_ms FROM checks
+WHERE checked_at >= @d0 AND checked_at < @d0 + INTERVAL 1 DAY" | "$ROLLUP_BIN" | sql
     day=$((day - 1))
 done
-sql <<SQL
-INSERT INTO rollup_hourly_total (bucket, success_count, fail_count)
-SELECT bucket, SUM(success_count), SUM(fail_count) FROM rollup_hourly GROUP BY 1;
-ANALYZE TABLE checks, rollup_hourly, rollup_daily, rollup_hourly_total, urls;
-SQL
+sql -e "ANALYZE TABLE checks, rollup_hourly, rollup_daily, rollup_hourly_total, urls"
 echo "api_bench_data: $N URLs x $D days: $(sql -N -e 'SELECT COUNT(*) FROM checks') checks"

@@ -5,8 +5,10 @@ CACHE_*, URLMON_API_BIN, URLMON_ROOT, URLMON_STACK_DIR). Starts urlmon-api on a 
 port as the API's own MySQL user (urlmon_api: SELECT and UPDATE only), talks HTTP with
 http.client or raw sockets, and writes test data with the mariadb client exactly as
 the compute job does: a check row plus, in the same transaction, its rollup_hourly,
-rollup_daily and rollup_hourly_total increments (UTC hour / date of checked_at).
+rollup_daily and rollup_hourly_total increments, which urlmon-rollup (URLMON_ROLLUP_BIN:
+the job's own rollup code, compute/rollup.c) derives from the checks.
 """
+import calendar
 import datetime as dt
 import http.client
 import json
@@ -18,6 +20,7 @@ import time
 
 ROOT = os.environ.get("URLMON_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
 API_BIN = os.environ.get("URLMON_API_BIN", "")
+ROLLUP_BIN = os.environ.get("URLMON_ROLLUP_BIN", "")
 UTC = dt.timezone.utc
 
 
@@ -88,31 +91,35 @@ class Checks:
     def flush(self):
         stmts = ["START TRANSACTION;"]
         for url_id, run_id, when, ok, ms in self.rows:
-            hour = when.replace(minute=0, second=0, microsecond=0)
-            s, f = (1, 0) if ok else (0, 1)
             stmts.append(
                 "INSERT INTO checks (url_id, run_id, checked_at, success, http_status,"
                 " response_ms, error_class) VALUES (%d, %d, %s, %d, %s, %d, %s);"
                 % (url_id, run_id, sql_time(when), ok, "200" if ok else "500", ms,
                    "NULL" if ok else "'http_status'"))
-            for table, bucket in (("rollup_hourly", "'%s'" % hour.strftime("%Y-%m-%d %H:00:00")),
-                                  ("rollup_daily", "'%s'" % when.strftime("%Y-%m-%d"))):
-                stmts.append(
-                    "INSERT INTO %s (bucket, url_id, success_count, fail_count, response_ms_sum)"
-                    " VALUES (%s, %d, %d, %d, %d) ON DUPLICATE KEY UPDATE"
-                    " success_count = success_count + VALUES(success_count),"
-                    " fail_count = fail_count + VALUES(fail_count),"
-                    " response_ms_sum = response_ms_sum + VALUES(response_ms_sum);"
-                    % (table, bucket, url_id, s, f, ms))
-            stmts.append(
-                "INSERT INTO rollup_hourly_total (bucket, success_count, fail_count)"
-                " VALUES ('%s', %d, %d) ON DUPLICATE KEY UPDATE"
-                " success_count = success_count + VALUES(success_count),"
-                " fail_count = fail_count + VALUES(fail_count);"
-                % (hour.strftime("%Y-%m-%d %H:00:00"), s, f))
+        stmts.append(rollup_sql((url_id, epoch_ms(when), ok, ms)
+                                for url_id, _, when, ok, ms in self.rows))
         stmts.append("COMMIT;")
         mysql("\n".join(stmts))
         self.rows = []
+
+
+def epoch_ms(t):
+    """A naive UTC datetime as ms since the epoch (what sql_time writes, to the ms)."""
+    return calendar.timegm(t.timetuple()) * 1000 + t.microsecond // 1000
+
+
+def rollup_sql(checks):
+    """The compute job's rollup upserts for (url_id, checked_at_ms, success, response_ms)
+    rows, made by urlmon-rollup from compute/rollup.c: the rules exist once."""
+    text = "".join("%d\t%d\t%d\t%s\n" % (u, at, 1 if ok else 0,
+                                          "\\N" if ms is None else "%d" % ms)
+                   for u, at, ok, ms in checks)
+    if not ROLLUP_BIN:
+        raise Failure("URLMON_ROLLUP_BIN is not set (the urlmon-rollup binary)")
+    p = subprocess.run([ROLLUP_BIN], input=text, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise Failure("urlmon-rollup: %s" % p.stderr.strip())
+    return p.stdout
 
 
 def now():

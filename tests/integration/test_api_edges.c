@@ -10,8 +10,7 @@
  * code uses (:15, :20, :30) and a millisecond either side, every per-URL count of the
  * top lists (tally_window) and the summary (query_run) must equal
  * COUNT ... FROM checks WHERE checked_at >= start. The rollups are built from the same
- * checks the way the compute job writes them (bucket = the UTC hour / date of
- * checked_at). */
+ * checks by the compute job's rollup code (compute/rollup.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -25,6 +24,8 @@
 #include "db.h"
 #include "itest.h"
 #include "query.h"
+#include "rollup.h"
+#include "sqlbuf.h"
 #include "tally.h"
 #include "u64map.h"
 #include "window.h"
@@ -180,22 +181,51 @@ static void load_data(MYSQL *conn)
     build_rollups(conn);
 }
 
-/* The rollups of everything in checks, as the compute job would have written them. */
+/* The rollups of everything in checks, written by the compute job's own rollup code
+ * (compute/rollup.c: rollup_build_checks, then the writer's rollup_sql upserts). */
 static void build_rollups(MYSQL *conn)
 {
+    static const enum rollup_kind kinds[] = {ROLLUP_HOURLY, ROLLUP_DAILY, ROLLUP_HOURLY_TOTAL};
+    struct rollup_check *c = NULL;
+    struct rollup *ru = NULL;
+    struct sqlbuf *buf = NULL;
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    size_t n = 0, cap = 0, k, from;
+    long got;
+
     itest_sql(conn, "DELETE FROM rollup_hourly");
     itest_sql(conn, "DELETE FROM rollup_daily");
     itest_sql(conn, "DELETE FROM rollup_hourly_total");
-    itest_sql(conn, "INSERT INTO rollup_hourly (bucket, url_id, success_count, fail_count,"
-                    " response_ms_sum) SELECT DATE_FORMAT(checked_at, '%Y-%m-%d %H:00:00'),"
-                    " url_id, SUM(success = 1), SUM(success = 0), SUM(response_ms) FROM checks"
-                    " GROUP BY 1, 2");
-    itest_sql(conn, "INSERT INTO rollup_daily (bucket, url_id, success_count, fail_count,"
-                    " response_ms_sum) SELECT DATE(checked_at), url_id, SUM(success = 1),"
-                    " SUM(success = 0), SUM(response_ms) FROM checks GROUP BY 1, 2");
-    itest_sql(conn, "INSERT INTO rollup_hourly_total (bucket, success_count, fail_count)"
-                    " SELECT DATE_FORMAT(checked_at, '%Y-%m-%d %H:00:00'), SUM(success = 1),"
-                    " SUM(success = 0) FROM checks GROUP BY 1");
+    itest_sql(conn, "SET time_zone = '+00:00'");
+    assert_int_equal(mysql_query(conn, "SELECT url_id, ROUND(UNIX_TIMESTAMP(checked_at) * 1000),"
+                                       " success, response_ms FROM checks"),
+                     0);
+    assert_non_null(res = mysql_store_result(conn));
+    while ((row = mysql_fetch_row(res))) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            assert_non_null(c = realloc(c, cap * sizeof(*c)));
+        }
+        c[n].url_id = strtoull(row[0], NULL, 10);
+        c[n].checked_at_ms = strtoll(row[1], NULL, 10);
+        c[n].success = row[2][0] == '1';
+        c[n].response_ms = row[3] ? (uint32_t)strtoul(row[3], NULL, 10) : CHECK_MS_UNKNOWN;
+        c[n].count = 1;
+        n++;
+    }
+    mysql_free_result(res);
+    assert_int_equal(rollup_build_checks(c, n, &ru), 0);
+    assert_int_equal(sqlbuf_new(&buf), 0);
+    for (k = 0; k < ARRAY_LEN(kinds); k++)
+        for (from = 0; (got = rollup_sql(buf, ru, kinds[k], from, 1u << 20)) != 0;
+             from += (size_t)got) {
+            assert_true(got > 0);
+            itest_sql(conn, sqlbuf_str(buf));
+        }
+    sqlbuf_free(&buf);
+    rollup_free(&ru);
+    free(c);
 }
 
 /* The straightforward answer: per-URL counts of raw checks from start on. */

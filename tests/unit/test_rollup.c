@@ -108,12 +108,66 @@ static void test_empty(void **state)
     rollup_free(&ru);
 }
 
+/* rollup_build_checks applies the same rules as rollup_build; count stands for that
+ * many equal checks. */
+static void test_checks_same_rules(void **state)
+{
+    struct check_result rows[] = {
+        res(2, T0 + 5 * H + 10, true, 100),         res(1, T0 + 5 * H + 20, false, 50),
+        res(2, T0 + 5 * H + 30, false, 300),        res(1, T0 + 6 * H, true, 7),
+        res(3, T0 + D + 1, true, CHECK_MS_UNKNOWN), res(4, -5, true, 9),
+    };
+    struct rollup_check c[ARRAY_LEN(rows)];
+    struct rollup *a = NULL, *b = NULL;
+    size_t i;
+    int k;
+
+    for (i = 0; i < ARRAY_LEN(rows); i++)
+        c[i] = (struct rollup_check){rows[i].url_id, rows[i].checked_at_ms, rows[i].success,
+                                     rows[i].response_ms, 1};
+    assert_int_equal(rollup_build(rows, ARRAY_LEN(rows), &a), 0);
+    assert_int_equal(rollup_build_checks(c, ARRAY_LEN(c), &b), 0);
+    for (k = ROLLUP_HOURLY; k <= ROLLUP_HOURLY_TOTAL; k++) {
+        assert_int_equal(rollup_count(a, k), rollup_count(b, k));
+        assert_memory_equal(rollup_rows(a, k), rollup_rows(b, k),
+                            rollup_count(a, k) * sizeof(struct rollup_row));
+    }
+    rollup_free(&a);
+    rollup_free(&b);
+
+    /* 5 successes and 2 failures of 40 ms each, in one hour */
+    c[0] = (struct rollup_check){7, T0 + 3 * H + 1, true, 40, 5};
+    c[1] = (struct rollup_check){7, T0 + 3 * H + 2, false, 40, 2};
+    c[2] = (struct rollup_check){7, T0 + 3 * H + 3, false, CHECK_MS_UNKNOWN, 4};
+    assert_int_equal(rollup_build_checks(c, 3, &b), 0);
+    assert_int_equal(rollup_count(b, ROLLUP_HOURLY), 1);
+    assert_int_equal(rollup_rows(b, ROLLUP_HOURLY)[0].success_count, 5);
+    assert_int_equal(rollup_rows(b, ROLLUP_HOURLY)[0].fail_count, 6);
+    assert_int_equal(rollup_rows(b, ROLLUP_HOURLY)[0].response_ms_sum, 280);
+    assert_int_equal(rollup_rows(b, ROLLUP_HOURLY_TOTAL)[0].fail_count, 6);
+    rollup_free(&b);
+}
+
+static void test_tsv(void **state)
+{
+    struct rollup_row h = {(T0 + 5 * H) / H, 9, 3, 1, 120}, d = {T0 / D, 9, 3, 1, 120};
+    char buf[128];
+
+    assert_int_equal(rollup_tsv(&h, ROLLUP_HOURLY, buf, sizeof(buf)), 30);
+    assert_string_equal(buf, "2023-11-14 05:00:00\t9\t3\t1\t120\n");
+    rollup_tsv(&d, ROLLUP_DAILY, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14\t9\t3\t1\t120\n");
+    rollup_tsv(&h, ROLLUP_HOURLY_TOTAL, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14 05:00:00\t3\t1\n");
+    assert_int_equal(rollup_tsv(&h, ROLLUP_HOURLY, buf, 10), -1); /* does not fit */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_aggregate),
-        cmocka_unit_test(test_sql),
-        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_aggregate), cmocka_unit_test(test_sql),
+        cmocka_unit_test(test_empty),     cmocka_unit_test(test_checks_same_rules),
+        cmocka_unit_test(test_tsv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
