@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "clock.h"
 #include "checker.h"
 
 #define ERROR_CLASSES (CHECK_ERR_OTHER + 1)
@@ -106,14 +107,6 @@ out:
     if (f)
         fclose(f);
     return rc;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double tv_s(struct timeval tv)
@@ -259,12 +252,12 @@ int main(int argc, char **argv)
 
     rss_before = rss_kb();
     getrusage(RUSAGE_SELF, &ru0);
-    t0 = now_s();
+    t0 = clock_mono_s();
     if (checker_run(&o, &st, err, sizeof(err)) != 0) {
         fprintf(stderr, "bench_checkbench: %s\n", err);
         goto out;
     }
-    t1 = now_s();
+    t1 = clock_mono_s();
     getrusage(RUSAGE_SELF, &ru1);
     print_json(label, &urls, &tally, &st, t1 - t0, tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime),
                tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime), ru1.ru_maxrss, rss_before, &o);

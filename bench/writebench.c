@@ -17,28 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "checker.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "runrec.h"
 #include "writer.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int parse_ulong(const char *opt, const char *val, unsigned long *out)
 {
@@ -138,8 +123,8 @@ int main(int argc, char **argv)
     }
     lib = 1;
     if (!(conn = db_connect(&cfg, err, sizeof(err))) ||
-        runrec_begin(conn, 0, 1, wall_ms() / 600000, "writebench", &run_id, err, sizeof(err)) !=
-            0) {
+        runrec_begin(conn, 0, 1, clock_wall_ms() / 600000, "writebench", &run_id, err,
+                     sizeof(err)) != 0) {
         fprintf(stderr, "bench_writebench: %s\n", err);
         goto out;
     }
@@ -147,14 +132,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_writebench: %s\n", err);
         goto out;
     }
-    t_ms = wall_ms();
-    t0 = now_s();
+    t_ms = clock_wall_ms();
+    t0 = clock_mono_s();
     for (i = 0; i < rows; i++) {
         fill(&r, i, fail_every, t_ms);
         writer_sink(w, &r);
     }
     fin = writer_finish(w, &tot);
-    t1 = now_s();
+    t1 = clock_mono_s();
     found = count_rows(conn, run_id);
     printf("{\"tool\":\"writer\",\"what\":\"compute/writer.c as the job uses it: a bounded "
            "queue, BATCH_SIZE results per transaction (result_batches row, multi-row INSERT "

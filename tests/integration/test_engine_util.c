@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 int64_t etest_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_wall_ms();
 }
 
 static void sleep_ms(long ms)
