@@ -21,25 +21,25 @@ RULES=(
 )
 
 # Prints every offending line under $1; returns 1 when there is one.
-check_tree() {
-    local root=$1 bad=0 rule hits
+check_tree() (
+    cd "$1" || exit 2
+    local bad=0 rule hits
     for rule in "${RULES[@]}"; do
-        hits=$(cd "$root" && grep -rnE --include='*.c' --include='*.h' "$rule" shared api compute \
-            | grep -vE '^shared/clock\.(c|h):' || true)
+        hits=$(grep -rnE --include='*.c' --include='*.h' "$rule" shared api compute |
+            grep -vE '^shared/clock\.(c|h):' || true)
         if [ -n "$hits" ]; then
             printf 'clock-check: use shared/clock.h instead (rule /%s/):\n%s\n' "$rule" "$hits"
             bad=1
         fi
     done
-    hits=$(cd "$root" && grep -rlE --include='*.c' --include='*.h' 'pthread_cond_timedwait' \
-        shared api compute | grep -vE '^shared/clock\.(c|h)$' |
-        xargs -r grep -nH 'PTHREAD_COND_INITIALIZER' || true)
+    hits=$(grep -rlE --include='*.c' --include='*.h' 'pthread_cond_timedwait' shared api compute |
+        grep -vE '^shared/clock\.(c|h)$' | xargs -r grep -nH 'PTHREAD_COND_INITIALIZER' || true)
     if [ -n "$hits" ]; then
         printf 'clock-check: a timed wait on a statically initialised condvar (use clock_cond_init):\n%s\n' "$hits"
         bad=1
     fi
-    return "$bad"
-}
+    exit "$bad"
+)
 
 self_test() {
     local tmp samples sample n=0
