@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "itest.h"
 #include "query.h"
@@ -67,14 +68,7 @@ static const int64_t now_offsets[] = {
 
 static void fmt_time(int64_t ms, char *buf, size_t len)
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-
-    size_t n;
-
-    gmtime_r(&secs, &tm);
-    n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, len - n, ".%03u", (unsigned)(ms % 1000));
+    clock_utc_format(ms, CLOCK_UTC_SQL_MS, buf, len);
 }
 
 /* Buffers rows of INSERT INTO checks and sends them 500 at a time. */
