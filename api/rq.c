@@ -74,6 +74,7 @@ static bool value_loggable(const char *name, size_t len)
 static void log_target(struct evhttp_request *req, char *out, size_t outlen)
 {
     const char *uri = evhttp_request_get_uri(req), *q;
+    bool first = true;
     size_t o = 0;
 
     if (!uri)
@@ -87,15 +88,15 @@ static void log_target(struct evhttp_request *req, char *out, size_t outlen)
         size_t len = amp ? (size_t)(amp - q) : strlen(q);
         const char *eq = memchr(q, '=', len);
         size_t klen = eq ? (size_t)(eq - q) : len;
+        char sep = first ? '?' : '&';
         int n;
 
         if (eq && !value_loggable(q, klen))
-            n = snprintf(out + o, outlen - o, "%c%.*s=REDACTED", o && out[o - 1] != '?' ? '&' : '?',
-                         (int)klen, q);
+            n = snprintf(out + o, outlen - o, "%c%.*s=REDACTED", sep, (int)klen, q);
         else
-            n = snprintf(out + o, outlen - o, "%c%.*s", o && out[o - 1] != '?' ? '&' : '?',
-                         (int)len, q);
+            n = snprintf(out + o, outlen - o, "%c%.*s", sep, (int)len, q);
         o += n > 0 ? (size_t)n : 0;
+        first = false;
         q += len + (amp ? 1 : 0);
     }
 }
