@@ -28,9 +28,12 @@ int conn_open(struct event_base *base, size_t max_conns, unsigned timeout_s,
 void conn_free(struct conns **cs); /* NULL-safe, clears *cs; after evhttp_free */
 /* Counts http's connections from now on; listener is paused and resumed with the count. */
 int conn_watch(struct conns *cs, struct evhttp *http, struct evconnlistener *listener) MUSTCHECK;
-/* A request entered its handler / was answered: off and back on the idle list. */
+/* A request entered its handler: off the idle list. */
 void conn_busy(struct conns *cs, struct evhttp_request *req);
-void conn_idle(struct conns *cs, struct evhttp_request *req);
+/* Sends req's answer (evhttp_send_reply) and puts the connection back on the idle list.
+ * Every answer goes through here: what else appears on a connection is libevent's own
+ * error page, which conn.c replaces with {"error": ...} JSON of the same status. */
+void conn_reply(struct conns *cs, struct evhttp_request *req, int code);
 /* Stops accepting for good (shutdown). */
 void conn_stop(struct conns *cs);
 long conn_count(const struct conns *cs);

@@ -159,8 +159,7 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
         log_target(rq->req, target, sizeof(target));
         log_debug("%s %s -> %d", rq_method_name(evhttp_request_get_command(rq->req)), target, code);
     }
-    conn_idle(a->conns, rq->req);
-    evhttp_send_reply(rq->req, code, NULL, NULL);
+    conn_reply(a->conns, rq->req, code);
     metrics_request(a->metrics, rq->route.id, code, mono_since_s(&rq->t0));
     if (rq->post)
         cJSON_Delete(rq->post);

@@ -110,8 +110,9 @@ static int setup_http(struct api *a, char *err, size_t errlen)
     evhttp_set_max_body_size(a->http, MAX_BODY_BYTES);
     evhttp_set_max_headers_size(a->http, MAX_HEADER_BYTES);
     evhttp_set_timeout(a->http, (int)cfg->api_request_timeout);
-    if (evhttp_set_flags(a->http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
-        log_warn("evhttp: lingering close unsupported; 413 may reach clients as a reset");
+    /* No EVHTTP_SERVER_LINGERING_CLOSE: libevent would read a whole oversized body (or
+     * wait for one announced with Expect: 100-continue) before answering 413. It answers
+     * at once; conn.c keeps reading what the client still sends after the answer. */
     evhttp_set_gencb(a->http, dispatch_request, a);
     return 0;
 }

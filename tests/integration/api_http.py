@@ -239,7 +239,58 @@ def test_cors_default_same_origin():
     check("CORS_ORIGINS" in p.stderr, "names the variable: %r" % p.stderr)
 
 
+def test_refused_at_once():
+    """What libevent refuses is answered at once with JSON, never after a timeout."""
+    api = Api(API_REQUEST_TIMEOUT="10")
+    try:
+        for desc, raw, code in (
+                ("huge Content-Length",
+                 b"POST /urls HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999"
+                 b"\r\n\r\n", 413),
+                ("Expect 100-continue, 100 MB",
+                 b"POST /urls HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 100000000\r\nExpect: 100-continue\r\n\r\n", 413),
+                ("CONNECT", b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n",
+                 400)):
+            t0 = time.time()
+            st, hd, body = api.raw(raw, timeout=8)  # reads until the server closes
+            took = time.time() - t0
+            eq(st, code, desc)
+            check(took < 3, "%s: closed after %.1f s (API_REQUEST_TIMEOUT is 10)" % (desc, took))
+            check(json.loads(body)["error"], "%s: JSON error" % desc)
+        # a 10 MiB body sent whole by a client that reads only afterwards still gets the 413
+        c = http.client.HTTPConnection("127.0.0.1", api.port, timeout=10)
+        c.request("POST", "/urls", body=b"x" * (10 * 1024 * 1024),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        eq(r.status, 413, "http.client, 10 MiB body")
+        check(json.loads(r.read())["error"].startswith("body"), "its JSON error")
+        c.close()
+    finally:
+        api.stop_checked()
+
+
+def test_pipelined_then_half_close():
+    """Every request received before the client's FIN is answered (nc -N)."""
+    api = Api()
+    try:
+        setup_data()
+        for path in ("/healthz", "/urls/summary", "/urls", "/openapi.json"):
+            for n in (1, 3, 10):
+                s = raw_conn(api)
+                try:
+                    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path).encode() * n)
+                    s.shutdown(socket.SHUT_WR)
+                    got, extra = read_responses(s, n)
+                finally:
+                    s.close()
+                eq([g[0] for g in got], [200] * n, "%s x %d then FIN" % (path, n))
+    finally:
+        api.stop_checked()
+
+
 if __name__ == "__main__":
     run_tests([test_head_pipelined_raw, test_head_http_client_keepalive, test_host_required,
                test_percent_encoded_path, test_no_secrets_in_logs, test_cors_list,
-               test_cors_any, test_cors_default_same_origin])
+               test_cors_any, test_cors_default_same_origin, test_refused_at_once,
+               test_pipelined_then_half_close])
