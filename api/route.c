@@ -162,11 +162,13 @@ static int parse_query(const char *query, struct param *params, size_t *nparams,
         if (len > 0) {
             if (n == MAX_PARAMS)
                 return fail(err, errlen, 400, "%s", "query: too many parameters");
-            if (decode(p, klen, params[n].name, sizeof(params[n].name)) != 0 ||
-                decode(eq ? eq + 1 : p + len, eq ? len - klen - 1 : 0, params[n].value,
-                       sizeof(params[n].value)) != 0)
+            if (decode(p, klen, params[n].name, sizeof(params[n].name)) != 0)
                 return fail(err, errlen, 400, "%s",
-                            "query: a parameter is badly encoded or too long");
+                            "query: a parameter name is badly encoded or too long");
+            if (decode(eq ? eq + 1 : p + len, eq ? len - klen - 1 : 0, params[n].value,
+                       sizeof(params[n].value)) != 0)
+                return fail(err, errlen, 400, "%.64s: is badly encoded or too long",
+                            params[n].name);
             for (i = 0; i < n; i++)
                 if (strcmp(params[i].name, params[n].name) == 0)
                     return fail(err, errlen, 400, "%.64s: is given more than once", params[n].name);
@@ -232,7 +234,8 @@ static int apply_params(struct route_req *r, const struct param *params, size_t 
             r->limit = (unsigned)x;
         } else if ((strcmp(k, "cursor") == 0 && r->id == ROUTE_URLS) ||
                    (strcmp(k, "before") == 0 && r->id == ROUTE_URL_CHECKS)) {
-            if ((rc = parse_uint(k, v, 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
+            /* cursor=0 is the first page; before=0 would name no run (ids start at 1) */
+            if ((rc = parse_uint(k, v, k[0] == 'b' ? 1 : 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
                 return rc;
             r->cursor = x;
         } else if (strcmp(k, "active") == 0 && r->id == ROUTE_URLS) {
