@@ -1,7 +1,9 @@
 /* api/acache.c: asynchronous Redis with reconnect and a watchdog. */
 #include "acache.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +20,30 @@
 #define WATCHDOG_MS 100
 #define HEARTBEAT_MS 500
 #define INVALIDATE_CHANNEL "__redis__:invalidate"
+#define MAX_ARGS 16
+
+/* The main connection's life. Commands are accepted from UP on; TRACK_ASKED and
+ * TRACKING are UP with CLIENT TRACKING sent / confirmed. Every change goes through
+ * set_state; FREEING is final.
+ *
+ *   DOWN --retry--> CONNECTING --connected--> FLUSHING --keys deleted--> UP
+ *   UP --sub ready--> TRACK_ASKED --OK--> TRACKING
+ *   any --lost / timeout / refused--> DOWN;  any --acache_free--> FREEING */
+enum ac_state {
+    AC_DOWN,
+    AC_CONNECTING,
+    AC_FLUSHING,
+    AC_UP,
+    AC_TRACK_ASKED,
+    AC_TRACKING,
+    AC_FREEING
+};
+
+/* The invalidation connection (only with a track prefix). */
+enum sub_state { SUB_NONE, SUB_CONNECTING, SUB_READY };
+
+static const char *const state_names[] = {"down",        "connecting", "flushing", "up",
+                                          "track-asked", "tracking",   "freeing"};
 
 struct op {
     acache_cb cb;
@@ -33,8 +59,7 @@ struct acache {
     char password[256];
     char flush_pattern[64]; /* deleted on every connect before commands are accepted */
     redisAsyncContext *ac;  /* NULL while disconnected */
-    bool up;                /* connect completed (and AUTH sent) */
-    bool freeing;
+    enum ac_state state;
     bool warned;       /* an outage was logged; log the recovery */
     uint64_t since_ms; /* connect start, or the last sign of progress */
     unsigned pending;  /* commands owed an answer */
@@ -47,11 +72,9 @@ struct acache {
     redisAsyncContext *sub; /* NULL while disconnected */
     uint64_t sub_since_ms;  /* connect start */
     long long sub_id;       /* its CLIENT ID, 0 = not known yet */
-    bool subscribed;        /* SUBSCRIBE confirmed */
-    bool track_sent;        /* CLIENT TRACKING sent on this connection pair */
-    bool tracking;          /* CLIENT TRACKING answered OK: invalidations flow */
-    bool track_warned;      /* CLIENT TRACKING was refused (logged once) */
-    uint64_t epoch;         /* bumped on every invalidation and tracking change */
+    enum sub_state sub_state;
+    bool track_warned; /* CLIENT TRACKING was refused (logged once) */
+    uint64_t epoch;    /* bumped on every invalidation and tracking change */
     acache_inval_cb inval_cb;
     void *inval_arg;
 };
@@ -61,11 +84,39 @@ static uint64_t now_ms(void)
     return (uint64_t)clock_mono_ms();
 }
 
+static bool is_up(const struct acache *c)
+{
+    return c->state >= AC_UP && c->state <= AC_TRACKING;
+}
+
+static void set_state(struct acache *c, enum ac_state to)
+{
+    if (c->state == to || c->state == AC_FREEING)
+        return;
+    log_debug("redis %s:%u: %s -> %s", c->address, c->port, state_names[c->state], state_names[to]);
+    c->state = to;
+}
+
+/* Builds a command from NUL-terminated arguments (argv[argc] == NULL unused) and sends
+ * it, measuring each argument's length here so no caller writes one by hand. */
+static int send_argv(redisAsyncContext *ac, redisCallbackFn *fn, void *privdata, int argc,
+                     const char **argv)
+{
+    size_t lens[MAX_ARGS];
+    int i;
+
+    if (argc > MAX_ARGS)
+        return REDIS_ERR;
+    for (i = 0; i < argc; i++)
+        lens[i] = strlen(argv[i]);
+    return redisAsyncCommandArgv(ac, fn, privdata, argc, argv, lens);
+}
+
 static void schedule_retry(struct acache *c)
 {
     struct timeval tv;
 
-    if (c->freeing || evtimer_pending(c->retry, NULL))
+    if (c->state == AC_FREEING || evtimer_pending(c->retry, NULL))
         return;
     tv.tv_sec = c->retry_ms / 1000;
     tv.tv_usec = (c->retry_ms % 1000) * 1000;
@@ -76,8 +127,8 @@ static void schedule_retry(struct acache *c)
 /* Invalidations may be missed from now on (or were, before now): forget everything. */
 static void tracking_lost(struct acache *c)
 {
-    c->tracking = false;
-    c->track_sent = false;
+    if (c->state == AC_TRACK_ASKED || c->state == AC_TRACKING)
+        set_state(c, AC_UP);
     c->epoch++;
     if (c->inval_cb)
         c->inval_cb(c->inval_arg, NULL, 0);
@@ -89,7 +140,7 @@ static void sub_close(struct acache *c)
 
     c->sub = NULL; /* its callbacks from the free below must not touch c */
     c->sub_id = 0;
-    c->subscribed = false;
+    c->sub_state = SUB_NONE;
     tracking_lost(c);
     if (s)
         redisAsyncFree(s);
@@ -97,10 +148,10 @@ static void sub_close(struct acache *c)
 
 static void went_down(struct acache *c, const char *why)
 {
-    c->up = false;
+    set_state(c, AC_DOWN);
     c->ac = NULL;
     sub_close(c); /* the pair reconnects together: tracking belongs to both */
-    if (!c->warned && !c->freeing)
+    if (!c->warned && c->state != AC_FREEING)
         log_warn("redis %s:%u: %s; answering from MySQL until it is back", c->address, c->port,
                  why);
     c->warned = true;
@@ -123,7 +174,7 @@ static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
         redisAsyncDisconnect(ac);
         return;
     }
-    c->up = true;
+    set_state(c, AC_UP);
     c->retry_ms = RETRY_FIRST_MS;
     c->since_ms = now_ms();
     if (c->warned || r->integer > 0)
@@ -144,6 +195,7 @@ static void on_connect(const redisAsyncContext *ac, int status)
         return; /* hiredis frees the context */
     }
     c->since_ms = now_ms();
+    set_state(c, AC_FLUSHING);
     if (!c->flush_pattern[0]) {
         on_flushed(c->ac, &(redisReply){.type = REDIS_REPLY_INTEGER}, c);
         return;
@@ -183,7 +235,7 @@ static void drop_pair(struct acache *c, const char *why)
     redisAsyncContext *ac = c->ac;
 
     c->ac = NULL; /* callbacks from the free below must not touch it */
-    c->up = false;
+    set_state(c, AC_DOWN);
     if (ac)
         redisAsyncFree(ac);
     went_down(c, why);
@@ -194,10 +246,10 @@ static void on_tracking(redisAsyncContext *ac, void *reply, void *privdata)
     redisReply *r = reply;
     struct acache *c = privdata;
 
-    if (c->ac != ac || !c->track_sent)
+    if (c->ac != ac || c->state != AC_TRACK_ASKED)
         return;
     if (r && r->type == REDIS_REPLY_STATUS) {
-        c->tracking = true;
+        set_state(c, AC_TRACKING);
         c->epoch++; /* fills sent before now may have missed invalidations */
         log_debug("redis %s:%u: invalidations of %s* arrive on client %lld", c->address, c->port,
                   c->track_prefix, c->sub_id);
@@ -217,17 +269,13 @@ static void maybe_track(struct acache *c)
 {
     char id[32];
     const char *argv[8] = {"CLIENT", "TRACKING", "ON", "REDIRECT", id, "BCAST", "PREFIX", NULL};
-    size_t lens[8];
-    int i;
 
-    if (!c->up || !c->ac || !c->sub || !c->subscribed || !c->sub_id || c->track_sent)
+    if (c->state != AC_UP || !c->ac || !c->sub || c->sub_state != SUB_READY || !c->sub_id)
         return;
     snprintf(id, sizeof(id), "%lld", c->sub_id);
     argv[7] = c->track_prefix;
-    for (i = 0; i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    if (redisAsyncCommandArgv(c->ac, on_tracking, c, 8, argv, lens) == REDIS_OK)
-        c->track_sent = true;
+    if (send_argv(c->ac, on_tracking, c, 8, argv) == REDIS_OK)
+        set_state(c, AC_TRACK_ASKED);
 }
 
 static void on_sub_msg(redisAsyncContext *ac, void *reply, void *privdata)
@@ -247,7 +295,7 @@ static void on_sub_msg(redisAsyncContext *ac, void *reply, void *privdata)
         r->element[0]->type != REDIS_REPLY_STRING)
         return;
     if (strcmp(r->element[0]->str, "subscribe") == 0) {
-        c->subscribed = true;
+        c->sub_state = SUB_READY;
         maybe_track(c);
         return;
     }
@@ -318,6 +366,7 @@ static int start_sub(struct acache *c)
         return -1;
     }
     c->sub = ac;
+    c->sub_state = SUB_CONNECTING;
     c->sub_since_ms = now_ms();
     redisAsyncSetConnectCallback(ac, on_sub_connect);
     redisAsyncSetDisconnectCallback(ac, on_sub_disconnect);
@@ -345,6 +394,7 @@ static void start_connect(struct acache *c)
     ac->data = c;
     c->ac = ac;
     c->since_ms = now_ms();
+    set_state(c, AC_CONNECTING);
     if (redisLibeventAttach(ac, c->base) != REDIS_OK) {
         c->ac = NULL;
         redisAsyncFree(ac);
@@ -363,7 +413,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct acache *c = arg;
 
-    if (!c->ac && !c->freeing)
+    if (!c->ac && c->state != AC_FREEING)
         start_connect(c);
 }
 
@@ -386,20 +436,18 @@ static void watchdog_cb(evutil_socket_t fd, short what, void *arg)
 
     if (!ac)
         return;
-    stuck = (c->up && c->pending > 0) || !c->up;
+    stuck = !is_up(c) || c->pending > 0;
     if (stuck && now - c->since_ms > ACACHE_TIMEOUT_MS) {
         drop_pair(c, c->pending ? "no answer in time" : "connect timed out");
         return;
     }
-    if (c->track_prefix[0] && !c->subscribed && c->sub &&
+    if (c->track_prefix[0] && c->sub_state == SUB_CONNECTING && c->sub &&
         now - c->sub_since_ms > ACACHE_TIMEOUT_MS) {
         drop_pair(c, "invalidation connection timed out");
         return;
     }
-    if (c->track_prefix[0] && c->up && c->pending == 0 && now - c->since_ms >= HEARTBEAT_MS) {
-        const char *argv[1] = {"PING"};
-        size_t lens[1] = {4};
-        if (acache_cmd(c, heartbeat_done, NULL, 1, argv, lens) != 0)
+    if (c->track_prefix[0] && is_up(c) && c->pending == 0 && now - c->since_ms >= HEARTBEAT_MS) {
+        if (acache_send(c, heartbeat_done, NULL, "PING", NULL) != 0)
             log_debug("redis %s:%u: heartbeat not sent", c->address, c->port);
     }
 }
@@ -441,7 +489,7 @@ void acache_free(struct acache **cp)
     if (!cp || !*cp)
         return;
     c = *cp;
-    c->freeing = true;
+    set_state(c, AC_FREEING);
     c->inval_cb = NULL;
     if (c->ac) {
         redisAsyncContext *ac = c->ac;
@@ -464,7 +512,7 @@ void acache_free(struct acache **cp)
 
 bool acache_up(const struct acache *c)
 {
-    return c && c->up && c->ac;
+    return c && is_up(c) && c->ac;
 }
 
 void acache_on_invalidate(struct acache *c, acache_inval_cb cb, void *arg)
@@ -475,7 +523,7 @@ void acache_on_invalidate(struct acache *c, acache_inval_cb cb, void *arg)
 
 bool acache_tracking(const struct acache *c)
 {
-    return c && c->tracking && c->up && c->ac && c->sub;
+    return c && c->state == AC_TRACKING && c->ac && c->sub;
 }
 
 uint64_t acache_epoch(const struct acache *c)
@@ -498,13 +546,21 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *privdata)
     cb(arg, reply);
 }
 
-int acache_cmd(struct acache *c, acache_cb cb, void *arg, int argc, const char **argv,
-               const size_t *argvlen)
+int acache_send(struct acache *c, acache_cb cb, void *arg, const char *cmd, ...)
 {
+    const char *argv[MAX_ARGS];
+    int argc = 0;
     struct op *o;
+    va_list ap;
+    const char *s;
 
-    if (!acache_up(c))
-        return -1;
+    argv[argc++] = cmd;
+    va_start(ap, cmd);
+    while ((s = va_arg(ap, const char *)) && argc < MAX_ARGS)
+        argv[argc++] = s;
+    va_end(ap);
+    if (s || !acache_up(c))
+        return -1; /* too many arguments, or not connected */
     if (c->free_ops) {
         o = c->free_ops;
         c->free_ops = o->next;
@@ -514,7 +570,7 @@ int acache_cmd(struct acache *c, acache_cb cb, void *arg, int argc, const char *
     o->cb = cb;
     o->arg = arg;
     o->cache = c;
-    if (redisAsyncCommandArgv(c->ac, on_reply, o, argc, argv, argvlen) != REDIS_OK) {
+    if (send_argv(c->ac, on_reply, o, argc, argv) != REDIS_OK) {
         o->next = c->free_ops;
         c->free_ops = o;
         return -1;

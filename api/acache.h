@@ -50,10 +50,12 @@ int acache_open(struct event_base *base, const struct config *cfg, const char *f
 void acache_free(struct acache **c);
 bool acache_up(const struct acache *c);
 
-/* Sends one command; cb runs exactly once, later, never from inside this call.
- * Returns -1 (and cb is never called) when Redis is not connected. */
-int acache_cmd(struct acache *c, acache_cb cb, void *arg, int argc, const char **argv,
-               const size_t *argvlen) MUSTCHECK;
+/* Sends one command: cmd and its arguments, NUL-terminated strings ending with NULL
+ * (acache measures their lengths; at most 16 in all). cb runs exactly once, later, never
+ * from inside this call. Returns -1 (and cb is never called) when Redis is not connected
+ * or there are too many arguments. */
+int acache_send(struct acache *c, acache_cb cb, void *arg, const char *cmd, ...)
+    __attribute__((sentinel)) MUSTCHECK;
 
 /* key (keylen bytes, not NUL-terminated) was written, deleted, expired or evicted; key ==
  * NULL: anything may have changed (a flush, or tracking was lost or not yet established). */

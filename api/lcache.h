@@ -1,7 +1,7 @@
 /* api/lcache.h: the in-process copy of cached answers (a small map from cache key to the
  * answer's bytes and an expiry time).
  *
- * Pure storage: it knows nothing about Redis. handle.c fills it only from answers Redis
+ * Pure storage: it knows nothing about Redis. answer.c fills it only from answers Redis
  * returned while Redis' invalidation messages reach this process (acache.h), and empties
  * it (lcache_drop, lcache_clear) on every invalidation message and whenever those
  * messages may have been missed. Memory is bounded: at most max_entries answers and

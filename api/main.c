@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cors.h"
 #include "db.h"
 #include "log.h"
 #include "server.h"
@@ -17,6 +18,7 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     struct config cfg;
+    struct cors cors;
     struct api *api = NULL;
     char err[URLMON_ERRLEN];
     int rc = 1;
@@ -26,7 +28,8 @@ int main(int argc, char **argv)
         usage(help ? stdout : stderr);
         return help ? 0 : 2;
     }
-    if (config_load(&cfg, NULL, err, sizeof(err)) != 0) {
+    if (config_load(&cfg, NULL, err, sizeof(err)) != 0 ||
+        cors_parse(cfg.api_cors_origins, &cors, err, sizeof(err)) != 0) {
         fprintf(stderr, "urlmon-api: configuration error: %s\n", err);
         return 2;
     }

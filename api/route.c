@@ -9,6 +9,7 @@
 #define MAX_SEGMENTS 5
 #define MAX_PARAMS 8
 #define PARAM_MAX 128
+#define PATH_MAX_BYTES 512 /* decoded; no route is longer */
 
 struct seg {
     const char *s;
@@ -54,34 +55,6 @@ int route_parse_id(const char *s, size_t len, uint64_t *out)
     return 0;
 }
 
-/* Splits "/a/b/c" (one trailing slash allowed) into segments; -1 when it does not
- * start with '/', has an empty segment or too many. */
-static int split_path(const char *path, struct seg *segs, size_t *nsegs)
-{
-    const char *p = path;
-    size_t n = 0;
-
-    if (!p || *p != '/')
-        return -1;
-    p++;
-    while (*p) {
-        const char *slash = strchr(p, '/');
-        size_t len = slash ? (size_t)(slash - p) : strlen(p);
-        if (len == 0)
-            return -1;
-        if (n == MAX_SEGMENTS)
-            return -1;
-        segs[n].s = p;
-        segs[n].len = len;
-        n++;
-        p += len;
-        if (*p == '/')
-            p++;
-    }
-    *nsegs = n;
-    return 0;
-}
-
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')
@@ -91,6 +64,52 @@ static int hexval(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
+}
+
+/* Splits "/a/b/c" (one trailing slash allowed) into segments, percent-decoding each one
+ * once into buf (so /urls/%31 is /urls/1). Returns 0, 404 when it does not start with
+ * '/', has an empty segment, too many or is too long for buf, or 400 (err set) for a bad
+ * escape or an encoded '/' or NUL, which would change where the path leads. */
+static int split_path(const char *path, struct seg *segs, size_t *nsegs, char *buf, size_t buflen,
+                      char *err, size_t errlen)
+{
+    const char *p = path;
+    size_t n = 0, o = 0;
+
+    if (!p || *p != '/')
+        return 404;
+    p++;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p), i, start = o;
+        if (len == 0 || n == MAX_SEGMENTS)
+            return 404;
+        for (i = 0; i < len; i++) {
+            int c = (unsigned char)p[i];
+            if (c == '%') {
+                int hi = i + 2 < len ? hexval(p[i + 1]) : -1;
+                int lo = hi >= 0 ? hexval(p[i + 2]) : -1;
+                if (hi < 0 || lo < 0)
+                    return fail(err, errlen, 400, "%s", "path: a percent-escape is malformed");
+                c = hi * 16 + lo;
+                if (c == '/' || c == 0)
+                    return fail(err, errlen, 400, "%s",
+                                "path: an encoded '/' or NUL byte is not allowed");
+                i += 2;
+            }
+            if (o + 1 >= buflen)
+                return 404;
+            buf[o++] = (char)c;
+        }
+        segs[n].s = buf + start;
+        segs[n].len = o - start;
+        n++;
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    *nsegs = n;
+    return 0;
 }
 
 /* Percent-decodes s[0..len) into out (NUL-terminated); -1 on bad escapes, NUL bytes,
@@ -143,11 +162,13 @@ static int parse_query(const char *query, struct param *params, size_t *nparams,
         if (len > 0) {
             if (n == MAX_PARAMS)
                 return fail(err, errlen, 400, "%s", "query: too many parameters");
-            if (decode(p, klen, params[n].name, sizeof(params[n].name)) != 0 ||
-                decode(eq ? eq + 1 : p + len, eq ? len - klen - 1 : 0, params[n].value,
-                       sizeof(params[n].value)) != 0)
+            if (decode(p, klen, params[n].name, sizeof(params[n].name)) != 0)
                 return fail(err, errlen, 400, "%s",
-                            "query: a parameter is badly encoded or too long");
+                            "query: a parameter name is badly encoded or too long");
+            if (decode(eq ? eq + 1 : p + len, eq ? len - klen - 1 : 0, params[n].value,
+                       sizeof(params[n].value)) != 0)
+                return fail(err, errlen, 400, "%.64s: is badly encoded or too long",
+                            params[n].name);
             for (i = 0; i < n; i++)
                 if (strcmp(params[i].name, params[n].name) == 0)
                     return fail(err, errlen, 400, "%.64s: is given more than once", params[n].name);
@@ -213,7 +234,8 @@ static int apply_params(struct route_req *r, const struct param *params, size_t 
             r->limit = (unsigned)x;
         } else if ((strcmp(k, "cursor") == 0 && r->id == ROUTE_URLS) ||
                    (strcmp(k, "before") == 0 && r->id == ROUTE_URL_CHECKS)) {
-            if ((rc = parse_uint(k, v, 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
+            /* cursor=0 is the first page; before=0 would name no run (ids start at 1) */
+            if ((rc = parse_uint(k, v, k[0] == 'b' ? 1 : 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
                 return rc;
             r->cursor = x;
         } else if (strcmp(k, "active") == 0 && r->id == ROUTE_URLS) {
@@ -306,6 +328,7 @@ int route_parse(const char *path, const char *query, struct route_req *r, char *
 {
     struct seg segs[MAX_SEGMENTS];
     struct param params[MAX_PARAMS];
+    char decoded[PATH_MAX_BYTES];
     size_t nsegs = 0, nparams = 0;
     int rc;
 
@@ -313,8 +336,8 @@ int route_parse(const char *path, const char *query, struct route_req *r, char *
     r->cache = true;
     r->limit = ROUTE_LIMIT_DEFAULT;
     r->active = -1;
-    if (split_path(path, segs, &nsegs) != 0)
-        return fail(err, errlen, 404, "%s", "no such route");
+    if ((rc = split_path(path, segs, &nsegs, decoded, sizeof(decoded), err, errlen)) != 0)
+        return rc == 404 ? fail(err, errlen, 404, "%s", "no such route") : rc;
     if ((rc = match_path(segs, nsegs, r, err, errlen)) != 0)
         return rc;
     if ((rc = parse_query(query, params, &nparams, err, errlen)) != 0)

@@ -1,15 +1,5 @@
-/* api/server.c: set-up, the listener, connection limits and shutdown.
- *
- * Connection accounting (libevent 2.1 has no evhttp_set_max_connections and no
- * new-connection hook): evhttp asks us for each new connection's bufferevent
- * (evhttp_set_bevcb). We count it there, pause the listener at API_MAX_CONNECTIONS
- * (further clients wait in the kernel's backlog), hold a reference to the bufferevent
- * and, once evhttp has wired it up in the same loop pass, find its evhttp_connection
- * (the bufferevent's callback argument) and set a close callback that uncounts it and
- * resumes the listener. Every connection not inside a handler sits on an idle list
- * ordered by when it last finished a request (or was accepted); a sweep closes those
- * older than API_REQUEST_TIMEOUT, so a client that dribbles a request (slowloris) or
- * idles on keep-alive is cut off after that many seconds in total. */
+/* api/server.c: set-up, the listener and shutdown. What happens to a request is in
+ * dispatch.c (entry), the connections are counted in conn.c. */
 #include "server.h"
 
 #include <signal.h>
@@ -24,189 +14,23 @@
 #include <event2/thread.h>
 #include <event2/util.h>
 
+#include "acache.h"
+#include "answer.h"
 #include "api_int.h"
-#include "clock.h"
+#include "conn.h"
+#include "db.h"
+#include "dispatch.h"
+#include "job.h"
 #include "log.h"
+#include "metrics.h"
 #include "rconn.h"
 #include "tally.h"
+#include "wpool.h"
 
 #define MAX_BODY_BYTES (64 * 1024)
 #define MAX_HEADER_BYTES (16 * 1024)
 #define MAX_JOBS_QUEUED 10000
-#define SWEEP_MS 250
 #define STOP_GRACE_MS 10000
-/* The in-process copies: a handful of keys exist (6 top lists + the summary). */
-#define LOCAL_MAX_ENTRIES 64
-#define LOCAL_MAX_BYTES (4 * 1024 * 1024)
-
-struct conn {
-    struct api *api;
-    struct evhttp_connection *evcon;
-    int64_t idle_since_ms;
-    bool busy;
-    struct conn *prev, *next; /* idle list */
-};
-
-int64_t api_now_ms(void)
-{
-    return clock_wall_ms();
-}
-
-int64_t api_mono_ms(void)
-{
-    return clock_mono_ms();
-}
-
-static void idle_unlink(struct api *a, struct conn *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (a->idle_head == c)
-        a->idle_head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else if (a->idle_tail == c)
-        a->idle_tail = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void idle_append(struct api *a, struct conn *c)
-{
-    c->idle_since_ms = api_mono_ms();
-    c->prev = a->idle_tail;
-    c->next = NULL;
-    if (a->idle_tail)
-        a->idle_tail->next = c;
-    else
-        a->idle_head = c;
-    a->idle_tail = c;
-}
-
-static void listener_update(struct api *a)
-{
-    bool want = !a->stopping && a->nconns < (long)a->cfg->api_max_connections;
-
-    if (want == a->listening || !a->listener)
-        return;
-    if (want) {
-        evconnlistener_enable(a->listener);
-    } else {
-        evconnlistener_disable(a->listener);
-        if (!a->stopping) {
-            metrics_rejected(a->metrics, "connections");
-            log_warn("%ld connections open (API_MAX_CONNECTIONS): not accepting for now",
-                     a->nconns);
-        }
-    }
-    a->listening = want;
-}
-
-void conn_busy(struct api *a, struct evhttp_request *req)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct conn *c = evcon ? ptrmap_get(a->conns, evcon) : NULL;
-
-    if (c && !c->busy) {
-        idle_unlink(a, c);
-        c->busy = true;
-    }
-}
-
-void conn_idle(struct api *a, struct evhttp_request *req)
-{
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    struct conn *c = evcon ? ptrmap_get(a->conns, evcon) : NULL;
-
-    if (c && c->busy) {
-        c->busy = false;
-        idle_append(a, c);
-    }
-}
-
-static void conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-    struct conn *c = arg;
-    struct api *a = c->api;
-
-    ptrmap_del(a->conns, evcon);
-    if (!c->busy)
-        idle_unlink(a, c);
-    free(c);
-    a->nconns--;
-    listener_update(a);
-}
-
-/* evhttp's hook for each accepted connection: count it before anything else. */
-static struct bufferevent *new_bev(struct event_base *base, void *arg)
-{
-    struct api *a = arg;
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-
-    /* The listener pauses at the cap, so adopt[] (cap + 1 slots) never overflows. */
-    if (!bev || a->nadopt > a->cfg->api_max_connections)
-        return bev;
-    bufferevent_incref(bev);
-    a->adopt[a->nadopt++] = bev;
-    event_active(a->adopt_ev, EV_READ, 0);
-    a->nconns++;
-    listener_update(a);
-    return bev;
-}
-
-/* Same loop pass as new_bev, after evhttp made the connection: track it. evhttp makes
- * the connection its bufferevent's callback argument; a freed bufferevent has no
- * callbacks (our reference keeps the memory valid until bufferevent_decref). */
-static void adopt_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct api *a = arg;
-    size_t i;
-
-    for (i = 0; i < a->nadopt; i++) {
-        struct bufferevent *bev = a->adopt[i];
-        bufferevent_data_cb readcb = NULL;
-        void *cbarg = NULL;
-        struct evhttp_connection *evcon;
-        struct conn *c = NULL;
-
-        bufferevent_getcb(bev, &readcb, NULL, NULL, &cbarg);
-        evcon = readcb ? cbarg : NULL;
-        if (evcon && evhttp_connection_get_bufferevent(evcon) != bev)
-            evcon = NULL;
-        if (!evcon) {
-            a->nconns--; /* closed before we saw it */
-        } else if (!(c = calloc(1, sizeof(*c))) || ptrmap_put(a->conns, evcon, c) != 0) {
-            free(c);
-            a->nconns--;
-            evhttp_connection_free(evcon); /* cannot be tracked: refuse it */
-        } else {
-            c->api = a;
-            c->evcon = evcon;
-            idle_append(a, c);
-            evhttp_connection_set_closecb(evcon, conn_closed, c);
-        }
-        bufferevent_decref(bev);
-    }
-    a->nadopt = 0;
-    listener_update(a);
-}
-
-/* Closes connections that have not delivered a request within the timeout. */
-static void sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct api *a = arg;
-    int64_t limit = (int64_t)a->cfg->api_request_timeout * 1000, now = api_mono_ms();
-    struct evhttp_connection *victims[256];
-    size_t n = 0, i;
-    struct conn *c;
-
-    for (c = a->idle_head; c && n < ARRAY_LEN(victims); c = c->next) {
-        if (now - c->idle_since_ms <= limit)
-            break;
-        victims[n++] = c->evcon;
-    }
-    for (i = 0; i < n; i++)
-        evhttp_connection_free(victims[i]); /* conn_closed unlinks it */
-}
 
 static void stop_check_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -229,7 +53,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
     log_info("signal %d: finishing %ld requests, then stopping", (int)sig, a->in_flight);
     a->stopping = true;
     a->stop_deadline_ms = api_mono_ms() + STOP_GRACE_MS;
-    listener_update(a);
+    conn_stop(a->conns);
     event_add(a->stop_ev, &tv);
 }
 
@@ -262,8 +86,7 @@ static int bind_listener(struct api *a, char *err, size_t errlen)
         a->listener = NULL;
         goto out;
     }
-    a->listening = true;
-    rc = 0;
+    rc = conn_watch(a->conns, a->http, a->listener);
 out:
     if (ai)
         evutil_freeaddrinfo(ai);
@@ -287,24 +110,19 @@ static int setup_http(struct api *a, char *err, size_t errlen)
     evhttp_set_max_body_size(a->http, MAX_BODY_BYTES);
     evhttp_set_max_headers_size(a->http, MAX_HEADER_BYTES);
     evhttp_set_timeout(a->http, (int)cfg->api_request_timeout);
-    if (evhttp_set_flags(a->http, EVHTTP_SERVER_LINGERING_CLOSE) != 0)
-        log_warn("evhttp: lingering close unsupported; 413 may reach clients as a reset");
-    evhttp_set_bevcb(a->http, new_bev, a);
-    evhttp_set_gencb(a->http, handle_request, a);
+    /* No EVHTTP_SERVER_LINGERING_CLOSE: libevent would read a whole oversized body (or
+     * wait for one announced with Expect: 100-continue) before answering 413. It answers
+     * at once; conn.c keeps reading what the client still sends after the answer. */
+    evhttp_set_gencb(a->http, dispatch_request, a);
     return 0;
 }
 
 static int setup_events(struct api *a, char *err, size_t errlen)
 {
-    struct timeval sweep = {0, SWEEP_MS * 1000};
-
-    a->adopt_ev = event_new(a->base, -1, 0, adopt_cb, a);
-    a->sweep_ev = event_new(a->base, -1, EV_PERSIST, sweep_cb, a);
     a->stop_ev = event_new(a->base, -1, EV_PERSIST, stop_check_cb, a);
     a->sigint_ev = evsignal_new(a->base, SIGINT, signal_cb, a);
     a->sigterm_ev = evsignal_new(a->base, SIGTERM, signal_cb, a);
-    if (!a->adopt_ev || !a->sweep_ev || !a->stop_ev || !a->sigint_ev || !a->sigterm_ev ||
-        event_add(a->sweep_ev, &sweep) != 0 || event_add(a->sigint_ev, NULL) != 0 ||
+    if (!a->stop_ev || !a->sigint_ev || !a->sigterm_ev || event_add(a->sigint_ev, NULL) != 0 ||
         event_add(a->sigterm_ev, NULL) != 0) {
         snprintf(err, errlen, "cannot set up the loop's events");
         return -1;
@@ -329,18 +147,15 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     a->cfg_copy = *cfg;
     a->cfg = &a->cfg_copy;
     cfg = a->cfg;
-    snprintf(a->fill_prefix, sizeof(a->fill_prefix),
-             "\x01"
-             "fill:%ld:%lld:",
-             (long)getpid(), (long long)api_now_ms());
+    if (cors_parse(cfg->api_cors_origins, &a->cors, err, errlen) != 0)
+        goto fail;
     if (!(a->base = event_base_new())) {
         snprintf(err, errlen, "cannot create the event loop");
         goto fail;
     }
-    if (metrics_open(&a->metrics) != 0 || flight_open(&a->flight) != 0 ||
-        lcache_open(LOCAL_MAX_ENTRIES, LOCAL_MAX_BYTES, &a->local) != 0 ||
-        ptrmap_open(cfg->api_max_connections + 1, &a->conns) != 0 ||
-        !(a->adopt = calloc(cfg->api_max_connections + 1, sizeof(*a->adopt)))) {
+    if (metrics_open(&a->metrics) != 0 ||
+        conn_open(a->base, cfg->api_max_connections, cfg->api_request_timeout, a->metrics,
+                  &a->conns) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -359,11 +174,15 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     a->env.tally = a->tally;
     if (wpool_open(a->base, cfg->api_threads, MAX_JOBS_QUEUED, &a->workers, err, errlen) != 0 ||
         acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", RKEY_CACHE_PREFIX, &a->cache, err,
-                    errlen) != 0 ||
-        setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
+                    errlen) != 0)
+        goto fail;
+    if (answer_open(a, &a->answer) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
         bind_listener(a, err, errlen) != 0)
         goto fail;
-    acache_on_invalidate(a->cache, handle_invalidated, a);
     *out = a;
     return 0;
 fail:
@@ -424,23 +243,20 @@ void api_free(struct api **ap)
      * connections runs conn_closed, which must not resume the freed listener). */
     acache_free(&a->cache);
     wpool_free(&a->workers);
+    answer_free(&a->answer);
     a->stopping = true;
-    a->listening = false;
+    if (a->conns)
+        conn_stop(a->conns);
     if (a->http)
         evhttp_free(a->http); /* and the listener bound to it */
     a->listener = NULL;
-    free_event(&a->adopt_ev);
-    free_event(&a->sweep_ev);
+    conn_free(&a->conns);
     free_event(&a->stop_ev);
     free_event(&a->sigint_ev);
     free_event(&a->sigterm_ev);
     dbpool_free(&a->pool);
     tally_free(&a->tally);
-    flight_free(&a->flight);
-    lcache_free(&a->local);
-    ptrmap_free(&a->conns);
     metrics_free(&a->metrics);
-    free(a->adopt);
     if (a->base)
         event_base_free(a->base);
     free(a);

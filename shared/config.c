@@ -54,6 +54,9 @@ static const struct param params[] = {
          "concurrent HTTP connections urlmon-api accepts"),
     UINT("API_REQUEST_TIMEOUT", api_request_timeout, "10", 1, 300,
          "seconds a client has to send a request / stay idle"),
+    STR("CORS_ORIGINS", api_cors_origins, "", 0,
+        "origins browsers may call urlmon-api from: empty = same origin only, * = any (GET and "
+        "HEAD only), or a comma-separated list such as https://dash.example"),
     UINT("TIMEOUT", timeout, "10", 1, 300, "seconds a whole check of one URL may take"),
     UINT("CONNECT_TIMEOUT", connect_timeout, "5", 1, 300, "seconds to connect to a monitored URL"),
     UINT("CONCURRENCY", concurrency, "1000", 1, 50000, "checks in flight at once"),

@@ -32,6 +32,7 @@ struct config {
     unsigned api_threads;         /* worker threads doing MySQL work */
     unsigned api_max_connections; /* concurrent HTTP connections */
     unsigned api_request_timeout; /* seconds for a client to send a request */
+    char api_cors_origins[1024];  /* CORS: "" same-origin only, "*" or a list (api/cors.h) */
     /* checks (compute) */
     unsigned timeout;         /* seconds a whole check may take */
     unsigned connect_timeout; /* seconds to establish the connection */

@@ -6,6 +6,8 @@ urlmon_script_test(api_bad ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_bad
 urlmon_script_test(api_deps ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_deps.py)
 urlmon_script_test(api_flow ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_flow.py)
 urlmon_script_test(api_local ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_local.py)
+urlmon_script_test(api_http ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_http.py)
+urlmon_script_test(api_contract ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_contract.py)
 
 # Windowed counts at chosen instants (both sides of the half hour) against raw checks.
 urlmon_itest(test_api_edges)

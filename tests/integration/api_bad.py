@@ -2,11 +2,11 @@
 """Integration: a table of bad requests, each with its expected status and a JSON error.
 
 Runs urlmon-api with API_TOKEN set. Every case is sent as raw bytes on its own
-connection; the answers urlmon itself produces must be {"error": "..."} JSON. A few
-are refused by libevent's HTTP parser before urlmon sees them (request line, headers
-or body over the limits: 413; an unknown method token: 501); for those only the status
-is checked (libevent 2.1 answers 413 for a Content-Length over 64 KiB but 400 for an
-oversized request line, header block or chunk). Afterwards the service must still be healthy and the tables intact.
+connection, and every answer must be {"error": "..."} JSON with Cache-Control: no-store,
+including those for requests libevent's HTTP parser refuses before a handler runs
+(request line or headers over 16 KiB or malformed: 400; a body over 64 KiB: 413; an
+unknown method token: 501), whose HTML pages api/conn.c replaces. Afterwards the
+service must still be healthy and the tables intact.
 """
 import json
 import os
@@ -68,8 +68,10 @@ CASES = [
     ("before injection", req("GET", "/urls/1/checks?before=1;DELETE%20FROM%20checks"), 400,
      True, "before"),
     ("unknown parameter", req("GET", "/urls?x=1"), 400, True, "x"),
-    ("bad percent escape", req("GET", "/urls/summary?cache=%zz"), 400, True, "query"),
-    ("NUL in query", req("GET", "/urls/summary?cache=%00"), 400, True, "query"),
+    ("bad percent escape", req("GET", "/urls/summary?cache=%zz"), 400, True, "cache"),
+    ("NUL in query", req("GET", "/urls/summary?cache=%00"), 400, True, "cache"),
+    ("cursor of 200 digits", req("GET", "/urls?cursor=" + "9" * 200), 400, True, "cursor"),
+    ("before=0", req("GET", "/urls/1/checks?before=0"), 400, True, "before"),
     ("PUT", req("PUT", "/urls"), 405, True, "method"),
     ("PATCH", req("PATCH", "/urls/1"), 405, True, "method"),
     ("DELETE a list", req("DELETE", "/urls/summary", AUTH), 405, True, "method"),
@@ -77,7 +79,7 @@ CASES = [
      "method"),
     ("OPTIONS", req("OPTIONS", "/urls"), 405, True, "method"),
     ("TRACE", req("TRACE", "/urls/1"), 405, True, "method"),
-    ("unknown method token", req("FOO", "/urls"), 501, False, ""),
+    ("unknown method token", req("FOO", "/urls"), 501, True, "method"),
     ("POST without token", req("POST", "/urls", JSON, '{"name":"a","url":"http://a.example/"}'),
      401, True, "authorization"),
     ("POST wrong token", req("POST", "/urls", "Authorization: Bearer nope\r\n" + JSON,
@@ -131,16 +133,16 @@ CASES = [
      "body"),
     ("raw NUL byte", post(b'{"name":"a\x00b","url":"http://a.example/"}'), 400, True, "body"),
     ("escaped NUL", post('{"name":"a\\u0000b","url":"http://a.example/"}'), 400, True, "body"),
-    ("deep nesting", post("[" * 100000 + "]" * 100000), 413, False, ""),
+    ("deep nesting", post("[" * 100000 + "]" * 100000), 413, True, "body"),
     ("nesting under the limit", post("[" * 3000 + "]" * 3000), 400, True, "body"),
-    ("body 100 KiB", post("x" * (100 * 1024)), 413, False, ""),
-    ("body 10 MiB", post("x" * (10 * 1024 * 1024)), 413, False, ""),
+    ("body 100 KiB", post("x" * (100 * 1024)), 413, True, "body"),
+    ("body 10 MiB", post("x" * (10 * 1024 * 1024)), 413, True, "body"),
     ("chunked body over 64 KiB",
      req("POST", "/urls", AUTH + JSON + "Transfer-Encoding: chunked\r\n",
-         b"%x\r\n%s\r\n0\r\n\r\n" % (70000, b"x" * 70000)), 400, False, ""),
-    ("URL of 100 KiB", req("GET", "/urls?x=" + "a" * (100 * 1024)), 400, False, ""),
+         b"%x\r\n%s\r\n0\r\n\r\n" % (70000, b"x" * 70000)), 400, True, "request"),
+    ("URL of 100 KiB", req("GET", "/urls?x=" + "a" * (100 * 1024)), 400, True, "request"),
     ("header of 20 KiB", req("GET", "/healthz", "X-Big: " + "b" * (20 * 1024) + "\r\n"), 400,
-     False, ""),
+     True, "request"),
     ("duplicate Content-Length",
      req("GET", "/healthz", "Content-Length: 0\r\nContent-Length: 0\r\n"), 400, True, "header"),
     ("duplicate Authorization",
@@ -150,7 +152,14 @@ CASES = [
      req("POST", "/urls", AUTH + JSON + JSON, '{"name":"a","url":"http://a.example/"}'), 400,
      True, "header"),
     ("duplicate Host", req("GET", "/healthz", "Host: other\r\n"), 400, True, "header"),
-    ("header without colon", req("GET", "/healthz", "NoColonHere\r\n"), 400, False, ""),
+    ("header without colon", req("GET", "/healthz", "NoColonHere\r\n"), 400, True, "request"),
+    ("Content-Length 10^23",
+     b"POST /urls HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413,
+     True, "body"),
+    ("Expect: foo", req("POST", "/urls", AUTH + JSON + "Expect: foo\r\n", "{}"), 417, True, "expect"),
+    ("CONNECT", b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n", 400, True, "request target"),
+    ("no Host in HTTP/1.1", b"GET /openapi.json HTTP/1.1\r\n\r\n", 400, True, "header Host"),
+    ("encoded slash", req("GET", "/urls/%2F1"), 400, True, "path"),
 ]
 
 
@@ -171,6 +180,8 @@ def test_table():
                     why = "error %r does not name %r" % (doc["error"], mention)
                 elif headers.get("content-type") != "application/json":
                     why = "content type %r" % headers.get("content-type")
+                elif headers.get("cache-control") != "no-store":
+                    why = "cache-control %r" % headers.get("cache-control")
             except ValueError:
                 why = "body is not JSON: %r" % body[:80]
         if code == 405 and status == 405 and "allow" not in headers:

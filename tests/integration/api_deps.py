@@ -84,14 +84,20 @@ def test_redis_down():
 
 def test_mysql_down():
     API.get_json("/urls/top/success/hour")
+    good, _ = API.get_json("/urls/summary")
     time.sleep(0.2)
     stack("stop-db")
     try:
         body, headers = API.get_json("/urls/top/success/hour")
         eq(headers.get("x-cache"), "HIT", "cached answer with MySQL down")
+        body, headers = API.get_json("/urls/summary")
+        eq(headers.get("x-cache"), "HIT", "summary cached with MySQL down")
         st, hd, body = API.request("GET", "/urls/summary?cache=false")
         eq(st, 503, "uncached with MySQL down")
         check(json.loads(body)["error"].startswith("mysql"), "names mysql: %r" % body)
+        # the failed recompute leaves the last good answer in place
+        body, headers = API.get_json("/urls/summary")
+        eq((body, headers.get("x-cache")), (good, "HIT"), "summary after a failed cache=false")
         st, _, body = API.request("GET", "/urls/1")
         eq(st, 503, "detail with MySQL down")
         wait_health((503, {"mysql": "down", "redis": "ok"}))

@@ -236,10 +236,11 @@ def test_cache_hit_miss_ttl():
 
 
 def test_fill_guard():
-    """A placeholder deleted while the query runs (a compute run finished meanwhile)
-    must not be replaced by the possibly stale answer."""
+    """A fill guard deleted while the query runs (a compute run finished meanwhile)
+    means the possibly stale answer is not cached."""
     reset()
     key = "urlmon:cache:/urls/top/success/hour"
+    guard = key + "#fill"
     locker = subprocess.Popen(
         ["bash", os.path.join(os.environ["URLMON_ROOT"], "scripts", "stack.sh"), "sql", "-e",
          "LOCK TABLES checks WRITE, urls WRITE; SELECT SLEEP(2); UNLOCK TABLES;"],
@@ -249,8 +250,9 @@ def test_fill_guard():
     t = threading.Thread(target=lambda: result.update(r=API.get_json("/urls/top/success/hour")))
     t.start()
     time.sleep(0.5)
-    check(redis("--raw", "GET", key).startswith("\x01"), "placeholder while querying")
-    redis("DEL", key)  # what the compute job does after committing a run
+    check(redis("--raw", "GET", guard).startswith("fill:"), "guard while querying")
+    eq(redis("EXISTS", key).split()[-1], "0", "the answer's key is left alone")
+    redis("DEL", key, guard)  # what the compute job does (urlmon:cache:*) after a run
     t.join(15)
     locker.wait(15)
     eq(result["r"][1].get("x-cache"), "MISS", "answer")

@@ -115,9 +115,16 @@ static void test_bad(void **state)
         {"/urls/summary", "cache=true&cache=false", 400, "cache"},
         {"/urls/summary", "limit=5", 400, "limit"},
         {"/urls/summary", "x=1", 400, "x"},
-        {"/urls/summary", "cache=%zz", 400, "query"},
-        {"/urls/summary", "cache=%0", 400, "query"},
-        {"/urls/summary", "cache=tr%00ue", 400, "query"},
+        {"/urls/summary", "cache=%zz", 400, "cache"},
+        {"/urls/summary", "cache=%0", 400, "cache"},
+        {"/urls/summary", "cache=tr%00ue", 400, "cache"},
+        {"/urls/summary", "c%zz=1", 400, "query"},
+        {"/urls/1/checks", "before=0", 400, "before"},
+        {"/urls",
+         "cursor=9999999999999999999999999999999999999999999999999999999999999999999999"
+         "99999999999999999999999999999999999999999999999999999999999999999999999999"
+         "9999999999999999999999999999999999999999999999999999999999",
+         400, "cursor"},
         {"/urls", "limit=0", 400, "limit"},
         {"/urls", "limit=1001", 400, "limit"},
         {"/urls", "limit=-1", 400, "limit"},
@@ -138,7 +145,13 @@ static void test_bad(void **state)
         {"/urls/99999999999999999999999999", NULL, 400, "id"},
         {"/urls/1%20OR%201=1", NULL, 400, "id"},
         {"/urls/abc/checks", NULL, 400, "id"},
-        {"/urls/%31", NULL, 400, "id"},
+        {"/urls/%2F1", NULL, 400, "path"},
+        {"/urls/%2f1", NULL, 400, "path"},
+        {"/urls/1%00", NULL, 400, "path"},
+        {"/urls/%zz", NULL, 400, "path"},
+        {"/urls/%3", NULL, 400, "path"},
+        {"/urls/%2e%2e/etc/passwd", NULL, 404, "no such route"},
+        {"/urls/top/%66ai/week", NULL, 400, "status"},
     };
     size_t i;
 
@@ -150,6 +163,27 @@ static void test_bad(void **state)
             fail_msg("%s?%s: got %d \"%s\", want %d \"%s...\"", cases[i].path,
                      cases[i].query ? cases[i].query : "", rc, err, cases[i].code, cases[i].field);
     }
+}
+
+/* Each path segment is percent-decoded once before routing. */
+static void test_decoded_segments(void **state)
+{
+    struct route_req r;
+    char err[256];
+
+    assert_int_equal(route_parse("/urls/%31%31", NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.id, ROUTE_URL);
+    assert_true(r.url_id == 11);
+    assert_int_equal(route_parse("/urls/top/%66ail/week", NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.id, ROUTE_TOP);
+    assert_int_equal(r.status, ROUTE_STATUS_FAIL);
+    assert_string_equal(r.cache_key, "urlmon:cache:/urls/top/fail/week");
+    assert_int_equal(route_parse("/%75rls/summary", NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.id, ROUTE_SUMMARY);
+    assert_int_equal(route_parse("/urls/1/%63hecks/", NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.id, ROUTE_URL_CHECKS);
+    /* decoded once: %2531 is the three bytes "%31", not an id */
+    assert_int_equal(route_parse("/urls/%2531", NULL, &r, err, sizeof(err)), 400);
 }
 
 static void test_method_known_on_400(void **state)
@@ -197,9 +231,13 @@ static void test_labels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_routes),   cmocka_unit_test(test_params),
-        cmocka_unit_test(test_bad),      cmocka_unit_test(test_method_known_on_400),
-        cmocka_unit_test(test_parse_id), cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_bad),
+        cmocka_unit_test(test_method_known_on_400),
+        cmocka_unit_test(test_parse_id),
+        cmocka_unit_test(test_labels),
+        cmocka_unit_test(test_decoded_segments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

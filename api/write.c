@@ -1,5 +1,7 @@
-/* api/handle_write.c: the writing routes: POST /urls and DELETE /urls/{id}, and the
- * bearer token check they share. */
+/* api/write.c: the writing routes: POST /urls and DELETE /urls/{id}, and the bearer
+ * token check they share. */
+#include "write.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +10,14 @@
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
 
+#include "acache.h"
 #include "api_int.h"
+#include "job.h"
 #include "jsonx.h"
 #include "log.h"
 #include "qentry.h"
 #include "rconn.h"
+#include "rq.h"
 
 /* Compares in time that depends only on the lengths, never on where they differ. */
 static bool equal_ct(const char *a, size_t alen, const char *b, size_t blen)
@@ -25,7 +30,7 @@ static bool equal_ct(const char *a, size_t alen, const char *b, size_t blen)
     return blen > 0 && diff == 0;
 }
 
-int handle_auth(struct rq *rq)
+int write_auth(struct rq *rq)
 {
     const char *token = rq->api->cfg->api_token;
     const char *h;
@@ -103,17 +108,16 @@ static cJSON *post_answer(const struct qentry *e)
     return root;
 }
 
-void handle_post(struct rq *rq)
+void write_post(struct rq *rq)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
     size_t len = evbuffer_get_length(in);
     struct qentry *e = NULL;
     char err[URLMON_ERRLEN];
     char *json = NULL;
-    const char *body, *argv[3];
-    size_t lens[3];
+    const char *body;
 
-    if (handle_auth(rq) != 0)
+    if (write_auth(rq) != 0)
         goto out;
     if (!is_json(evhttp_find_header(evhttp_request_get_input_headers(rq->req), "Content-Type"))) {
         rq_error(rq, 415, "content-type: must be application/json");
@@ -136,29 +140,15 @@ void handle_post(struct rq *rq)
         rq_error(rq, 500, "internal error: out of memory");
         goto out;
     }
-    argv[0] = "LPUSH";
-    argv[1] = RKEY_QUEUE;
-    argv[2] = json;
-    lens[0] = 5;
-    lens[1] = sizeof(RKEY_QUEUE) - 1;
-    lens[2] = strlen(json);
-    if (acache_cmd(rq->api->cache, post_pushed, rq, 3, argv, lens) != 0)
+    if (acache_send(rq->api->cache, post_pushed, rq, "LPUSH", RKEY_QUEUE, json, NULL) != 0)
         rq_error(rq, 503, "redis: unavailable; the URL was not queued, retry later");
 out:
     free(json);
     free(e);
 }
 
-void handle_delete(struct rq *rq)
+void write_delete(struct rq *rq)
 {
-    struct job *j;
-
-    if (handle_auth(rq) != 0)
-        return;
-    if (!(j = job_new(rq->api, QUERY_DEACTIVATE, &rq->route))) {
-        rq_error(rq, 500, "internal error: out of memory");
-        return;
-    }
-    job_add_waiter(j, rq);
-    job_submit(j);
+    if (write_auth(rq) == 0)
+        job_answer(rq, QUERY_DEACTIVATE);
 }

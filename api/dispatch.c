@@ -1,0 +1,205 @@
+/* api/dispatch.c: request entry and the route -> handler table. */
+#include "dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
+
+#include "answer.h"
+#include "api_int.h"
+#include "cors.h"
+#include "health.h"
+#include "job.h"
+#include "openapi.h"
+#include "rq.h"
+#include "write.h"
+
+typedef void (*handler_fn)(struct rq *rq);
+
+/* What answers each method of a route; a NULL method is 405 (route.c says which exist). */
+struct handler {
+    handler_fn get; /* also HEAD: rq_reply drops the body */
+    handler_fn post;
+    handler_fn del;
+};
+
+static void get_list(struct rq *rq)
+{
+    job_answer(rq, QUERY_LIST);
+}
+
+static void get_detail(struct rq *rq)
+{
+    job_answer(rq, QUERY_DETAIL);
+}
+
+static void get_checks(struct rq *rq)
+{
+    job_answer(rq, QUERY_CHECKS);
+}
+
+static void get_openapi(struct rq *rq)
+{
+    rq_reply(rq, 200, RQ_CT_JSON, (const char *)openapi_json, openapi_json_len, NULL);
+}
+
+static const struct handler handlers[ROUTE_COUNT] = {
+    [ROUTE_TOP] = {.get = answer_serve},
+    [ROUTE_SUMMARY] = {.get = answer_serve},
+    [ROUTE_URLS] = {.get = get_list, .post = write_post},
+    [ROUTE_URL] = {.get = get_detail, .del = write_delete},
+    [ROUTE_URL_CHECKS] = {.get = get_checks},
+    [ROUTE_HEALTHZ] = {.get = health_serve},
+    [ROUTE_STATUS] = {.get = health_serve},
+    [ROUTE_METRICS] = {.get = health_metrics},
+    [ROUTE_OPENAPI] = {.get = get_openapi},
+};
+
+static unsigned method_bit(enum evhttp_cmd_type cmd)
+{
+    switch (cmd) {
+    case EVHTTP_REQ_GET:
+    case EVHTTP_REQ_HEAD:
+        return ROUTE_M_GET;
+    case EVHTTP_REQ_POST:
+        return ROUTE_M_POST;
+    case EVHTTP_REQ_DELETE:
+        return ROUTE_M_DELETE;
+    default:
+        return 0;
+    }
+}
+
+static unsigned method_bit_name(const char *m)
+{
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        return ROUTE_M_GET;
+    if (strcmp(m, "POST") == 0)
+        return ROUTE_M_POST;
+    if (strcmp(m, "DELETE") == 0)
+        return ROUTE_M_DELETE;
+    return 0;
+}
+
+/* Headers that must not be repeated: a second Content-Length or Authorization would
+ * make the request ambiguous. Returns the repeated name or NULL. */
+static const char *repeated_header(struct evhttp_request *req)
+{
+    static const char *const names[] = {"Content-Length", "Content-Type", "Authorization",
+                                        "Transfer-Encoding", "Host"};
+    unsigned seen[ARRAY_LEN(names)] = {0};
+    struct evkeyval *kv;
+    size_t i;
+
+    TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next)
+    {
+        char c = kv->key[0] | 0x20;
+        if (c != 'c' && c != 'a' && c != 't' && c != 'h')
+            continue;
+        for (i = 0; i < ARRAY_LEN(names); i++)
+            if (strcasecmp(kv->key, names[i]) == 0 && ++seen[i] > 1)
+                return names[i];
+    }
+    return NULL;
+}
+
+/* OPTIONS with Origin and Access-Control-Request-Method: a browser asking whether a
+ * cross-origin call may be made. Answered 204 with what CORS_ORIGINS allows, else 403. */
+static void preflight(struct rq *rq, const char *origin, const char *want)
+{
+    const struct cors *c = &rq->api->cors;
+    struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
+    unsigned m = method_bit_name(want);
+    const char *allow = m && (rq->route.methods & m) ? cors_allow(c, origin, m) : NULL;
+    char msg[160];
+
+    if (!allow) {
+        if (!c->any)
+            evhttp_add_header(h, "Vary", "Origin");
+        snprintf(msg, sizeof(msg), "origin: %.60s may not use %.20s on this route (CORS_ORIGINS)",
+                 origin, want);
+        rq_error(rq, 403, msg);
+        return;
+    }
+    evhttp_add_header(h, "Access-Control-Allow-Origin", allow);
+    evhttp_add_header(h, "Access-Control-Allow-Methods",
+                      c->any ? "GET, HEAD" : route_allow_header(rq->route.methods));
+    if (!c->any)
+        evhttp_add_header(h, "Access-Control-Allow-Headers", "Authorization, Content-Type");
+    evhttp_add_header(h, "Access-Control-Max-Age", "600");
+    if (!c->any)
+        evhttp_add_header(h, "Vary", "Origin");
+    rq_reply(rq, 204, NULL, NULL, 0, NULL);
+}
+
+static void dispatch(struct rq *rq, unsigned method)
+{
+    const struct handler *h = &handlers[rq->route.id];
+    handler_fn fn = method == ROUTE_M_POST ? h->post : method == ROUTE_M_DELETE ? h->del : h->get;
+
+    if (fn)
+        fn(rq);
+    else
+        rq_error(rq, 404, "no such route");
+}
+
+void dispatch_request(struct evhttp_request *req, void *arg)
+{
+    struct api *a = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL, *dup, *origin, *want;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    unsigned method = method_bit(cmd);
+    char err[URLMON_ERRLEN], msg[URLMON_ERRLEN + 64];
+    struct rq *rq = rq_new(a, req);
+    int rc;
+
+    if (!rq) {
+        evhttp_send_error(req, 503, "Out of memory");
+        return;
+    }
+    if ((dup = repeated_header(req))) {
+        snprintf(msg, sizeof(msg), "header %s: is given more than once", dup);
+        rq_error(rq, 400, msg);
+        return;
+    }
+    /* RFC 9112 section 3.2: an HTTP/1.1 request without Host is a 400. */
+    if ((req->major > 1 || (req->major == 1 && req->minor >= 1)) &&
+        !evhttp_find_header(in, "Host")) {
+        rq_error(rq, 400, "header Host: is required in HTTP/1.1");
+        return;
+    }
+    if (!path || cmd == EVHTTP_REQ_CONNECT) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+        rq_error(rq, 400, "request target: cannot be parsed");
+        return;
+    }
+    rc = route_parse(path, evhttp_uri_get_query(uri), &rq->route, err, sizeof(err));
+    if (cmd == EVHTTP_REQ_OPTIONS && rc != 404 && rq->route.methods && cors_enabled(&a->cors) &&
+        (origin = evhttp_find_header(in, "Origin")) &&
+        (want = evhttp_find_header(in, "Access-Control-Request-Method"))) {
+        preflight(rq, origin, want);
+        return;
+    }
+    if (rc != 404 && rq->route.methods && !(rq->route.methods & method)) {
+        snprintf(msg, sizeof(msg), "method: %s is not allowed on this route (allowed: %s)",
+                 rq_method_name(cmd), route_allow_header(rq->route.methods));
+        rq_error(rq, 405, msg);
+        return;
+    }
+    if (rc != 0) {
+        rq_error(rq, rc, err);
+        return;
+    }
+    if (a->stopping) {
+        rq_error(rq, 503, "shutting down");
+        return;
+    }
+    dispatch(rq, method);
+}

@@ -1,0 +1,100 @@
+/* api/health.c: /healthz, /status and /metrics. */
+#include "health.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "acache.h"
+#include "answer.h"
+#include "api_int.h"
+#include "conn.h"
+#include "job.h"
+#include "metrics.h"
+#include "rconn.h"
+#include "rq.h"
+#include "wpool.h"
+
+#define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
+
+static void health_answer(struct rq *rq)
+{
+    char body[64];
+    int n;
+
+    if (--rq->pending > 0)
+        return;
+    n = snprintf(body, sizeof(body), "{\"mysql\":\"%s\",\"redis\":\"%s\"}",
+                 rq->mysql_ok ? "ok" : "down", rq->redis_ok ? "ok" : "down");
+    rq_reply(rq, rq->mysql_ok && rq->redis_ok ? 200 : 503, RQ_CT_JSON, body, (size_t)n, NULL);
+}
+
+static void health_mysql(struct job *j)
+{
+    struct rq *rq = j->waiters;
+
+    j->waiters = NULL;
+    if (!rq)
+        return;
+    rq->mysql_ok = j->out.status == 200;
+    health_answer(rq);
+}
+
+static void health_redis(void *arg, const redisReply *reply)
+{
+    struct rq *rq = arg;
+
+    rq->redis_ok = reply && reply->type == REDIS_REPLY_STATUS;
+    health_answer(rq);
+}
+
+void health_serve(struct rq *rq)
+{
+    struct job *j = job_new(rq->api, QUERY_PING, &rq->route);
+
+    if (!j) {
+        rq_error(rq, 500, "internal error: out of memory");
+        return;
+    }
+    rq->pending = 2;
+    if (acache_send(rq->api->cache, health_redis, rq, "PING", NULL) != 0) {
+        rq->redis_ok = false;
+        rq->pending--;
+    }
+    j->finish = health_mysql;
+    job_add_waiter(j, rq);
+    job_submit(j);
+}
+
+static void metrics_answer(struct rq *rq, long queue_length)
+{
+    struct api *a = rq->api;
+    struct metrics_gauges g;
+    size_t len = 0;
+    char *text;
+
+    g.queue_length = queue_length;
+    g.connections = conn_count(a->conns);
+    g.max_connections = (long)a->cfg->api_max_connections;
+    wpool_stats(a->workers, &g.jobs_waiting, &g.jobs_running);
+    g.in_flight = a->in_flight;
+    g.redis_up = acache_up(a->cache) ? 1 : 0;
+    g.local_cache_up = acache_tracking(a->cache) ? 1 : 0;
+    g.local_cache_entries = (long)answer_local_count(a->answer);
+    if (!(text = metrics_render(a->metrics, &g, &len))) {
+        rq_error(rq, 500, "internal error: out of memory");
+        return;
+    }
+    rq_reply(rq, 200, CT_METRICS, text, len, NULL);
+    free(text);
+}
+
+static void metrics_llen(void *arg, const redisReply *reply)
+{
+    metrics_answer(arg, reply && reply->type == REDIS_REPLY_INTEGER ? (long)reply->integer : -1);
+}
+
+void health_metrics(struct rq *rq)
+{
+    if (acache_send(rq->api->cache, metrics_llen, rq, "LLEN", RKEY_QUEUE, NULL) != 0)
+        metrics_answer(rq, -1);
+}
