@@ -75,6 +75,9 @@ struct checker_opts {
     unsigned max_redirects;
     unsigned max_body_bytes;
     bool allow_private_targets; /* false = SSRF guard on */
+    /* TLS trust: a CA bundle file and/or a hashed CA directory (CA_BUNDLE, CA_PATH);
+     * NULL or "" = the system bundle. Must outlive checker_run. */
+    const char *ca_bundle, *ca_path;
     checker_source_fn source;
     void *source_arg;
     checker_sink_fn sink;
