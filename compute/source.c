@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <errmsg.h>
+
 #include "db.h"
 #include "log.h"
 
@@ -38,6 +40,7 @@ struct source {
     /* producer-only state */
     MYSQL *conn;
     MYSQL_STMT *stmt;
+    unsigned last_errno; /* the failed page read's error, 0 = not a MySQL one */
     char url[URLRULE_MAX_LEN + 2];
     char rx[RX_MAX_PATTERN + 1];
 };
@@ -129,6 +132,7 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
     rb[2].buffer = s->rx;
     rb[2].buffer_length = sizeof(s->rx);
     rb[2].length = &rlen;
+    s->last_errno = 0;
     if (!p) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -156,7 +160,17 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
     rc = 0;
     goto out;
 sqlerr:
-    snprintf(err, errlen, "reading URLs: %s", mysql_stmt_error(s->stmt));
+    /* kept: mysql_stmt_free_result below clears the statement's error. A dropped
+     * connection may leave its error in the connection, not the statement, or in
+     * neither: no error number at all is a client-side failure (retried) */
+    if ((s->last_errno = mysql_stmt_errno(s->stmt)) != 0)
+        snprintf(err, errlen, "reading URLs: %s", mysql_stmt_error(s->stmt));
+    else if ((s->last_errno = mysql_errno(s->conn)) != 0)
+        snprintf(err, errlen, "reading URLs: %s", mysql_error(s->conn));
+    else {
+        s->last_errno = CR_UNKNOWN_ERROR;
+        snprintf(err, errlen, "reading URLs: the connection failed without an error");
+    }
 out:
     if (s->stmt)
         mysql_stmt_free_result(s->stmt);
@@ -184,8 +198,12 @@ static int fetch_retry(struct source *s, uint64_t last_id, struct page **out, ch
         if ((s->stmt || open_conn(s, err, errlen) == 0) &&
             fetch_page(s, last_id, out, err, errlen) == 0)
             return 0;
-        if (s->conn && !db_error_is_connection(s->conn) && s->stmt &&
-            mysql_stmt_errno(s->stmt) < 2000)
+        /* Judge the failed read's own error: after a server restart the idle connection's
+         * next page read fails with "lost connection" (2013), but mysql_stmt_free_result
+         * clears the statement's error, which then looked like a real SQL error (0) and
+         * failed a complete run */
+        if (s->conn && s->stmt && !db_error_is_connection(s->conn) &&
+            !db_errno_is_transient(s->last_errno))
             return -1; /* a real SQL error: retrying will not help */
         close_conn(s);
         if (time(NULL) >= deadline || cancelled(s))
