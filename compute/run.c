@@ -103,7 +103,8 @@ static int start(struct run *r, enum run_outcome *out)
     }
     replay_spool(r);
     if (runlock_token(r->owner, sizeof(r->owner)) != 0 ||
-        runlock_acquire(r->conn, r->shard_key, r->owner, p->slot, &st, err, sizeof(err)) != 0) {
+        runlock_acquire(r->conn, r->shard_key, r->owner, p->slot, p->interval_s, &st, err,
+                        sizeof(err)) != 0) {
         log_error("run not started: %s", err[0] ? err : "no random token");
         return -1;
     }
@@ -117,7 +118,8 @@ static int start(struct run *r, enum run_outcome *out)
         runrec_begin(r->conn, p->shard_index, p->shard_count, p->slot, p->cfg->instance, &r->run_id,
                      err, sizeof(err)) != 0) {
         log_error("run not started: %s", err);
-        if (runlock_release(r->conn, r->shard_key, r->owner, -1, err, sizeof(err)) != 0)
+        if (runlock_release(r->conn, r->shard_key, r->owner, -1, p->interval_s, err, sizeof(err)) !=
+            0)
             log_warn("%s", err);
         return -1;
     }
@@ -225,7 +227,8 @@ static int finish_step(struct run *r, const char *status)
 
     for (;;) {
         if (r->conn && runrec_finish(r->conn, r->run_id, &e, err, sizeof(err)) == 0 &&
-            runlock_release(r->conn, r->shard_key, r->owner, slot_done, err, sizeof(err)) == 0)
+            runlock_release(r->conn, r->shard_key, r->owner, slot_done, r->p->interval_s, err,
+                            sizeof(err)) == 0)
             return 0;
         if (!r->conn)
             snprintf(err, sizeof(err), "no MySQL connection");

@@ -24,8 +24,9 @@
 struct run_params {
     const struct config *cfg;
     unsigned shard_index, shard_count;
-    int64_t slot;       /* floor(start time / interval) */
-    volatile int *stop; /* set by SIGINT/SIGTERM */
+    int64_t slot;        /* floor(start time / interval) */
+    unsigned interval_s; /* the interval slot counts in */
+    volatile int *stop;  /* set by SIGINT/SIGTERM */
 };
 
 enum run_outcome {

@@ -16,7 +16,7 @@ static int run_stmt(MYSQL *conn, const char *sql, const struct param *p, unsigne
                     uint64_t *affected, char *err, size_t errlen)
 {
     MYSQL_STMT *st = mysql_stmt_init(conn);
-    MYSQL_BIND b[4];
+    MYSQL_BIND b[8];
     unsigned i;
     int rc = -1;
 
@@ -56,31 +56,34 @@ int runlock_token(char *buf, size_t len)
 }
 
 /* Why the lease could not be taken: the slot is done, or someone holds it. */
-static int why_not(MYSQL *conn, const char *key, int64_t slot, enum runlock_state *st, char *err,
-                   size_t errlen)
+static int why_not(MYSQL *conn, const char *key, int64_t slot, unsigned interval_s,
+                   enum runlock_state *st, char *err, size_t errlen)
 {
-    struct param p[2] = {{MYSQL_TYPE_LONGLONG, &slot, 0}, {MYSQL_TYPE_STRING, key, strlen(key)}};
+    struct param p[3] = {{MYSQL_TYPE_LONGLONG, &slot, 0},
+                         {MYSQL_TYPE_LONG, &interval_s, 0},
+                         {MYSQL_TYPE_STRING, key, strlen(key)}};
     uint64_t n = 0;
 
     /* A no-op UPDATE that matches only when the slot is done (CLIENT_FOUND_ROWS makes
      * matched rows count), which spares a result set. */
-    if (run_stmt(
-            conn,
-            "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ? AND shard_key = ?", p,
-            2, &n, err, errlen) != 0)
+    if (run_stmt(conn,
+                 "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ?"
+                 " AND last_interval = ? AND shard_key = ?",
+                 p, 3, &n, err, errlen) != 0)
         return -1;
     *st = n > 0 ? RUNLOCK_SLOT_DONE : RUNLOCK_BUSY;
     return 0;
 }
 
 int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
-                    enum runlock_state *st, char *err, size_t errlen)
+                    unsigned interval_s, enum runlock_state *st, char *err, size_t errlen)
 {
     int lease = RUNLOCK_LEASE_SECONDS;
     struct param key = {MYSQL_TYPE_STRING, shard_key, strlen(shard_key)};
-    struct param p[4] = {{MYSQL_TYPE_STRING, owner, strlen(owner)},
+    struct param p[5] = {{MYSQL_TYPE_STRING, owner, strlen(owner)},
                          {MYSQL_TYPE_LONG, &lease, 0},
                          key,
+                         {MYSQL_TYPE_LONG, &interval_s, 0},
                          {MYSQL_TYPE_LONGLONG, &slot, 0}};
     uint64_t n = 0;
 
@@ -90,14 +93,14 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
                  "UPDATE run_locks SET owner = ?,"
                  " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
                  " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))"
-                 " AND (last_slot IS NULL OR last_slot < ?)",
-                 p, 4, &n, err, errlen) != 0)
+                 " AND (last_slot IS NULL OR NOT (last_interval <=> ?) OR last_slot < ?)",
+                 p, 5, &n, err, errlen) != 0)
         return -1;
     if (n == 1) {
         *st = RUNLOCK_ACQUIRED;
         return 0;
     }
-    return why_not(conn, shard_key, slot, st, err, errlen);
+    return why_not(conn, shard_key, slot, interval_s, st, err, errlen);
 }
 
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
@@ -119,16 +122,25 @@ int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *h
 }
 
 int runlock_release(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot_done,
-                    char *err, size_t errlen)
+                    unsigned interval_s, char *err, size_t errlen)
 {
-    struct param p[4] = {{MYSQL_TYPE_LONGLONG, &slot_done, 0},
+    struct param p[8] = {{MYSQL_TYPE_LONGLONG, &slot_done, 0},
+                         {MYSQL_TYPE_LONG, &interval_s, 0},
                          {MYSQL_TYPE_LONGLONG, &slot_done, 0},
+                         {MYSQL_TYPE_LONGLONG, &slot_done, 0},
+                         {MYSQL_TYPE_LONGLONG, &slot_done, 0},
+                         {MYSQL_TYPE_LONG, &interval_s, 0},
                          {MYSQL_TYPE_STRING, shard_key, strlen(shard_key)},
                          {MYSQL_TYPE_STRING, owner, strlen(owner)}};
 
+    /* slots count in units of their interval: a slot recorded under another interval
+     * is replaced, never compared (SET assigns left to right: last_slot reads the old
+     * last_interval) */
     return run_stmt(conn,
                     "UPDATE run_locks SET owner = NULL, expires_at = NULL,"
-                    " last_slot = IF(? >= 0, GREATEST(COALESCE(last_slot, -1), ?), last_slot)"
+                    " last_slot = IF(? >= 0, IF(last_interval <=> ?,"
+                    " GREATEST(COALESCE(last_slot, -1), ?), ?), last_slot),"
+                    " last_interval = IF(? >= 0, ?, last_interval)"
                     " WHERE shard_key = ? AND owner = ?",
-                    p, 4, NULL, err, errlen);
+                    p, 8, NULL, err, errlen);
 }

@@ -129,8 +129,17 @@ static const char *const m2_urls_name_url[] = {
     NULL,
 };
 
+/* Slots count in units of their interval (floor(time / interval)): the interval is
+ * recorded with the last slot done so that slots of different intervals are never
+ * compared (a 60 s slot number is ten times a 600 s one). */
+static const char *const m3_run_locks_interval[] = {
+    "ALTER TABLE run_locks ADD COLUMN IF NOT EXISTS last_interval INT UNSIGNED NULL",
+    NULL,
+};
+
 const struct migration migrations[] = {
     {1, "initial", m1_initial},
     {2, "urls_name_url", m2_urls_name_url},
+    {3, "run_locks_interval", m3_run_locks_interval},
 };
 const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);

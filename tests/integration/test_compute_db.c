@@ -58,38 +58,38 @@ static void test_runlock(void **state)
     assert_int_equal(runlock_token(tb, sizeof(tb)), 0);
     assert_int_equal(strlen(ta), RUNLOCK_TOKEN_LEN);
     assert_string_not_equal(ta, tb);
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_BUSY);
     /* another shard is independent */
-    assert_int_equal(runlock_acquire(b, "1/2", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "1/2", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
     assert_true(held);
     assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
     assert_false(held);
     /* released with the slot done: the same slot is refused, the next one taken */
-    assert_int_equal(runlock_release(a, "0/1", ta, 100, err, sizeof(err)), 0);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(a, "0/1", ta, 100, 600, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_SLOT_DONE);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     /* an expired lease (a crashed owner) is taken over; the old owner learns it */
     itest_sql(a, "UPDATE run_locks SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND"
                  " WHERE shard_key = '0/1'");
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
     assert_false(held);
     /* released without a slot (nothing checked): the slot can be run again */
-    assert_int_equal(runlock_release(a, "0/1", ta, -1, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(a, "0/1", ta, -1, 600, err, sizeof(err)), 0);
     assert_int_equal(itest_sql_long(a, "SELECT last_slot FROM run_locks WHERE shard_key='0/1'"),
                      100);
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     /* a release by someone else changes nothing */
-    assert_int_equal(runlock_release(b, "0/1", tb, 101, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(b, "0/1", tb, 101, 600, err, sizeof(err)), 0);
     assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
     assert_true(held);
     mysql_close(a);
@@ -107,7 +107,7 @@ static void *race_one(void *arg)
     char err[URLMON_ERRLEN];
     MYSQL *c = db_connect(&cfg, err, sizeof(err));
 
-    if (!c || runlock_acquire(c, "race", r->token, 5, &r->st, err, sizeof(err)) != 0)
+    if (!c || runlock_acquire(c, "race", r->token, 5, 600, &r->st, err, sizeof(err)) != 0)
         r->st = (enum runlock_state) - 1;
     db_close(&c);
     return NULL;
