@@ -12,6 +12,7 @@
 #ifndef URLMON_CHECKER_H
 #define URLMON_CHECKER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -84,7 +85,7 @@ struct checker_opts {
     void *sink_arg;
     /* Set by another thread (signal handler path) to stop taking new work; checks in
      * flight are finished, then checker_run returns. May be NULL. */
-    volatile int *stop;
+    atomic_int *stop;
 };
 
 /* Fills opts from the configuration (callbacks left NULL). */

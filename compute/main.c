@@ -18,7 +18,7 @@
 #include "migrate.h"
 #include "run.h"
 
-static volatile int stop_flag;
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {

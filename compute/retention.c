@@ -36,7 +36,7 @@ static void cutoff_text(int64_t now_s, unsigned days, bool date_only, char *buf,
 }
 
 /* Deletes in chunks until a chunk comes back short; *deleted grows. */
-static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, volatile int *stop,
+static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, atomic_int *stop,
                      uint64_t *deleted, char *err, size_t errlen)
 {
     MYSQL_STMT *st = mysql_stmt_init(conn);
@@ -71,7 +71,7 @@ out:
 }
 
 int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
-                  volatile int *stop, struct retention_stats *st, char *err, size_t errlen)
+                  atomic_int *stop, struct retention_stats *st, char *err, size_t errlen)
 {
     uint64_t *counts[4];
     char cutoff[64];

@@ -34,7 +34,7 @@ struct run {
     bool drained, engine_failed, source_failed, lease_lost, exhausted;
     int writer_rc;
     struct writer_totals tot;
-    volatile int run_stop;
+    atomic_int run_stop;
     double t0, secs;
     long cache_deleted;
     struct retention_stats ret;
@@ -48,7 +48,7 @@ static double mono_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void sleep_s(unsigned s, volatile int *stop)
+static void sleep_s(unsigned s, atomic_int *stop)
 {
     unsigned i;
     for (i = 0; i < s * 10 && !(stop && *stop); i++) {
@@ -57,7 +57,7 @@ static void sleep_s(unsigned s, volatile int *stop)
     }
 }
 
-MYSQL *run_connect(const struct config *cfg, volatile int *stop, char *err, size_t errlen)
+MYSQL *run_connect(const struct config *cfg, atomic_int *stop, char *err, size_t errlen)
 {
     MYSQL *conn = NULL;
     unsigned i, backoff = 1;

@@ -12,6 +12,7 @@
 #ifndef URLMON_RUN_H
 #define URLMON_RUN_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <mysql.h>
 
@@ -26,7 +27,7 @@ struct run_params {
     unsigned shard_index, shard_count;
     int64_t slot;        /* floor(start time / interval) */
     unsigned interval_s; /* the interval slot counts in */
-    volatile int *stop;  /* set by SIGINT/SIGTERM */
+    atomic_int *stop;    /* set by SIGINT/SIGTERM */
 };
 
 enum run_outcome {
@@ -39,6 +40,6 @@ enum run_outcome {
 enum run_outcome run_once(const struct run_params *p);
 
 /* db_connect with RUN_CONNECT_ATTEMPTS attempts and backoff; NULL + err. */
-MYSQL *run_connect(const struct config *cfg, volatile int *stop, char *err, size_t errlen);
+MYSQL *run_connect(const struct config *cfg, atomic_int *stop, char *err, size_t errlen);
 
 #endif

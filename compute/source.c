@@ -25,7 +25,7 @@ struct page {
 struct source {
     const struct config *cfg;
     unsigned k, n;
-    volatile int *stop;
+    atomic_int *stop;
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -268,7 +268,7 @@ static void *producer(void *arg)
     return NULL;
 }
 
-int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, volatile int *stop,
+int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, atomic_int *stop,
                  struct source **out, char *err, size_t errlen)
 {
     struct source *s = calloc(1, sizeof(*s));

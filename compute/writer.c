@@ -19,7 +19,7 @@
 struct writer {
     const struct config *cfg;
     uint64_t run_id;
-    volatile int *stop;
+    atomic_int *stop;
     pthread_t thread;
     bool started;
     /* the queue, under lock */
@@ -244,7 +244,7 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, struct writer **out,
+int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, struct writer **out,
                  char *err, size_t errlen)
 {
     struct writer *w = calloc(1, sizeof(*w));

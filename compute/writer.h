@@ -15,6 +15,7 @@
 #ifndef URLMON_WRITER_H
 #define URLMON_WRITER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +44,7 @@ struct writer_totals {
 };
 
 /* *stop (may be NULL): when set, the end does not wait for MySQL to take the spool. */
-int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, struct writer **out,
+int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, struct writer **out,
                  char *err, size_t errlen) MUSTCHECK;
 /* checker_sink_fn; arg is the struct writer. */
 void writer_sink(void *arg, const struct check_result *r);

@@ -311,7 +311,7 @@ static void test_source_paging(void **state)
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM urls WHERE active = 1"), 12345 - 123);
     /* a stopped source hands out nothing more and is not exhausted */
     {
-        volatile int stop = 0;
+        atomic_int stop = 0;
         assert_int_equal(source_start(&cfg, 0, 1, &stop, &s, err, sizeof(err)), 0);
         assert_int_equal(source_next(s, t), 1);
         stop = 1;
