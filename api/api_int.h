@@ -19,6 +19,7 @@
 #include "lcache.h"
 #include "metrics.h"
 #include "ptrmap.h"
+#include "qguard.h"
 #include "query.h"
 #include "route.h"
 #include "wpool.h"
@@ -37,6 +38,7 @@ struct api {
     struct query_env env; /* pool + tally, read by the workers */
     struct wpool *workers;
     struct acache *cache;
+    struct qguard *qguard; /* Redis eviction policy, QUEUE_MAX, OOM (qguard.h) */
     struct metrics *metrics;
     struct flight *flight; /* cache key -> struct job computing it */
     struct lcache *local;  /* in-process copies of Redis' answers (used while tracking) */

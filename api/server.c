@@ -365,6 +365,7 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     if (wpool_open(a->base, cfg->api_threads, MAX_JOBS_QUEUED, &a->workers, err, errlen) != 0 ||
         acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", RKEY_CACHE_PREFIX, &a->cache, err,
                     errlen) != 0 ||
+        qguard_new(a->base, a->cache, cfg->queue_max, &a->qguard) != 0 ||
         setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
         bind_listener(a, err, errlen) != 0)
         goto fail;
@@ -427,6 +428,7 @@ void api_free(struct api **ap)
      * requests or queue jobs while evhttp and the workers exist. Then the workers (a
      * job finishing now never gets its done() run), then the HTTP side (closing
      * connections runs conn_closed, which must not resume the freed listener). */
+    qguard_free(&a->qguard);
     acache_free(&a->cache);
     wpool_free(&a->workers);
     a->stopping = true;

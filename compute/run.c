@@ -132,11 +132,25 @@ static int start(struct run *r, enum run_outcome *out)
 
 static void drain_step(struct run *r)
 {
-    char err[URLMON_ERRLEN];
+    char err[URLMON_ERRLEN], policy[64];
 
     if (!(r->redis = rconn_connect(r->p->cfg, 2000, err, sizeof(err)))) {
         log_warn("queue not drained: %s", err);
         return;
+    }
+    /* every run connects afresh: the policy is read at each (re)connection */
+    switch (rconn_policy_read(r->redis, policy, sizeof(policy))) {
+    case RCONN_POLICY_EVICTS:
+        log_error("Redis maxmemory-policy is %s: when memory is full Redis evicts queued URLs "
+                  "(%s); set maxmemory-policy noeviction",
+                  policy, RKEY_QUEUE);
+        break;
+    case RCONN_POLICY_UNKNOWN:
+        log_warn("Redis maxmemory-policy cannot be read: make sure it is noeviction or "
+                 "volatile-*, or queued URLs may be evicted");
+        break;
+    case RCONN_POLICY_SAFE:
+        break;
     }
     if (drain_queue(r->redis, r->conn, r->p->stop, &r->drain, err, sizeof(err)) != 0) {
         log_warn("queue drain stopped: %s", err);

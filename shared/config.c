@@ -66,6 +66,8 @@ static const struct param params[] = {
     UINT("RETENTION_DAYS", retention_days, "35", 1, 3650, "days raw checks are kept"),
     UINT("ROLLUP_RETENTION_DAYS", rollup_retention_days, "400", 31, 36500,
          "days hourly/daily rollups are kept"),
+    UINT("QUEUE_MAX", queue_max, "1000000", 1, 1000000000,
+         "entries the Redis queue may hold; beyond, POST /urls answers 503 + Retry-After"),
     STR("SPOOL_DIR", spool_dir, "/tmp/urlmon-spool", 1, "where results wait while MySQL is down"),
     STR("CA_BUNDLE", ca_bundle, "", 0,
         "PEM file of the CAs checks trust (replaces the system bundle); empty = system"),

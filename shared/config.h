@@ -42,6 +42,7 @@ struct config {
     unsigned batch_size; /* rows per INSERT */
     unsigned retention_days;
     unsigned rollup_retention_days;
+    unsigned queue_max; /* entries urlmon:queue may hold; POST /urls answers 503 beyond */
     char spool_dir[512];
     char ca_bundle[512];        /* CA file checks trust; "" = the system bundle */
     char ca_path[512];          /* hashed CA directory checks also trust; "" = none */
