@@ -231,10 +231,11 @@ static const char *decide(const struct run *r)
 /* The runs row and the lease, retried while MySQL is away. */
 static int finish_step(struct run *r, const char *status)
 {
-    struct runrec_end e = {status,           r->total,        r->tot.results,
-                           r->tot.successes, r->tot.failures, r->tot.have_percentiles,
-                           r->tot.p50,       r->tot.p95,      r->tot.p99};
-    int64_t slot_done = strcmp(status, "done") == 0 || r->delivered > 0 ? r->p->slot : -1;
+    struct runrec_end e = {status,     r->total,   r->tot.have_percentiles,
+                           r->tot.p50, r->tot.p95, r->tot.p99};
+    /* a run that lost results never marks its slot done: its URLs are checked again */
+    int64_t slot_done =
+        r->tot.lost == 0 && (strcmp(status, "done") == 0 || r->delivered > 0) ? r->p->slot : -1;
     /* Stopping: one more try only; the lease expires by itself. */
     time_t deadline = time(NULL) + (*r->p->stop ? 2 : RUN_FINISH_SECONDS);
     char err[URLMON_ERRLEN];

@@ -111,17 +111,13 @@ int runrec_finish(MYSQL *conn, uint64_t run_id, const struct runrec_end *e, char
     memset(&bs, 0, sizeof(bs));
     bind_str(&bs, e->status);
     bind_u64(&bs, &e->urls_total);
-    bind_u64(&bs, &e->urls_checked);
-    bind_u64(&bs, &e->successes);
-    bind_u64(&bs, &e->failures);
     bind_u32(&bs, &e->p50, !e->have_percentiles);
     bind_u32(&bs, &e->p95, !e->have_percentiles);
     bind_u32(&bs, &e->p99, !e->have_percentiles);
     bind_u64(&bs, &run_id);
     return exec(conn,
                 "UPDATE runs SET finished_at = UTC_TIMESTAMP(3), status = ?, urls_total = ?,"
-                " urls_checked = ?, successes = ?, failures = ?, p50_ms = ?, p95_ms = ?,"
-                " p99_ms = ? WHERE id = ?",
+                " p50_ms = ?, p95_ms = ?, p99_ms = ? WHERE id = ?",
                 &bs, NULL, NULL, NULL, err, errlen);
 }
 

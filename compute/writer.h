@@ -39,6 +39,7 @@ struct writer_totals {
     uint64_t lost;          /* rows neither written nor spooled (disk failure) */
     uint64_t batches;       /* batch numbers used */
     uint64_t spool_pending; /* spooled rows still on disk at the end */
+    uint64_t pauses;        /* seconds checking was paused: neither MySQL nor the spool */
     bool have_percentiles;
     uint32_t p50, p95, p99;
 };
