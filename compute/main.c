@@ -17,6 +17,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "run.h"
+#include "spool.h"
 
 static atomic_int stop_flag;
 
@@ -171,6 +172,12 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-compute", cfg.log_level);
+    if (!cfg.spool_dir[0] &&
+        spool_default_dir(cfg.db_address, cfg.db_port, cfg.db_name, cfg.spool_dir,
+                          sizeof(cfg.spool_dir), err, sizeof(err)) != 0) {
+        log_error("SPOOL_DIR: %s", err);
+        return 2;
+    }
     if (install_signals() != 0 || db_library_init() != 0) {
         log_error("cannot initialise signals or the MySQL client library");
         return 1;

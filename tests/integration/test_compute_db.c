@@ -21,6 +21,8 @@
 #include "runrec.h"
 #include "source.h"
 #include "spool.h"
+
+#define TEST_INSTALL_ID "0123456789abcdef0123456789abcdef"
 #include "writer.h"
 
 static struct config cfg;
@@ -180,6 +182,7 @@ static void test_spool_replay(void **state)
     struct check_result rows[50];
     struct replay_stats st;
     char err[URLMON_ERRLEN] = "", dir[] = "/tmp/urlmon-itest-spool-XXXXXX", bad[300];
+    char id[SPOOL_ID_LEN + 1], foreign[300];
     int64_t t = now_ms();
     FILE *f;
     int i;
@@ -187,10 +190,17 @@ static void test_spool_replay(void **state)
     itest_reset(&cfg);
     assert_non_null(mkdtemp(dir));
     assert_int_equal(sqlbuf_new(&buf), 0);
+    /* this database's identity, made at migrate */
+    assert_int_equal(batchwrite_install_id(c, id, sizeof(id), err, sizeof(err)), 0);
+    assert_int_equal(strlen(id), SPOOL_ID_LEN);
+    assert_string_not_equal(id, TEST_INSTALL_ID);
     for (i = 0; i < 50; i++)
         rows[i] = result((uint64_t)i + 1, t, i % 5 != 0, (uint32_t)i);
-    assert_int_equal(spool_write(dir, 5, 0, rows, 20, err, sizeof(err)), 0);
-    assert_int_equal(spool_write(dir, 5, 1, rows + 20, 30, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, id, 5, 0, rows, 20, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, id, 5, 1, rows + 20, 30, err, sizeof(err)), 0);
+    /* another database's batch in the same folder (issue 12 item 5): left in place */
+    assert_int_equal(spool_write(dir, TEST_INSTALL_ID, 7, 0, rows, 10, err, sizeof(err)), 0);
+    snprintf(foreign, sizeof(foreign), "%s/batch-00000000000000000007-0000000000.spool", dir);
     /* batch 0 already made it before MySQL went away: the replay must not double it */
     assert_int_equal(batchwrite_commit(c, buf, 5, 0, rows, 20, err, sizeof(err)), BATCHWRITE_OK);
     snprintf(bad, sizeof(bad), "%s/batch-00000000000000000005-0000000002.spool", dir);
@@ -203,6 +213,9 @@ static void test_spool_replay(void **state)
     assert_int_equal(st.duplicates, 1);
     assert_int_equal(st.rows, 30);
     assert_int_equal(st.damaged, 1);
+    assert_int_equal(st.foreign, 1);
+    assert_int_equal(access(foreign, F_OK), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks WHERE run_id = 7"), 0);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 50);
     assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count + fail_count) FROM rollup_daily"),
                      50);
@@ -211,6 +224,7 @@ static void test_spool_replay(void **state)
     assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
     assert_int_equal(st.batches, 0);
     unlink(bad);
+    unlink(foreign);
     rmdir(dir);
     sqlbuf_free(&buf);
     mysql_close(c);
@@ -364,7 +378,7 @@ static void test_retention(void **state)
 static void test_runrec(void **state)
 {
     MYSQL *c = itest_db(&cfg);
-    struct runrec_end e = {"done", 10, 9, 7, 2, true, 5, 50, 500};
+    struct runrec_end e = {"done", 10, true, 5, 50, 500};
     char err[URLMON_ERRLEN] = "";
     uint64_t id = 0, id2 = 0, stale = 0;
 
@@ -379,8 +393,8 @@ static void test_runrec(void **state)
                                        " AND shard_index = 1 AND finished_at IS NOT NULL"),
                      1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs WHERE status = 'done' AND"
-                                       " urls_total = 10 AND urls_checked = 9 AND successes = 7"
-                                       " AND failures = 2 AND p50_ms = 5 AND p95_ms = 50 AND"
+                                       " urls_total = 10 AND urls_checked = 0 AND successes = 0"
+                                       " AND failures = 0 AND p50_ms = 5 AND p95_ms = 50 AND"
                                        " p99_ms = 500 AND slot = 1234 AND instance = 'box-1'"),
                      1);
     e.have_percentiles = false;
