@@ -154,7 +154,7 @@ static int cmp_u32(const void *a, const void *b)
  * rounds, not in each. */
 static void test_plain_times_not_inflated_by_tls(void **state)
 {
-    enum { NPLAIN = 10, N = NPLAIN + 1, TLS_AT = 3, ROUNDS = 5 };
+    enum { NPLAIN = 10, N = NPLAIN + 1, TLS_AT = 3, ROUNDS = 10 };
     struct etest_url urls[N];
     static char bufs[N][128];
     struct etest_results res;
