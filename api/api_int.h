@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "cors.h"
+#include "qguard.h"
 #include "query.h"
 
 struct acache;
@@ -41,6 +42,7 @@ struct api {
     struct wpool *workers;
     struct acache *cache;  /* the loop's Redis client */
     struct answer *answer; /* the answer cache: in-process copy, Redis, single flight */
+    struct qguard *qguard; /* Redis eviction policy, QUEUE_MAX, OOM (qguard.h) */
     struct metrics *metrics;
     struct conns *conns;
     struct event *stop_ev, *sigint_ev, *sigterm_ev;

@@ -18,14 +18,23 @@
 
 static void health_answer(struct rq *rq)
 {
-    char body[64];
+    const struct qguard *g = rq->api->qguard;
+    bool oom = rq->redis_ok && qguard_oom(g);
+    char body[256];
     int n;
 
     if (--rq->pending > 0)
         return;
-    n = snprintf(body, sizeof(body), "{\"mysql\":\"%s\",\"redis\":\"%s\"}",
-                 rq->mysql_ok ? "ok" : "down", rq->redis_ok ? "ok" : "down");
-    rq_reply(rq, rq->mysql_ok && rq->redis_ok ? 200 : 503, RQ_CT_JSON, body, (size_t)n, NULL);
+    n = snprintf(body, sizeof(body),
+                 "{\"mysql\":\"%s\",\"redis\":\"%s\",\"redis_policy\":\"%s\","
+                 "\"queue_evictable\":%s}",
+                 rq->mysql_ok ? "ok" : "down",
+                 !rq->redis_ok ? "down"
+                 : oom         ? "out of memory"
+                               : "ok",
+                 qguard_policy(g), qguard_evictable(g) ? "true" : "false");
+    rq_reply(rq, rq->mysql_ok && rq->redis_ok && !oom ? 200 : 503, RQ_CT_JSON, body, (size_t)n,
+             NULL);
 }
 
 static void health_mysql(struct job *j)
@@ -78,6 +87,7 @@ static void metrics_answer(struct rq *rq, long queue_length)
     wpool_stats(a->workers, &g.jobs_waiting, &g.jobs_running);
     g.in_flight = a->in_flight;
     g.redis_up = acache_up(a->cache) ? 1 : 0;
+    g.redis_queue_evictable = qguard_evictable(a->qguard) ? 1 : 0;
     g.local_cache_up = acache_tracking(a->cache) ? 1 : 0;
     g.local_cache_entries = (long)answer_local_count(a->answer);
     if (!(text = metrics_render(a->metrics, &g, &len))) {

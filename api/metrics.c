@@ -223,6 +223,9 @@ char *metrics_render(const struct metrics *m, const struct metrics_gauges *g, si
                  g->jobs_running);
     render_gauge(f, "urlmon_api_requests_in_flight", "Requests being answered.", g->in_flight);
     render_gauge(f, "urlmon_api_redis_up", "1 when the Redis connection is up.", g->redis_up);
+    render_gauge(f, "urlmon_api_redis_queue_evictable",
+                 "1 when Redis' maxmemory-policy (allkeys-*) can evict queued URLs.",
+                 g->redis_queue_evictable);
     render_gauge(f, "urlmon_api_local_cache_up",
                  "1 while Redis invalidations reach the API (in-process copies in use).",
                  g->local_cache_up);

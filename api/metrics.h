@@ -25,6 +25,7 @@ struct metrics_gauges {
     int redis_up;         /* 1 connected, 0 not */
     int local_cache_up;   /* 1 while invalidations arrive (in-process copies used) */
     long local_cache_entries;
+    int redis_queue_evictable; /* 1: maxmemory-policy allkeys-* can evict the queue */
 };
 
 int metrics_open(struct metrics **out) MUSTCHECK;

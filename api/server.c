@@ -180,7 +180,8 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
+    if (qguard_new(a->base, a->cache, cfg->queue_max, &a->qguard) != 0 ||
+        setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
         bind_listener(a, err, errlen) != 0)
         goto fail;
     *out = a;
@@ -241,6 +242,7 @@ void api_free(struct api **ap)
      * requests or queue jobs while evhttp and the workers exist. Then the workers (a
      * job finishing now never gets its done() run), then the HTTP side (closing
      * connections runs conn_closed, which must not resume the freed listener). */
+    qguard_free(&a->qguard);
     acache_free(&a->cache);
     wpool_free(&a->workers);
     answer_free(&a->answer);

@@ -77,15 +77,18 @@ static void post_pushed(void *arg, const redisReply *reply)
 {
     struct rq *rq = arg;
     cJSON *root = rq->post;
-    char *body;
+    char *body, msg[160];
+    long long qlen = 0;
+    enum qguard_verdict v = qguard_pushed(rq->api->qguard, reply, &qlen, msg, sizeof(msg));
 
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
-        log_warn("POST /urls: LPUSH failed: %s",
-                 reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no answer");
-        rq_error(rq, 503, "redis: unavailable; the URL may not have been queued, retry later");
+    if (v != QGUARD_QUEUED) {
+        if (v == QGUARD_FULL || v == QGUARD_OOM)
+            evhttp_add_header(evhttp_request_get_output_headers(rq->req), "Retry-After",
+                              QGUARD_RETRY_AFTER_STR);
+        rq_error(rq, 503, msg);
         return;
     }
-    if (!cJSON_AddNumberToObject(root, "queue_length", (double)reply->integer) ||
+    if (!cJSON_AddNumberToObject(root, "queue_length", (double)qlen) ||
         !(body = cJSON_PrintUnformatted(root))) {
         rq_error(rq, 500, "internal error: out of memory");
         return;
@@ -140,7 +143,7 @@ void write_post(struct rq *rq)
         rq_error(rq, 500, "internal error: out of memory");
         goto out;
     }
-    if (acache_send(rq->api->cache, post_pushed, rq, "LPUSH", RKEY_QUEUE, json, NULL) != 0)
+    if (qguard_push(rq->api->qguard, json, post_pushed, rq) != 0)
         rq_error(rq, 503, "redis: unavailable; the URL was not queued, retry later");
 out:
     free(json);

@@ -73,6 +73,26 @@ out:
     return rc;
 }
 
+/* The run's row counts what the checks table holds of it, in the same transaction as
+ * the rows (direct or replayed from the spool): the two always agree. */
+static int count_in_run(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id,
+                        const struct check_result *r, size_t n, char *err, size_t errlen)
+{
+    size_t i, ok = 0;
+
+    for (i = 0; i < n; i++)
+        ok += r[i].success ? 1 : 0;
+    sqlbuf_reset(buf);
+    if (sqlbuf_printf(buf,
+                      "UPDATE runs SET urls_checked = urls_checked + %zu, successes = successes + "
+                      "%zu, failures = failures + %zu WHERE id = %" PRIu64,
+                      n, ok, n - ok, run_id) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return exec(conn, buf, err, errlen);
+}
+
 int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t batch_no,
                       const struct check_result *r, size_t n, char *err, size_t errlen)
 {
@@ -97,7 +117,8 @@ int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t
         goto fail;
     }
     if (write_rows(conn, buf, run_id, r, n, err, errlen) != 0 ||
-        write_rollups(conn, buf, r, n, err, errlen) != 0)
+        write_rollups(conn, buf, r, n, err, errlen) != 0 ||
+        count_in_run(conn, buf, run_id, r, n, err, errlen) != 0)
         goto fail;
     if (mysql_commit(conn) != 0) {
         snprintf(err, errlen, "COMMIT: %s", mysql_error(conn));
@@ -111,18 +132,54 @@ fail:
     return res;
 }
 
-/* One file: 1 = left in place (damaged or refused), 0 = done and deleted, -1 = MySQL
- * went away. */
-static int replay_one(MYSQL *conn, struct sqlbuf *buf, const char *path, struct replay_stats *st,
-                      char *err, size_t errlen)
+int batchwrite_install_id(MYSQL *conn, char *id, size_t idlen, char *err, size_t errlen)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    int rc = -1;
+
+    if (mysql_query(conn, "SELECT install_id FROM install WHERE id = 1") != 0 ||
+        !(res = mysql_store_result(conn))) {
+        snprintf(err, errlen, "reading the install id: %s", mysql_error(conn));
+        goto out;
+    }
+    if (!(row = mysql_fetch_row(res)) || !row[0] || strlen(row[0]) != SPOOL_ID_LEN) {
+        snprintf(err, errlen, "the database has no install id (run urlmon-compute migrate)");
+        goto out;
+    }
+    snprintf(id, idlen, "%s", row[0]);
+    rc = 0;
+out:
+    if (res)
+        mysql_free_result(res);
+    return rc;
+}
+
+/* One file: 1 = left in place (damaged, refused or foreign), 0 = done and deleted, -1 =
+ * MySQL went away. */
+static int replay_one(MYSQL *conn, struct sqlbuf *buf, const char *path, const char *install_id,
+                      struct replay_stats *st, char *err, size_t errlen)
 {
     struct spool_batch b;
     char why[URLMON_ERRLEN];
     int res, rc = 1;
 
-    if (spool_read(path, &b, why, sizeof(why)) != 0) {
-        log_error("%s", why);
-        st->damaged++;
+    if ((res = spool_read(path, &b, why, sizeof(why))) != 0) {
+        if (res == SPOOL_FOREIGN) {
+            log_warn("%s: left in place", why);
+            st->foreign++;
+        } else {
+            log_error("%s", why);
+            st->damaged++;
+        }
+        return 1;
+    }
+    if (strcmp(b.install_id, install_id) != 0) {
+        log_warn("spool file %s belongs to another database (install id %s; this one is %s): "
+                 "left in place",
+                 path, b.install_id, install_id);
+        st->foreign++;
+        spool_batch_clear(&b);
         return 1;
     }
     res = batchwrite_commit(conn, buf, b.run_id, b.batch_no, b.rows, b.n, why, sizeof(why));
@@ -152,11 +209,15 @@ int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const char *dir, struct r
     size_t n = 0, i;
     int rc = -1;
 
+    char id[SPOOL_ID_LEN + 1];
+
     memset(st, 0, sizeof(*st));
     if (spool_list(dir, &paths, &n, err, errlen) != 0)
         goto out;
+    if (n > 0 && batchwrite_install_id(conn, id, sizeof(id), err, errlen) != 0)
+        goto out;
     for (i = 0; i < n; i++)
-        if (replay_one(conn, buf, paths[i], st, err, errlen) < 0)
+        if (replay_one(conn, buf, paths[i], id, st, err, errlen) < 0)
             goto out;
     if (st->batches > 0)
         log_info("spool: replayed %lu batches (%lu rows; %lu already written)", st->batches,

@@ -28,12 +28,16 @@ int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t
                       const struct check_result *r, size_t n, char *err, size_t errlen);
 
 struct replay_stats {
-    unsigned long batches, rows, duplicates, damaged;
+    unsigned long batches, rows, duplicates, damaged, foreign;
 };
 
+/* This database's install id (SPOOL_ID_LEN hex + NUL into id). */
+int batchwrite_install_id(MYSQL *conn, char *id, size_t idlen, char *err, size_t errlen) MUSTCHECK;
+
 /* Replays the spool files in dir, oldest first, deleting each once its batch is in
- * MySQL (committed now or before). A damaged file or one MySQL refuses is logged and
- * left in place. Returns 0, or -1 when MySQL went away (err; the rest waits). */
+ * MySQL (committed now or before). A damaged file, one MySQL refuses, or one of another
+ * database (its install id differs) is logged and left in place. Returns 0, or -1 when
+ * MySQL went away (err; the rest waits). */
 int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const char *dir, struct replay_stats *st,
                       char *err, size_t errlen) MUSTCHECK;
 

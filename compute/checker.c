@@ -27,6 +27,8 @@ void checker_opts_from_config(struct checker_opts *o, const struct config *cfg)
     o->max_redirects = cfg->max_redirects;
     o->max_body_bytes = cfg->max_body_bytes;
     o->allow_private_targets = cfg->allow_private_targets;
+    o->ca_bundle = cfg->ca_bundle;
+    o->ca_path = cfg->ca_path;
 }
 
 int checker_global_init(void)

@@ -12,6 +12,7 @@
 #ifndef URLMON_CHECKER_H
 #define URLMON_CHECKER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,13 +33,16 @@ struct checker_opts {
     unsigned max_redirects;
     unsigned max_body_bytes;
     bool allow_private_targets; /* false = SSRF guard on */
+    /* TLS trust: a CA bundle file and/or a hashed CA directory (CA_BUNDLE, CA_PATH);
+     * NULL or "" = the system bundle. Must outlive checker_run. */
+    const char *ca_bundle, *ca_path;
     checker_source_fn source;
     void *source_arg;
     checker_sink_fn sink;
     void *sink_arg;
     /* Set by another thread (signal handler path) to stop taking new work; checks in
      * flight are finished, then checker_run returns. May be NULL. */
-    volatile int *stop;
+    atomic_int *stop;
 };
 
 /* Fills opts from the configuration (callbacks left NULL). */

@@ -218,7 +218,7 @@ static int take(struct drainer *d, redisReply **got, size_t *n, char *err, size_
     return rc;
 }
 
-static int drain_loop(struct drainer *d, volatile int *stop, char *err, size_t errlen)
+static int drain_loop(struct drainer *d, atomic_int *stop, char *err, size_t errlen)
 {
     redisReply *got[DRAIN_CHUNK];
     char *data[DRAIN_CHUNK];
@@ -248,8 +248,8 @@ out:
     return rc;
 }
 
-int drain_queue(redisContext *rc, MYSQL *conn, volatile int *stop, struct drain_stats *st,
-                char *err, size_t errlen)
+int drain_queue(redisContext *rc, MYSQL *conn, atomic_int *stop, struct drain_stats *st, char *err,
+                size_t errlen)
 {
     struct drainer *d = calloc(1, sizeof(*d));
     int ret = -1;

@@ -12,6 +12,7 @@
 #ifndef URLMON_DRAIN_H
 #define URLMON_DRAIN_H
 
+#include <stdatomic.h>
 #include <hiredis/hiredis.h>
 #include <mysql.h>
 
@@ -28,8 +29,8 @@ struct drain_stats {
 /* Drains until the queue is empty or *stop (may be NULL) is set. Returns 0, or -1
  * with a message in err on a Redis or MySQL error; entries not yet stored stay in
  * processing for the next run. */
-int drain_queue(redisContext *rc, MYSQL *conn, volatile int *stop, struct drain_stats *st,
-                char *err, size_t errlen) MUSTCHECK;
+int drain_queue(redisContext *rc, MYSQL *conn, atomic_int *stop, struct drain_stats *st, char *err,
+                size_t errlen) MUSTCHECK;
 
 /* A dead-list record for entry (len bytes, any content): malloc'd JSON or NULL. Bytes
  * that are not valid UTF-8, and NUL bytes, become U+FFFD. */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,13 +45,11 @@ struct loop {
     struct event kick; /* a 0 s timer: continue refilling on the next loop pass */
     bool timer_ready, kick_ready;
     unsigned budget; /* checks refill may still start before the next kick */
-    /* TLS warm-up before the first https check (see transfer_tls_warmup_new) */
+    /* TLS warm-up before the first check (see transfer_tls_warmup_new) */
     CURL *warm;
     int warm_fd;  /* the local listener it connects to */
-    bool warmed;  /* tried already (once per loop) */
     bool warming; /* running: no check is started meanwhile */
     bool warm_done;
-    struct transfer *parked; /* a pulled https target waiting for it (off the idle stack) */
     struct transfer_conf conf;
     struct transfer **slots; /* share of them */
     struct transfer **idle;  /* stack of free slots */
@@ -120,7 +117,7 @@ static int warm_start(struct loop *lp)
     if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
         getsockname(fd, (struct sockaddr *)&a, &len) != 0)
         goto out;
-    if (!(lp->warm = transfer_tls_warmup_new(ntohs(a.sin_port))))
+    if (!(lp->warm = transfer_tls_warmup_new(&lp->conf, ntohs(a.sin_port))))
         goto out;
     if (curl_multi_add_handle(lp->multi, lp->warm) != CURLM_OK)
         goto out;
@@ -150,11 +147,6 @@ static void warm_end(struct loop *lp)
     lp->warming = false;
 }
 
-static bool is_https(const char *url)
-{
-    return strncasecmp(url, "https://", 8) == 0;
-}
-
 /* Starts the check of t, which the source has filled; t is no longer on the idle stack. */
 static void start_check(struct loop *lp, struct transfer *t)
 {
@@ -173,11 +165,11 @@ static void start_check(struct loop *lp, struct transfer *t)
 }
 
 /* Starts checks until the share is in flight or the source has no more (or this pass'
- * budget is spent: then the kick continues on the next pass). The first https target
- * waits (parked) for the TLS warm-up; nothing starts while it runs. */
+ * budget is spent: then the kick continues on the next pass). Nothing starts while the
+ * TLS warm-up runs. */
 static void refill(struct loop *lp)
 {
-    while (!lp->warming && (lp->parked || (lp->inflight < lp->share && !lp->source_done))) {
+    while (!lp->warming && lp->inflight < lp->share && !lp->source_done) {
         struct transfer *t;
 
         if (lp->budget == 0) {
@@ -187,26 +179,14 @@ static void refill(struct loop *lp)
             break;
         }
         lp->budget--;
-        if (lp->parked) {
-            t = lp->parked;
-            lp->parked = NULL;
-        } else {
-            t = lp->idle[lp->nidle - 1];
-            if ((lp->o->stop && *lp->o->stop) ||
-                !lp->o->source(lp->o->source_arg, transfer_target(t))) {
-                lp->source_done = true;
-                break;
-            }
-            lp->nidle--;
-            lp->stats.started++;
-            if (!lp->warmed && is_https(transfer_target(t)->url)) {
-                lp->warmed = true;
-                if (warm_start(lp) == 0) {
-                    lp->parked = t;
-                    break;
-                }
-            }
+        t = lp->idle[lp->nidle - 1];
+        if ((lp->o->stop && *lp->o->stop) ||
+            !lp->o->source(lp->o->source_arg, transfer_target(t))) {
+            lp->source_done = true;
+            break;
         }
+        lp->nidle--;
+        lp->stats.started++;
         start_check(lp, t);
     }
 }
@@ -241,7 +221,7 @@ static void read_done(struct loop *lp)
 /* Every started check was handed to the sink and nothing more will start. */
 static bool drained(const struct loop *lp)
 {
-    return lp->inflight == 0 && lp->source_done && !lp->warming && !lp->parked;
+    return lp->inflight == 0 && lp->source_done && !lp->warming;
 }
 
 static void after_action(struct loop *lp)
@@ -409,6 +389,8 @@ int loop_new(const struct checker_opts *o, unsigned share, struct loop **out, ch
     lp->conf.max_redirects = o->max_redirects;
     lp->conf.max_body_bytes = o->max_body_bytes;
     lp->conf.allow_private_targets = o->allow_private_targets;
+    lp->conf.ca_bundle = o->ca_bundle;
+    lp->conf.ca_path = o->ca_path;
     what = "cannot create an event base";
     if (make_base(lp) != 0)
         goto out;
@@ -495,12 +477,6 @@ static void abort_inflight(struct loop *lp, const char *why)
     unsigned i;
 
     lp->source_done = true;
-    if (lp->parked) {
-        transfer_abort(lp->parked, why, &lp->result);
-        deliver(lp, &lp->result);
-        lp->idle[lp->nidle++] = lp->parked;
-        lp->parked = NULL;
-    }
     for (i = 0; i < lp->nslots && lp->inflight > 0; i++) {
         struct transfer *t = lp->slots[i];
         if (is_idle(lp, t))
@@ -518,6 +494,11 @@ int loop_run(struct loop *lp, char *err, size_t errlen)
     const char *why = NULL;
     int rc = -1;
 
+    /* the CA store is loaded (synchronously, on this thread) by the first TLS connection
+     * of the multi handle: do it before any check's clock runs, not while plain checks
+     * are in flight (their recorded times would include it). When the warm-up cannot
+     * start, the first https check loads it. */
+    (void)warm_start(lp);
     refill(lp);
     while (!drained(lp)) {
         int d = event_base_dispatch(lp->base);

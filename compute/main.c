@@ -18,8 +18,9 @@
 #include "log.h"
 #include "migrate.h"
 #include "run.h"
+#include "spool.h"
 
-static volatile int stop_flag;
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
@@ -105,7 +106,7 @@ out:
 static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 {
     int64_t period = (int64_t)o->interval * 1000, tick = clock_wall_ms(), next, now;
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
 
     log_info("running every %u s until SIGINT/SIGTERM", o->interval);
     while (!stop_flag) {
@@ -127,7 +128,7 @@ static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 
 static int dispatch(const struct config *cfg, const struct cli_opts *o)
 {
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
 
     if (o->mode == CLI_MODE_MIGRATE)
         return cmd_migrate(cfg);
@@ -166,6 +167,12 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-compute", cfg.log_level);
+    if (!cfg.spool_dir[0] &&
+        spool_default_dir(cfg.db_address, cfg.db_port, cfg.db_name, cfg.spool_dir,
+                          sizeof(cfg.spool_dir), err, sizeof(err)) != 0) {
+        log_error("SPOOL_DIR: %s", err);
+        return 2;
+    }
     if (install_signals() != 0 || db_library_init() != 0) {
         log_error("cannot initialise signals or the MySQL client library");
         return 1;

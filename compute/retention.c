@@ -25,7 +25,7 @@ static const struct target targets[] = {
 };
 
 /* Deletes in chunks until a chunk comes back short; *deleted grows. */
-static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, volatile int *stop,
+static int clean_one(MYSQL *conn, const struct target *t, const char *cutoff, atomic_int *stop,
                      uint64_t *deleted, char *err, size_t errlen)
 {
     MYSQL_STMT *st = NULL;
@@ -54,7 +54,7 @@ out:
 }
 
 int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
-                  volatile int *stop, struct retention_stats *st, char *err, size_t errlen)
+                  atomic_int *stop, struct retention_stats *st, char *err, size_t errlen)
 {
     uint64_t *counts[4];
     char cutoff[64];

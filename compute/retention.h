@@ -8,6 +8,7 @@
 #ifndef URLMON_RETENTION_H
 #define URLMON_RETENTION_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <mysql.h>
 
@@ -21,7 +22,6 @@ struct retention_stats {
 
 /* now_s: the current time (seconds, UTC). *stop (may be NULL) ends it early. */
 int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
-                  volatile int *stop, struct retention_stats *st, char *err,
-                  size_t errlen) MUSTCHECK;
+                  atomic_int *stop, struct retention_stats *st, char *err, size_t errlen) MUSTCHECK;
 
 #endif

@@ -35,14 +35,14 @@ struct run {
     bool drained, engine_failed, source_failed, lease_lost, exhausted;
     int writer_rc;
     struct writer_totals tot;
-    volatile int run_stop;
+    atomic_int run_stop;
     double t0, secs;
     long cache_deleted;
     struct retention_stats ret;
     bool retained;
 };
 
-static void sleep_s(unsigned s, volatile int *stop)
+static void sleep_s(unsigned s, atomic_int *stop)
 {
     unsigned i;
     for (i = 0; i < s * 10 && !(stop && *stop); i++) {
@@ -51,7 +51,7 @@ static void sleep_s(unsigned s, volatile int *stop)
     }
 }
 
-MYSQL *run_connect(const struct config *cfg, volatile int *stop, char *err, size_t errlen)
+MYSQL *run_connect(const struct config *cfg, atomic_int *stop, char *err, size_t errlen)
 {
     MYSQL *conn = NULL;
     unsigned i, backoff = 1;
@@ -97,7 +97,8 @@ static int start(struct run *r, enum run_outcome *out)
     }
     replay_spool(r);
     if (runlock_token(r->owner, sizeof(r->owner)) != 0 ||
-        runlock_acquire(r->conn, r->shard_key, r->owner, p->slot, &st, err, sizeof(err)) != 0) {
+        runlock_acquire(r->conn, r->shard_key, r->owner, p->slot, p->interval_s, &st, err,
+                        sizeof(err)) != 0) {
         log_error("run not started: %s", err[0] ? err : "no random token");
         return -1;
     }
@@ -111,7 +112,8 @@ static int start(struct run *r, enum run_outcome *out)
         runrec_begin(r->conn, p->shard_index, p->shard_count, p->slot, p->cfg->instance, &r->run_id,
                      err, sizeof(err)) != 0) {
         log_error("run not started: %s", err);
-        if (runlock_release(r->conn, r->shard_key, r->owner, -1, err, sizeof(err)) != 0)
+        if (runlock_release(r->conn, r->shard_key, r->owner, -1, p->interval_s, err, sizeof(err)) !=
+            0)
             log_warn("%s", err);
         return -1;
     }
@@ -124,11 +126,25 @@ static int start(struct run *r, enum run_outcome *out)
 
 static void drain_step(struct run *r)
 {
-    char err[URLMON_ERRLEN];
+    char err[URLMON_ERRLEN], policy[64];
 
     if (!(r->redis = rconn_connect(r->p->cfg, 2000, err, sizeof(err)))) {
         log_warn("queue not drained: %s", err);
         return;
+    }
+    /* every run connects afresh: the policy is read at each (re)connection */
+    switch (rconn_policy_read(r->redis, policy, sizeof(policy))) {
+    case RCONN_POLICY_EVICTS:
+        log_error("Redis maxmemory-policy is %s: when memory is full Redis evicts queued URLs "
+                  "(%s); set maxmemory-policy noeviction",
+                  policy, RKEY_QUEUE);
+        break;
+    case RCONN_POLICY_UNKNOWN:
+        log_warn("Redis maxmemory-policy cannot be read: make sure it is noeviction or "
+                 "volatile-*, or queued URLs may be evicted");
+        break;
+    case RCONN_POLICY_SAFE:
+        break;
     }
     if (drain_queue(r->redis, r->conn, r->p->stop, &r->drain, err, sizeof(err)) != 0) {
         log_warn("queue drain stopped: %s", err);
@@ -224,17 +240,18 @@ const char *run_outcome_name(enum run_outcome o)
 /* The runs row and the lease, retried while MySQL is away. */
 static int finish_step(struct run *r, enum run_outcome out)
 {
-    struct runrec_end e = {
-        run_outcome_name(out),   r->total,   r->tot.results, r->tot.successes, r->tot.failures,
-        r->tot.have_percentiles, r->tot.p50, r->tot.p95,     r->tot.p99};
-    int64_t slot_done = out == RUN_DONE || r->delivered > 0 ? r->p->slot : -1;
+    struct runrec_end e = {run_outcome_name(out), r->total,   r->tot.have_percentiles,
+                           r->tot.p50,            r->tot.p95, r->tot.p99};
+    /* a run that lost results never marks its slot done: its URLs are checked again */
+    int64_t slot_done = r->tot.lost == 0 && (out == RUN_DONE || r->delivered > 0) ? r->p->slot : -1;
     /* Stopping: one more try only; the lease expires by itself. */
     int64_t deadline = clock_mono_ms() + (*r->p->stop ? 2 : RUN_FINISH_SECONDS) * 1000;
     char err[URLMON_ERRLEN];
 
     for (;;) {
         if (r->conn && runrec_finish(r->conn, r->run_id, &e, err, sizeof(err)) == 0 &&
-            runlock_release(r->conn, r->shard_key, r->owner, slot_done, err, sizeof(err)) == 0)
+            runlock_release(r->conn, r->shard_key, r->owner, slot_done, r->p->interval_s, err,
+                            sizeof(err)) == 0)
             return 0;
         if (!r->conn)
             snprintf(err, sizeof(err), "no MySQL connection");

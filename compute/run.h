@@ -12,6 +12,7 @@
 #ifndef URLMON_RUN_H
 #define URLMON_RUN_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <mysql.h>
 
@@ -24,8 +25,9 @@
 struct run_params {
     const struct config *cfg;
     unsigned shard_index, shard_count;
-    int64_t slot;       /* floor(start time / interval) */
-    volatile int *stop; /* set by SIGINT/SIGTERM */
+    int64_t slot;        /* floor(start time / interval) */
+    unsigned interval_s; /* the interval slot counts in */
+    atomic_int *stop;    /* set by SIGINT/SIGTERM */
 };
 
 enum run_outcome {
@@ -41,6 +43,6 @@ enum run_outcome run_once(const struct run_params *p);
 const char *run_outcome_name(enum run_outcome o);
 
 /* db_connect with RUN_CONNECT_ATTEMPTS attempts and backoff; NULL + err. */
-MYSQL *run_connect(const struct config *cfg, volatile int *stop, char *err, size_t errlen);
+MYSQL *run_connect(const struct config *cfg, atomic_int *stop, char *err, size_t errlen);
 
 #endif

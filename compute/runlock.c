@@ -37,29 +37,30 @@ int runlock_token(char *buf, size_t len)
 }
 
 /* Why the lease could not be taken: the slot is done, or someone holds it. */
-static int why_not(MYSQL *conn, const char *key, int64_t slot, enum runlock_state *st, char *err,
-                   size_t errlen)
+static int why_not(MYSQL *conn, const char *key, int64_t slot, unsigned interval_s,
+                   enum runlock_state *st, char *err, size_t errlen)
 {
     struct stmt_params p;
     uint64_t n = 0;
 
     stmt_params_init(&p);
     stmt_param_i64(&p, &slot);
+    stmt_param_u32(&p, &interval_s);
     stmt_param_str(&p, key);
 
     /* A no-op UPDATE that matches only when the slot is done (CLIENT_FOUND_ROWS makes
      * matched rows count), which spares a result set. */
-    if (run_stmt(
-            conn,
-            "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ? AND shard_key = ?", &p,
-            &n, err, errlen) != 0)
+    if (run_stmt(conn,
+                 "UPDATE run_locks SET last_slot = last_slot WHERE last_slot >= ?"
+                 " AND last_interval = ? AND shard_key = ?",
+                 &p, &n, err, errlen) != 0)
         return -1;
     *st = n > 0 ? RUNLOCK_SLOT_DONE : RUNLOCK_BUSY;
     return 0;
 }
 
 int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
-                    enum runlock_state *st, char *err, size_t errlen)
+                    unsigned interval_s, enum runlock_state *st, char *err, size_t errlen)
 {
     int lease = RUNLOCK_LEASE_SECONDS;
     struct stmt_params key, p;
@@ -71,6 +72,7 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
     stmt_param_str(&p, owner);
     stmt_param_int(&p, &lease);
     stmt_param_str(&p, shard_key);
+    stmt_param_u32(&p, &interval_s);
     stmt_param_i64(&p, &slot);
     if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, NULL, err,
                  errlen) != 0 ||
@@ -78,14 +80,14 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
                  "UPDATE run_locks SET owner = ?,"
                  " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
                  " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))"
-                 " AND (last_slot IS NULL OR last_slot < ?)",
+                 " AND (last_slot IS NULL OR NOT (last_interval <=> ?) OR last_slot < ?)",
                  &p, &n, err, errlen) != 0)
         return -1;
     if (n == 1) {
         *st = RUNLOCK_ACQUIRED;
         return 0;
     }
-    return why_not(conn, shard_key, slot, st, err, errlen);
+    return why_not(conn, shard_key, slot, interval_s, st, err, errlen);
 }
 
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
@@ -109,18 +111,27 @@ int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *h
 }
 
 int runlock_release(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot_done,
-                    char *err, size_t errlen)
+                    unsigned interval_s, char *err, size_t errlen)
 {
     struct stmt_params p;
 
     stmt_params_init(&p);
     stmt_param_i64(&p, &slot_done);
+    stmt_param_u32(&p, &interval_s);
     stmt_param_i64(&p, &slot_done);
+    stmt_param_i64(&p, &slot_done);
+    stmt_param_i64(&p, &slot_done);
+    stmt_param_u32(&p, &interval_s);
     stmt_param_str(&p, shard_key);
     stmt_param_str(&p, owner);
+    /* slots count in units of their interval: a slot recorded under another interval
+     * is replaced, never compared (SET assigns left to right: last_slot reads the old
+     * last_interval) */
     return run_stmt(conn,
                     "UPDATE run_locks SET owner = NULL, expires_at = NULL,"
-                    " last_slot = IF(? >= 0, GREATEST(COALESCE(last_slot, -1), ?), last_slot)"
+                    " last_slot = IF(? >= 0, IF(last_interval <=> ?,"
+                    " GREATEST(COALESCE(last_slot, -1), ?), ?), last_slot),"
+                    " last_interval = IF(? >= 0, ?, last_interval)"
                     " WHERE shard_key = ? AND owner = ?",
                     &p, NULL, err, errlen);
 }

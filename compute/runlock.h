@@ -5,7 +5,10 @@
  * locked by InnoDB, so of two instances starting together exactly one matches):
  * free or expired, and last_slot below the current slot. The holder renews it
  * (runlock_renew, every RUNLOCK_RENEW_SECONDS) and releases it at the end, recording
- * the slot as done. A crashed holder's lease expires after RUNLOCK_LEASE_SECONDS.
+ * the slot as done. A slot is floor(time / interval): slots of different intervals are
+ * different units, so the interval is recorded with it (last_interval) and a slot is
+ * only ever compared with one of the same interval; a run under another interval
+ * replaces the record. A crashed holder's lease expires after RUNLOCK_LEASE_SECONDS.
  * All times are the database's clock (UTC_TIMESTAMP), so instances need not agree
  * on the time. Works without Redis. */
 #ifndef URLMON_RUNLOCK_H
@@ -31,12 +34,13 @@ enum runlock_state {
 int runlock_token(char *buf, size_t len) MUSTCHECK;
 
 int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
-                    enum runlock_state *st, char *err, size_t errlen) MUSTCHECK;
+                    unsigned interval_s, enum runlock_state *st, char *err,
+                    size_t errlen) MUSTCHECK;
 /* Extends the lease; *held = false when it is no longer ours (expired and taken). */
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
                   size_t errlen) MUSTCHECK;
-/* Frees the lease; slot_done >= 0 is recorded as the last completed slot. */
+/* Frees the lease; slot_done >= 0 is recorded as the last completed slot (of interval_s). */
 int runlock_release(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot_done,
-                    char *err, size_t errlen) MUSTCHECK;
+                    unsigned interval_s, char *err, size_t errlen) MUSTCHECK;
 
 #endif

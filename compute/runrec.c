@@ -48,9 +48,6 @@ int runrec_finish(MYSQL *conn, uint64_t run_id, const struct runrec_end *e, char
     stmt_params_init(&p);
     stmt_param_str(&p, e->status);
     stmt_param_u64(&p, &e->urls_total);
-    stmt_param_u64(&p, &e->urls_checked);
-    stmt_param_u64(&p, &e->successes);
-    stmt_param_u64(&p, &e->failures);
     stmt_param_u32(&p, &e->p50);
     stmt_param_null_if(&p, !e->have_percentiles);
     stmt_param_u32(&p, &e->p95);
@@ -60,8 +57,7 @@ int runrec_finish(MYSQL *conn, uint64_t run_id, const struct runrec_end *e, char
     stmt_param_u64(&p, &run_id);
     return exec(conn,
                 "UPDATE runs SET finished_at = UTC_TIMESTAMP(3), status = ?, urls_total = ?,"
-                " urls_checked = ?, successes = ?, failures = ?, p50_ms = ?, p95_ms = ?,"
-                " p99_ms = ? WHERE id = ?",
+                " p50_ms = ?, p95_ms = ?, p99_ms = ? WHERE id = ?",
                 &p, NULL, err, errlen);
 }
 

@@ -16,7 +16,10 @@
 
 struct runrec_end {
     const char *status; /* "done", "failed" or "interrupted" */
-    uint64_t urls_total, urls_checked, successes, failures;
+    uint64_t urls_total;
+    /* urls_checked, successes and failures are not set here: every batch adds its rows
+     * to them in the transaction that writes the rows (batchwrite.h), so the row always
+     * agrees with the checks table */
     bool have_percentiles;
     uint32_t p50, p95, p99;
 };

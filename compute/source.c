@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include <errmsg.h>
+
 #include "db.h"
 #include "log.h"
 #include "stmt.h"
@@ -24,7 +26,7 @@ struct page {
 struct source {
     const struct config *cfg;
     unsigned k, n;
-    volatile int *stop;
+    atomic_int *stop;
     pthread_t thread;
     bool started;
     pthread_mutex_t lock;
@@ -39,6 +41,7 @@ struct source {
     /* producer-only state */
     MYSQL *conn;
     MYSQL_STMT *stmt;
+    unsigned last_errno; /* the failed page read's error, 0 = not a MySQL one */
     char url[URLRULE_MAX_LEN + 2];
     char rx[RX_MAX_PATTERN + 1];
 };
@@ -125,6 +128,7 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
     rb[2].buffer = s->rx;
     rb[2].buffer_length = sizeof(s->rx);
     rb[2].length = &rlen;
+    s->last_errno = 0;
     if (!p) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -155,7 +159,17 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
 sqlerr_stmt:
     snprintf(e, sizeof(e), "%s", mysql_stmt_error(s->stmt));
 sqlerr:
-    snprintf(err, errlen, "reading URLs: %.200s", e);
+    /* kept: mysql_stmt_free_result below clears the statement's error. A dropped
+     * connection may leave its error in the connection, not the statement, or in
+     * neither: no error number at all is a client-side failure (retried) */
+    if ((s->last_errno = mysql_stmt_errno(s->stmt)) != 0)
+        snprintf(err, errlen, "reading URLs: %.200s", e);
+    else if ((s->last_errno = mysql_errno(s->conn)) != 0)
+        snprintf(err, errlen, "reading URLs: %s", mysql_error(s->conn));
+    else {
+        s->last_errno = CR_UNKNOWN_ERROR;
+        snprintf(err, errlen, "reading URLs: the connection failed without an error");
+    }
 out:
     if (s->stmt)
         mysql_stmt_free_result(s->stmt);
@@ -183,8 +197,12 @@ static int fetch_retry(struct source *s, uint64_t last_id, struct page **out, ch
         if ((s->stmt || open_conn(s, err, errlen) == 0) &&
             fetch_page(s, last_id, out, err, errlen) == 0)
             return 0;
-        if (s->conn && !db_error_is_connection(s->conn) && s->stmt &&
-            mysql_stmt_errno(s->stmt) < 2000)
+        /* Judge the failed read's own error: after a server restart the idle connection's
+         * next page read fails with "lost connection" (2013), but mysql_stmt_free_result
+         * clears the statement's error, which then looked like a real SQL error (0) and
+         * failed a complete run */
+        if (s->conn && s->stmt && !db_error_is_connection(s->conn) &&
+            !db_errno_is_transient(s->last_errno))
             return -1; /* a real SQL error: retrying will not help */
         close_conn(s);
         if (clock_mono_ms() >= deadline || cancelled(s))
@@ -249,7 +267,7 @@ static void *producer(void *arg)
     return NULL;
 }
 
-int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, volatile int *stop,
+int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, atomic_int *stop,
                  struct source **out, char *err, size_t errlen)
 {
     struct source *s = calloc(1, sizeof(*s));

@@ -11,6 +11,7 @@
 #ifndef URLMON_SOURCE_H
 #define URLMON_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -24,7 +25,7 @@
 struct source;
 
 /* Starts the producer. *stop (may be NULL): once set, source_next returns 0. */
-int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, volatile int *stop,
+int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, atomic_int *stop,
                  struct source **out, char *err, size_t errlen) MUSTCHECK;
 /* A checker_source_fn: fills *t with the next URL and returns 1, or returns 0 when the
  * list is exhausted (or stopped, or the producer failed). May wait for a page. */

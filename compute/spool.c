@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char magic[12] = "URLMONSPOOL1";
+static const char magic[12] = "URLMONSPOOL2";
+static const char magic_v1[12] = "URLMONSPOOL1"; /* before install ids: no identity */
 static const char trailer[4] = "END\n";
 #define ROW_FIXED (8 + 8 + 1 + 4 * 8 + 2 + 2) /* a row with empty strings */
 #define MAX_ROWS 10000000u
@@ -107,8 +108,8 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int spool_write(const char *dir, uint64_t run_id, uint32_t batch_no, const struct check_result *r,
-                size_t n, char *err, size_t errlen)
+int spool_write(const char *dir, const char *install_id, uint64_t run_id, uint32_t batch_no,
+                const struct check_result *r, size_t n, char *err, size_t errlen)
 {
     char final[PATH_MAX], tmp[PATH_MAX];
     struct wbuf w = {NULL, 0};
@@ -121,13 +122,16 @@ int spool_write(const char *dir, uint64_t run_id, uint32_t batch_no, const struc
              batch_no);
     snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%020" PRIu64 "-%010" PRIu32, dir, (long)getpid(),
              run_id, batch_no);
-    if (!(w.p = malloc(sizeof(magic) + 16 + n * (ROW_FIXED + CHECK_MESSAGE_MAX + CHECK_MATCH_MAX) +
-                       sizeof(trailer)))) {
+    if (!(w.p = malloc(sizeof(magic) + SPOOL_ID_LEN + 16 +
+                       n * (ROW_FIXED + CHECK_MESSAGE_MAX + CHECK_MATCH_MAX) + sizeof(trailer)))) {
         snprintf(err, errlen, "spool: out of memory");
         goto out;
     }
     memcpy(w.p, magic, sizeof(magic));
     w.len = sizeof(magic);
+    memset(w.p + w.len, 0, SPOOL_ID_LEN);
+    memcpy(w.p + w.len, install_id, strnlen(install_id, SPOOL_ID_LEN));
+    w.len += SPOOL_ID_LEN;
     put(&w, run_id, 8);
     put(&w, batch_no, 4);
     put(&w, n, 4);
@@ -251,10 +255,19 @@ int spool_read(const char *path, struct spool_batch *b, char *err, size_t errlen
     if (read_file(path, &data, &rb.len, err, errlen) != 0)
         goto out;
     rb.p = data;
-    if (rb.len < sizeof(magic) + 16 + sizeof(trailer) || memcmp(data, magic, sizeof(magic)) != 0 ||
+    if (rb.len >= sizeof(magic_v1) && memcmp(data, magic_v1, sizeof(magic_v1)) == 0) {
+        snprintf(err, errlen, "spool file %s has no database identity (written before install ids)",
+                 path);
+        rc = SPOOL_FOREIGN;
+        goto out;
+    }
+    if (rb.len < sizeof(magic) + SPOOL_ID_LEN + 16 + sizeof(trailer) ||
+        memcmp(data, magic, sizeof(magic)) != 0 ||
         memcmp(data + rb.len - sizeof(trailer), trailer, sizeof(trailer)) != 0)
         goto bad;
-    rb.pos = sizeof(magic);
+    memcpy(b->install_id, data + sizeof(magic), SPOOL_ID_LEN);
+    b->install_id[SPOOL_ID_LEN] = '\0';
+    rb.pos = sizeof(magic) + SPOOL_ID_LEN;
     rb.len -= sizeof(trailer);
     b->run_id = get(&rb, 8);
     b->batch_no = (uint32_t)get(&rb, 4);
@@ -274,8 +287,12 @@ int spool_read(const char *path, struct spool_batch *b, char *err, size_t errlen
 bad:
     snprintf(err, errlen, "spool file %s is damaged (not replayed)", path);
 out:
-    if (rc != 0)
+    if (rc != 0) {
+        char keep[SPOOL_ID_LEN + 1];
+        memcpy(keep, b->install_id, sizeof(keep));
         spool_batch_clear(b);
+        memcpy(b->install_id, keep, sizeof(keep));
+    }
     free(data);
     return rc;
 }
@@ -284,6 +301,65 @@ void spool_batch_clear(struct spool_batch *b)
 {
     free(b->rows);
     memset(b, 0, sizeof(*b));
+}
+
+/* ---- the default folder ------------------------------------------------------ */
+
+/* A private folder of this user (0700, owned by us, not a symlink): created when
+ * missing, refused when someone else owns it or others may write to it. */
+static int private_dir(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+        (st.st_mode & 0077) != 0) {
+        snprintf(err, errlen,
+                 "%s is not a private directory of this user (a symlink, another owner, or open "
+                 "to others): set SPOOL_DIR",
+                 path);
+        return -1;
+    }
+    return 0;
+}
+
+int spool_default_dir(const char *db_address, unsigned db_port, const char *db_name, char *out,
+                      size_t outlen, char *err, size_t errlen)
+{
+    const char *base = getenv("STATE_DIRECTORY"); /* systemd StateDirectory= */
+    char top[PATH_MAX], name[300];
+    size_t i;
+    int n;
+
+    if (base && base[0] && !strchr(base, ':')) {
+        n = snprintf(top, sizeof(top), "%s", base);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        n = snprintf(top, sizeof(top), "%s/urlmon-%lu", tmp && tmp[0] == '/' ? tmp : "/tmp",
+                     (unsigned long)geteuid());
+        if (n > 0 && (size_t)n < sizeof(top) && private_dir(top, err, errlen) != 0)
+            return -1;
+    }
+    if (n <= 0 || (size_t)n >= sizeof(top))
+        goto toolong;
+    n = snprintf(name, sizeof(name), "spool-%s-%u-%s", db_address, db_port, db_name);
+    if (n <= 0 || (size_t)n >= sizeof(name))
+        goto toolong;
+    for (i = 0; name[i]; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '.' ||
+              name[i] == '_'))
+            name[i] = '_';
+    n = snprintf(out, outlen, "%s/%s", top, name);
+    if (n <= 0 || (size_t)n >= outlen)
+        goto toolong;
+    return private_dir(out, err, errlen);
+toolong:
+    snprintf(err, errlen, "the default spool directory name is too long: set SPOOL_DIR");
+    return -1;
 }
 
 /* ---- listing ----------------------------------------------------------------- */

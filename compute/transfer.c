@@ -39,6 +39,19 @@ struct transfer {
 
 static int set_slot_options(struct transfer *t);
 
+/* CA_BUNDLE replaces the system bundle; CA_PATH adds a hashed directory (libcurl then
+ * cannot cache the CA store, see transfer.h). */
+static int set_ca(CURL *e, const struct transfer_conf *c)
+{
+    int bad = 0;
+
+    if (c->ca_bundle && c->ca_bundle[0])
+        bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_bundle) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_CAPATH, c->ca_path && c->ca_path[0] ? c->ca_path : NULL) !=
+           CURLE_OK;
+    return bad ? -1 : 0;
+}
+
 int transfer_new(const struct transfer_conf *conf, struct transfer **out)
 {
     struct transfer *t = NULL;
@@ -216,7 +229,7 @@ static int set_slot_options(struct transfer *t)
     /* verify against the CA bundle only: with a CA path set (Debian's default) libcurl
      * does not cache the CA store and re-reads the whole bundle for every TLS connection
      * (~100 ms of CPU); without it the store is loaded once per multi handle */
-    bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
+    bad |= set_ca(e, c) != 0;
     bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "urlmon/" URLMON_VERSION) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms) != CURLE_OK;
@@ -269,7 +282,7 @@ out:
     return rc;
 }
 
-CURL *transfer_tls_warmup_new(unsigned port)
+CURL *transfer_tls_warmup_new(const struct transfer_conf *conf, unsigned port)
 {
     char url[64];
     CURL *e = curl_easy_init();
@@ -281,7 +294,7 @@ CURL *transfer_tls_warmup_new(unsigned port)
     bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
+    bad |= set_ca(e, conf) != 0;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 5000L) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
     if (bad) {

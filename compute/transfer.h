@@ -20,7 +20,9 @@
  * CURLOPT_BUFFERSIZE stays at libcurl's 16 KiB: 64 and 128 KiB made no measurable CPU
  * difference on 500 KB bodies and cost memory per slot.
  * TLS verification uses the CA bundle only (CURLOPT_CAPATH unset) so that libcurl caches
- * the CA store in the multi handle instead of re-reading it for every connection. */
+ * the CA store in the multi handle instead of re-reading it for every connection:
+ * CA_BUNDLE replaces the system bundle; CA_PATH (a hashed directory) is trusted as well,
+ * at the price of that cache (every https check then reads the directory). */
 #ifndef URLMON_TRANSFER_H
 #define URLMON_TRANSFER_H
 
@@ -36,7 +38,8 @@
 struct transfer_conf {
     unsigned timeout_ms, connect_timeout_ms, max_redirects, max_body_bytes;
     bool allow_private_targets;
-    CURLSH *share; /* may be NULL */
+    const char *ca_bundle, *ca_path; /* NULL/"" = system bundle, no CA path */
+    CURLSH *share;                   /* may be NULL */
 };
 
 struct transfer;
@@ -65,8 +68,8 @@ void transfer_abort(struct transfer *t, const char *why, struct check_result *r)
 
 /* An easy handle that starts a TLS handshake with https://127.0.0.1:port/ using the
  * same CA settings as the checks: the first TLS connection of a multi handle loads the
- * CA store (~100 ms, synchronously); a loop runs this once, before its first https
- * check, so that the load does not stall the checks in flight. */
-CURL *transfer_tls_warmup_new(unsigned port);
+ * CA store (30-100 ms of CPU, synchronously); a loop runs this once, before its first
+ * check starts, so that the load is inside no check's recorded time. */
+CURL *transfer_tls_warmup_new(const struct transfer_conf *conf, unsigned port);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef URLMON_WATCH_H
 #define URLMON_WATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,10 +28,10 @@ struct watch_params {
     uint64_t run_id; /* for the log context */
     const char *shard_key;
     const char *owner;
-    volatile int *signal_stop; /* read */
-    volatile int *run_stop;    /* written */
-    struct writer *writer;     /* for progress */
-    uint64_t total;            /* URLs the run expects */
+    atomic_int *signal_stop; /* read */
+    atomic_int *run_stop;    /* written */
+    struct writer *writer;   /* for progress */
+    uint64_t total;          /* URLs the run expects */
 };
 
 int watch_start(const struct watch_params *p, struct watch **out, char *err,

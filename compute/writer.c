@@ -20,7 +20,8 @@
 struct writer {
     const struct config *cfg;
     uint64_t run_id;
-    volatile int *stop;
+    char install_id[SPOOL_ID_LEN + 1]; /* stamped on spool files */
+    atomic_int *stop;
     pthread_t thread;
     bool started;
     /* the queue, under lock */
@@ -185,26 +186,51 @@ static bool commit_retry(struct writer *w, uint32_t batch_no, size_t n, bool *re
     return false;
 }
 
+/* Stores the batch in MySQL or the spool. When neither accepts it (MySQL away and the
+ * spool's disk full or failing) the writer keeps the batch and tries both again every
+ * second: meanwhile its bounded queue fills and writer_sink blocks the check loops, so
+ * checking pauses instead of throwing results away. Only a stop request (the results
+ * cannot be kept past the process) or a batch MySQL refuses that cannot be spooled
+ * loses results. */
 static void write_batch(struct writer *w, size_t n)
 {
     uint32_t batch_no = w->next_batch++;
     char err[URLMON_ERRLEN];
-    bool refused;
+    bool refused, paused = false;
 
     w->tot.batches++;
-    if (commit_retry(w, batch_no, n, &refused))
-        return;
-    if (spool_write(w->cfg->spool_dir, w->run_id, batch_no, w->batch, n, err, sizeof(err)) != 0) {
-        log_error("batch %u: %zu results lost: %s", batch_no, n, err);
-        w->tot.lost += n;
-        return;
+    for (;;) {
+        if (commit_retry(w, batch_no, n, &refused))
+            goto stored;
+        if (spool_write(w->cfg->spool_dir, w->install_id, w->run_id, batch_no, w->batch, n, err,
+                        sizeof(err)) == 0)
+            break;
+        if (refused || (w->stop && *w->stop)) {
+            log_error("batch %u: %zu results lost: %s", batch_no, n, err);
+            w->tot.lost += n;
+            return;
+        }
+        if (!paused)
+            log_error("batch %u: neither MySQL nor the spool takes it (%s): checking paused "
+                      "until one does",
+                      batch_no, err);
+        paused = true;
+        w->tot.pauses++;
+        w->next_probe = 0; /* try MySQL again at once */
+        sleep_ms(1000);
     }
+    if (paused)
+        log_info("batch %u spooled: checking resumes", batch_no);
     w->tot.spooled += n;
     if (refused)
         return; /* kept on disk for a human; replaying now would fail again */
     log_warn("batch %u (%zu results) spooled to %s: MySQL unavailable", batch_no, n,
              w->cfg->spool_dir);
     w->spool_pending = true;
+    return;
+stored:
+    if (paused)
+        log_info("batch %u written: checking resumes", batch_no);
 }
 
 /* At the end: give MySQL WRITER_FINISH_SECONDS to take what was spooled (one try when
@@ -244,7 +270,7 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, struct writer **out,
+int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, struct writer **out,
                  char *err, size_t errlen)
 {
     struct writer *w = calloc(1, sizeof(*w));
@@ -266,7 +292,8 @@ int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, 
         stats_hist_new(&w->hist) != 0)
         goto oom;
     /* Connect now so a dead database is noticed before checking starts. */
-    if (!(w->conn = db_connect(cfg, err, errlen)))
+    if (!(w->conn = db_connect(cfg, err, errlen)) ||
+        batchwrite_install_id(w->conn, w->install_id, sizeof(w->install_id), err, errlen) != 0)
         goto out;
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the writer thread");

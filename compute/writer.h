@@ -15,6 +15,7 @@
 #ifndef URLMON_WRITER_H
 #define URLMON_WRITER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -38,12 +39,13 @@ struct writer_totals {
     uint64_t lost;          /* rows neither written nor spooled (disk failure) */
     uint64_t batches;       /* batch numbers used */
     uint64_t spool_pending; /* spooled rows still on disk at the end */
+    uint64_t pauses;        /* seconds checking was paused: neither MySQL nor the spool */
     bool have_percentiles;
     uint32_t p50, p95, p99;
 };
 
 /* *stop (may be NULL): when set, the end does not wait for MySQL to take the spool. */
-int writer_start(const struct config *cfg, uint64_t run_id, volatile int *stop, struct writer **out,
+int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, struct writer **out,
                  char *err, size_t errlen) MUSTCHECK;
 /* checker_sink_fn; arg is the struct writer. */
 void writer_sink(void *arg, const struct check_result *r);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -68,7 +69,14 @@ static const struct param params[] = {
     UINT("RETENTION_DAYS", retention_days, "35", 1, 3650, "days raw checks are kept"),
     UINT("ROLLUP_RETENTION_DAYS", rollup_retention_days, "400", 31, 36500,
          "days hourly/daily rollups are kept"),
-    STR("SPOOL_DIR", spool_dir, "/tmp/urlmon-spool", 1, "where results wait while MySQL is down"),
+    UINT("QUEUE_MAX", queue_max, "1000000", 1, 1000000000,
+         "entries the Redis queue may hold; beyond, POST /urls answers 503 + Retry-After"),
+    STR("SPOOL_DIR", spool_dir, "", 0,
+        "where results wait while MySQL is down; empty = a private folder per database"),
+    STR("CA_BUNDLE", ca_bundle, "", 0,
+        "PEM file of the CAs checks trust (replaces the system bundle); empty = system"),
+    STR("CA_PATH", ca_path, "", 0,
+        "directory of hashed CA certificates checks also trust (c_rehash); empty = none"),
     {"ALLOW_PRIVATE_TARGETS", P_BOOL, OFF(allow_private_targets), SZ(allow_private_targets), "0", 0,
      1, "1 lets checks reach loopback/private/link-local addresses (SSRF guard off)"},
     {"LOG_LEVEL", P_LEVEL, OFF(log_level), SZ(log_level), "info", 0, 0,
@@ -162,6 +170,16 @@ int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), 
     if (cfg->min_pool > cfg->max_pool) {
         snprintf(err, errlen, "MIN_POOL: %u is larger than MAX_POOL (%u)", cfg->min_pool,
                  cfg->max_pool);
+        return -1;
+    }
+    /* a CA setting that cannot be read would fail every https check as `tls` */
+    if (cfg->ca_bundle[0] && access(cfg->ca_bundle, R_OK) != 0) {
+        snprintf(err, errlen, "CA_BUNDLE: cannot read %s: %s", cfg->ca_bundle, strerror(errno));
+        return -1;
+    }
+    if (cfg->ca_path[0] && access(cfg->ca_path, R_OK | X_OK) != 0) {
+        snprintf(err, errlen, "CA_PATH: cannot read the directory %s: %s", cfg->ca_path,
+                 strerror(errno));
         return -1;
     }
     if (cfg->connect_timeout > cfg->timeout)

@@ -43,7 +43,10 @@ struct config {
     unsigned batch_size; /* rows per INSERT */
     unsigned retention_days;
     unsigned rollup_retention_days;
+    unsigned queue_max; /* entries urlmon:queue may hold; POST /urls answers 503 beyond */
     char spool_dir[512];
+    char ca_bundle[512];        /* CA file checks trust; "" = the system bundle */
+    char ca_path[512];          /* hashed CA directory checks also trust; "" = none */
     bool allow_private_targets; /* lifts the SSRF guard (tests, local run) */
     /* logging */
     int log_level;

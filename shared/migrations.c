@@ -129,8 +129,32 @@ static const char *const m2_urls_name_url[] = {
     NULL,
 };
 
+/* Slots count in units of their interval (floor(time / interval)): the interval is
+ * recorded with the last slot done so that slots of different intervals are never
+ * compared (a 60 s slot number is ten times a 600 s one). */
+static const char *const m3_run_locks_interval[] = {
+    "ALTER TABLE run_locks ADD COLUMN IF NOT EXISTS last_interval INT UNSIGNED NULL",
+    NULL,
+};
+
+/* The identity of this database: a random id made once, at migrate. Spool files carry
+ * it, so a replay never writes another database's results into this one. */
+static const char *const m4_install_id[] = {
+    "CREATE TABLE IF NOT EXISTS install ("
+    " id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
+    " install_id CHAR(32) NOT NULL,"
+    " created_at DATETIME(3) NOT NULL"
+    ") ENGINE=InnoDB",
+    "INSERT IGNORE INTO install (id, install_id, created_at) VALUES (1,"
+    " LEFT(SHA2(CONCAT(UUID(), RAND(), SYSDATE(6), CONNECTION_ID()), 256), 32),"
+    " UTC_TIMESTAMP(3))",
+    NULL,
+};
+
 const struct migration migrations[] = {
     {1, "initial", m1_initial},
     {2, "urls_name_url", m2_urls_name_url},
+    {3, "run_locks_interval", m3_run_locks_interval},
+    {4, "install_id", m4_install_id},
 };
 const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);

@@ -40,6 +40,30 @@ fail:
     return NULL;
 }
 
+enum rconn_policy rconn_policy_judge(const char *policy)
+{
+    if (!policy || !policy[0])
+        return RCONN_POLICY_UNKNOWN;
+    return strncmp(policy, "allkeys-", 8) == 0 ? RCONN_POLICY_EVICTS : RCONN_POLICY_SAFE;
+}
+
+enum rconn_policy rconn_policy_read(redisContext *c, char *policy, size_t len)
+{
+    redisReply *r = redisCommand(c, "CONFIG GET maxmemory-policy");
+
+    policy[0] = '\0';
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        r->element[1]->type == REDIS_REPLY_STRING)
+        snprintf(policy, len, "%s", r->element[1]->str);
+    if (r)
+        freeReplyObject(r);
+    return rconn_policy_judge(policy);
+}
+
+const char rconn_bounded_push_script[] = "local n = redis.call('LLEN', KEYS[1])"
+                                         " if n >= tonumber(ARGV[2]) then return -1 - n end"
+                                         " return redis.call('LPUSH', KEYS[1], ARGV[1])";
+
 const char rconn_delete_matching_script[] =
     "local cursor, n = '0', 0 repeat"
     " local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000) cursor = r[1]"

@@ -31,4 +31,17 @@ extern const char rconn_delete_matching_script[];
 /* Runs rconn_delete_matching_script; returns how many keys it deleted, -1 on error. */
 long rconn_delete_matching(redisContext *c, const char *pattern, char *err, size_t errlen);
 
+/* Redis' maxmemory-policy and whether it can evict the queue (issue 12 item 9). The
+ * queue keys have no TTL, so only the allkeys-* policies can evict them; noeviction
+ * and volatile-* answer writes with an OOM error instead when memory is full. */
+enum rconn_policy { RCONN_POLICY_SAFE, RCONN_POLICY_EVICTS, RCONN_POLICY_UNKNOWN };
+/* Pure: the verdict for a policy name (NULL or "" = unknown). */
+enum rconn_policy rconn_policy_judge(const char *policy);
+/* CONFIG GET maxmemory-policy into policy ("" when it cannot be read, e.g. CONFIG is
+ * renamed away by a managed Redis) and its verdict. */
+enum rconn_policy rconn_policy_read(redisContext *c, char *policy, size_t len);
+/* The script that pushes ARGV[1] on KEYS[1] unless it holds ARGV[2] entries or more:
+ * returns the new length, or -1 - length when the queue is full (nothing pushed). */
+extern const char rconn_bounded_push_script[];
+
 #endif

@@ -17,6 +17,43 @@ struct rx {
     int jit;
 };
 
+/* PCRE2 up to 10.42 has a JIT bug with PCRE2_MATCH_INVALID_UTF (upstream issue 224):
+ * negated classes such as \S, \D and \W never match a non-ASCII character, so a body
+ * regex gives a false regex_mismatch or a short match. The version is read at run time
+ * (the library may be upgraded under the binary); on an affected library a subject that
+ * holds any non-ASCII byte is matched by the interpreter, which is correct. */
+static int jit_utf_buggy = -1; /* -1 unknown, 0 no, 1 yes; a benign race: same answer */
+
+int rx_version_jit_buggy(const char *version)
+{
+    unsigned major = 0, minor = 0;
+
+    if (!version || sscanf(version, "%u.%u", &major, &minor) != 2)
+        return 1; /* unknown: be safe */
+    return major < 10 || (major == 10 && minor < 43);
+}
+
+static int jit_buggy(void)
+{
+    if (jit_utf_buggy < 0) {
+        char ver[64] = "";
+        if (pcre2_config(PCRE2_CONFIG_VERSION, ver) < 0)
+            ver[0] = '\0';
+        jit_utf_buggy = rx_version_jit_buggy(ver);
+    }
+    return jit_utf_buggy;
+}
+
+static int has_non_ascii(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] & 0x80)
+            return 1;
+    return 0;
+}
+
 int rx_compile(const char *pattern, size_t len, struct rx **out, char *err, size_t errlen)
 {
     struct rx *rx = NULL;
@@ -81,8 +118,17 @@ void rx_free(struct rx **rx)
 int rx_match(struct rx *rx, const char *subject, size_t len, char *match, size_t matchcap,
              char *err, size_t errlen)
 {
-    int rc =
-        pcre2_match(rx->code, (PCRE2_SPTR)(subject ? subject : ""), len, 0, 0, rx->md, rx->mctx);
+    static const char empty[1] = "";
+    uint32_t opts = 0;
+    int rc;
+
+    if (!subject) {
+        subject = empty; /* an empty body has no buffer */
+        len = 0;
+    }
+    if (rx->jit && jit_buggy() && has_non_ascii(subject, len))
+        opts |= PCRE2_NO_JIT;
+    rc = pcre2_match(rx->code, (PCRE2_SPTR)subject, len, 0, opts, rx->md, rx->mctx);
     if (rc == PCRE2_ERROR_NOMATCH)
         return RX_NOMATCH;
     if (rc < 0) {
@@ -96,7 +142,8 @@ int rx_match(struct rx *rx, const char *subject, size_t len, char *match, size_t
         size_t n = ov[1] > ov[0] ? (size_t)(ov[1] - ov[0]) : 0;
         if (n > matchcap - 1)
             n = matchcap - 1;
-        memcpy(match, subject + ov[0], n);
+        if (n > 0) /* never memcpy from a NULL or past an empty subject */
+            memcpy(match, subject + ov[0], n);
         match[n] = '\0';
     }
     return RX_MATCH;

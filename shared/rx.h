@@ -28,4 +28,8 @@ enum rx_result { RX_MATCH = 1, RX_NOMATCH = 0, RX_ERROR = -1 };
 int rx_match(struct rx *rx, const char *subject, size_t len, char *match, size_t matchcap,
              char *err, size_t errlen);
 
+/* 1 when a PCRE2 version string names a library whose JIT mismatches \S, \D, \W
+ * against non-ASCII text under PCRE2_MATCH_INVALID_UTF (< 10.43); exported for tests. */
+int rx_version_jit_buggy(const char *version);
+
 #endif

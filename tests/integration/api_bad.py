@@ -197,7 +197,8 @@ def test_table():
 
 def test_still_healthy():
     body, _ = API.get_json("/healthz")
-    eq(body, {"mysql": "ok", "redis": "ok"}, "healthz after the table")
+    eq({k: body.get(k) for k in ("mysql", "redis")}, {"mysql": "ok", "redis": "ok"},
+       "healthz after the table")
     eq(mysql("SELECT COUNT(*) FROM urls"), [["1"]], "urls intact")
     body, _ = API.get_json("/urls/1")
     eq(body["name"], "x'); DROP TABLE urls; --", "name intact")

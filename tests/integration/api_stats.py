@@ -385,7 +385,8 @@ def test_delete():
 def test_health_metrics_openapi():
     for path in ("/healthz", "/status", "/healthz/", "/status/"):
         body, _ = API.get_json(path)
-        eq(body, {"mysql": "ok", "redis": "ok"}, path)
+        eq({k: body.get(k) for k in ("mysql", "redis")}, {"mysql": "ok", "redis": "ok"}, path)
+        check(body.get("queue_evictable") is False and "redis_policy" in body, path + " policy")
     st, hd, text = API.request("GET", "/metrics")
     eq(st, 200, "metrics")
     check(hd["content-type"].startswith("text/plain"), "metrics content type")

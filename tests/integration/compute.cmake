@@ -3,6 +3,7 @@
 urlmon_itest(test_compute_db)
 target_link_libraries(test_compute_db PRIVATE urlmon_compute)
 
-foreach(t compute_run compute_load compute_queue compute_concurrent compute_spool compute_scale compute_signals)
+foreach(t compute_run compute_load compute_queue compute_concurrent compute_spool compute_scale compute_signals
+        compute_slots)
     urlmon_script_test(${t} bash ${CMAKE_CURRENT_SOURCE_DIR}/${t}.sh)
 endforeach()

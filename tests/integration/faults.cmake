@@ -6,7 +6,7 @@
 # Included by tests/integration/CMakeLists.txt.
 find_program(URLMON_PYTHON3 python3 REQUIRED)
 
-set(URLMON_FAULT_SH fault_db_kill fault_drain_kill fault_redis_down fault_hostile fault_secrets
+set(URLMON_FAULT_SH api_qguard fault_db_kill fault_db_restart fault_spool_full fault_drain_kill fault_redis_down fault_hostile fault_secrets
     fault_security)
 set(URLMON_FAULT_PY fault_injection fault_api_soak)
 foreach(t ${URLMON_FAULT_SH})

@@ -21,6 +21,8 @@
 #include "runrec.h"
 #include "source.h"
 #include "spool.h"
+
+#define TEST_INSTALL_ID "0123456789abcdef0123456789abcdef"
 #include "writer.h"
 
 static struct config cfg;
@@ -58,38 +60,38 @@ static void test_runlock(void **state)
     assert_int_equal(runlock_token(tb, sizeof(tb)), 0);
     assert_int_equal(strlen(ta), RUNLOCK_TOKEN_LEN);
     assert_string_not_equal(ta, tb);
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_BUSY);
     /* another shard is independent */
-    assert_int_equal(runlock_acquire(b, "1/2", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "1/2", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
     assert_true(held);
     assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
     assert_false(held);
     /* released with the slot done: the same slot is refused, the next one taken */
-    assert_int_equal(runlock_release(a, "0/1", ta, 100, err, sizeof(err)), 0);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(a, "0/1", ta, 100, 600, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 100, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_SLOT_DONE);
-    assert_int_equal(runlock_acquire(b, "0/1", tb, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(b, "0/1", tb, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     /* an expired lease (a crashed owner) is taken over; the old owner learns it */
     itest_sql(a, "UPDATE run_locks SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND"
                  " WHERE shard_key = '0/1'");
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     assert_int_equal(runlock_renew(b, "0/1", tb, &held, err, sizeof(err)), 0);
     assert_false(held);
     /* released without a slot (nothing checked): the slot can be run again */
-    assert_int_equal(runlock_release(a, "0/1", ta, -1, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(a, "0/1", ta, -1, 600, err, sizeof(err)), 0);
     assert_int_equal(itest_sql_long(a, "SELECT last_slot FROM run_locks WHERE shard_key='0/1'"),
                      100);
-    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, &st, err, sizeof(err)), 0);
+    assert_int_equal(runlock_acquire(a, "0/1", ta, 101, 600, &st, err, sizeof(err)), 0);
     assert_int_equal(st, RUNLOCK_ACQUIRED);
     /* a release by someone else changes nothing */
-    assert_int_equal(runlock_release(b, "0/1", tb, 101, err, sizeof(err)), 0);
+    assert_int_equal(runlock_release(b, "0/1", tb, 101, 600, err, sizeof(err)), 0);
     assert_int_equal(runlock_renew(a, "0/1", ta, &held, err, sizeof(err)), 0);
     assert_true(held);
     mysql_close(a);
@@ -107,7 +109,7 @@ static void *race_one(void *arg)
     char err[URLMON_ERRLEN];
     MYSQL *c = db_connect(&cfg, err, sizeof(err));
 
-    if (!c || runlock_acquire(c, "race", r->token, 5, &r->st, err, sizeof(err)) != 0)
+    if (!c || runlock_acquire(c, "race", r->token, 5, 600, &r->st, err, sizeof(err)) != 0)
         r->st = (enum runlock_state) - 1;
     db_close(&c);
     return NULL;
@@ -180,6 +182,7 @@ static void test_spool_replay(void **state)
     struct check_result rows[50];
     struct replay_stats st;
     char err[URLMON_ERRLEN] = "", dir[] = "/tmp/urlmon-itest-spool-XXXXXX", bad[300];
+    char id[SPOOL_ID_LEN + 1], foreign[300];
     int64_t t = now_ms();
     FILE *f;
     int i;
@@ -187,10 +190,17 @@ static void test_spool_replay(void **state)
     itest_reset(&cfg);
     assert_non_null(mkdtemp(dir));
     assert_int_equal(sqlbuf_new(&buf), 0);
+    /* this database's identity, made at migrate */
+    assert_int_equal(batchwrite_install_id(c, id, sizeof(id), err, sizeof(err)), 0);
+    assert_int_equal(strlen(id), SPOOL_ID_LEN);
+    assert_string_not_equal(id, TEST_INSTALL_ID);
     for (i = 0; i < 50; i++)
         rows[i] = result((uint64_t)i + 1, t, i % 5 != 0, (uint32_t)i);
-    assert_int_equal(spool_write(dir, 5, 0, rows, 20, err, sizeof(err)), 0);
-    assert_int_equal(spool_write(dir, 5, 1, rows + 20, 30, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, id, 5, 0, rows, 20, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, id, 5, 1, rows + 20, 30, err, sizeof(err)), 0);
+    /* another database's batch in the same folder (issue 12 item 5): left in place */
+    assert_int_equal(spool_write(dir, TEST_INSTALL_ID, 7, 0, rows, 10, err, sizeof(err)), 0);
+    snprintf(foreign, sizeof(foreign), "%s/batch-00000000000000000007-0000000000.spool", dir);
     /* batch 0 already made it before MySQL went away: the replay must not double it */
     assert_int_equal(batchwrite_commit(c, buf, 5, 0, rows, 20, err, sizeof(err)), BATCHWRITE_OK);
     snprintf(bad, sizeof(bad), "%s/batch-00000000000000000005-0000000002.spool", dir);
@@ -203,6 +213,9 @@ static void test_spool_replay(void **state)
     assert_int_equal(st.duplicates, 1);
     assert_int_equal(st.rows, 30);
     assert_int_equal(st.damaged, 1);
+    assert_int_equal(st.foreign, 1);
+    assert_int_equal(access(foreign, F_OK), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks WHERE run_id = 7"), 0);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 50);
     assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count + fail_count) FROM rollup_daily"),
                      50);
@@ -211,6 +224,7 @@ static void test_spool_replay(void **state)
     assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
     assert_int_equal(st.batches, 0);
     unlink(bad);
+    unlink(foreign);
     rmdir(dir);
     sqlbuf_free(&buf);
     mysql_close(c);
@@ -311,7 +325,7 @@ static void test_source_paging(void **state)
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM urls WHERE active = 1"), 12345 - 123);
     /* a stopped source hands out nothing more and is not exhausted */
     {
-        volatile int stop = 0;
+        atomic_int stop = 0;
         assert_int_equal(source_start(&cfg, 0, 1, &stop, &s, err, sizeof(err)), 0);
         assert_int_equal(source_next(s, t), 1);
         stop = 1;
@@ -364,7 +378,7 @@ static void test_retention(void **state)
 static void test_runrec(void **state)
 {
     MYSQL *c = itest_db(&cfg);
-    struct runrec_end e = {"done", 10, 9, 7, 2, true, 5, 50, 500};
+    struct runrec_end e = {"done", 10, true, 5, 50, 500};
     char err[URLMON_ERRLEN] = "";
     uint64_t id = 0, id2 = 0, stale = 0;
 
@@ -379,8 +393,8 @@ static void test_runrec(void **state)
                                        " AND shard_index = 1 AND finished_at IS NOT NULL"),
                      1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs WHERE status = 'done' AND"
-                                       " urls_total = 10 AND urls_checked = 9 AND successes = 7"
-                                       " AND failures = 2 AND p50_ms = 5 AND p95_ms = 50 AND"
+                                       " urls_total = 10 AND urls_checked = 0 AND successes = 0"
+                                       " AND failures = 0 AND p50_ms = 5 AND p95_ms = 50 AND"
                                        " p99_ms = 500 AND slot = 1234 AND instance = 'box-1'"),
                      1);
     e.have_percentiles = false;

@@ -76,6 +76,8 @@ static const struct ecase cases[] = {
     {"refused", 'R', "http://%s/", NULL, CHECK_ERR_CONNECT, 0, "", -1, NULL},
     {"dns", 'N', "http://nonexistent.invalid/", NULL, CHECK_ERR_DNS, 0, "", -1, NULL},
     {"regex hit", 'H', "http://%s/x?body=hello+world", "wor.d", CHECK_OK, 200, "", 1, "world"},
+    /* an empty body has no buffer: a regex matching "" must not read it (UBSan) */
+    {"empty 200 body, regex ^", 'H', "http://%s/x?size=0", "^", CHECK_OK, 200, "", 1, ""},
     {"regex miss", 'H', "http://%s/x?body=hello+world", "planet", CHECK_ERR_REGEX_MISMATCH, 200,
      "regex", 0, ""},
     {"regex, 404", 'H', "http://%s/x?status=404&body=hello", "hel+o", CHECK_ERR_HTTP_STATUS, 404,

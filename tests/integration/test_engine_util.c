@@ -160,7 +160,7 @@ struct run_ctx {
     atomic_size_t next;
     pthread_mutex_t mu;
     size_t got;
-    volatile int stop;
+    atomic_int stop;
     struct etest_results *res;
 };
 

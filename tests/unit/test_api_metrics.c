@@ -18,6 +18,7 @@ static void test_render(void **state)
                                .jobs_running = 1,
                                .in_flight = 1,
                                .redis_up = 1,
+                               .redis_queue_evictable = 1,
                                .local_cache_up = 1,
                                .local_cache_entries = 2};
     size_t len = 0;
@@ -54,6 +55,7 @@ static void test_render(void **state)
     assert_non_null(strstr(text, "urlmon_api_singleflight_joins_total 1\n"));
     assert_non_null(strstr(text, "urlmon_api_queue_length 3\n"));
     assert_non_null(strstr(text, "urlmon_api_redis_up 1\n"));
+    assert_non_null(strstr(text, "urlmon_api_redis_queue_evictable 1\n"));
     assert_non_null(strstr(text, "urlmon_api_local_cache_up 1\n"));
     assert_non_null(strstr(text, "urlmon_api_local_cache_entries 2\n"));
     assert_non_null(strstr(text, "urlmon_api_cache_local_hits_total 1\n"));
@@ -74,7 +76,7 @@ static void test_many_codes(void **state)
     struct metrics *m = NULL;
     size_t len;
     char *text;
-    struct metrics_gauges g = {-1, -1, -1, -1, -1, -1, 0, 0, 0};
+    struct metrics_gauges g = {-1, -1, -1, -1, -1, -1, 0, 0, 0, 1};
     int c;
 
     assert_int_equal(metrics_open(&m), 0);

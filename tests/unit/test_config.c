@@ -60,6 +60,30 @@ static void test_values(void **state)
     assert_true(cfg.allow_private_targets);
 }
 
+/* CA_BUNDLE / CA_PATH (issue 12 item 3): empty by default (the system bundle), taken as
+ * given when readable, refused at start when not. */
+static void test_ca_settings(void **state)
+{
+    static const char *const none[] = {NULL};
+    static const char *const ok[] = {"CA_BUNDLE=/dev/null", "CA_PATH=/", NULL};
+    static const char *const bad_file[] = {"CA_BUNDLE=/nonexistent/ca.pem", NULL};
+    static const char *const bad_dir[] = {"CA_PATH=/nonexistent-ca-dir", NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    assert_int_equal(load(none, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.ca_bundle, "");
+    assert_string_equal(cfg.ca_path, "");
+    assert_int_equal(load(ok, &cfg, err, sizeof(err)), 0);
+    assert_string_equal(cfg.ca_bundle, "/dev/null");
+    assert_string_equal(cfg.ca_path, "/");
+    assert_int_equal(load(bad_file, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "CA_BUNDLE"));
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    assert_int_equal(load(bad_dir, &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "CA_PATH"));
+}
+
 struct bad {
     const char *env;
     const char *must_contain;
@@ -104,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_ca_settings),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_secret_not_in_error),
     };

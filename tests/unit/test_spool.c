@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spool.h"
+
+#define TEST_INSTALL_ID "0123456789abcdef0123456789abcdef"
 
 static char dir[256];
 
@@ -65,9 +68,9 @@ static void test_round_trip_and_order(void **state)
 
     fill(rows, 300);
     snprintf(sub, sizeof(sub), "%s/x/y", dir); /* created on demand */
-    assert_int_equal(spool_write(sub, 12, 3, rows, 300, err, sizeof(err)), 0);
-    assert_int_equal(spool_write(sub, 12, 10, rows, 1, err, sizeof(err)), 0);
-    assert_int_equal(spool_write(sub, 9, 99, rows + 5, 2, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(sub, TEST_INSTALL_ID, 12, 3, rows, 300, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(sub, TEST_INSTALL_ID, 12, 10, rows, 1, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(sub, TEST_INSTALL_ID, 9, 99, rows + 5, 2, err, sizeof(err)), 0);
     assert_int_equal(spool_list(sub, &paths, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 3);
     assert_non_null(strstr(paths[0], "batch-00000000000000000009-0000000099.spool"));
@@ -101,7 +104,7 @@ static void test_damaged_file_refused(void **state)
     FILE *f;
 
     fill(rows, 4);
-    assert_int_equal(spool_write(dir, 1, 1, rows, 4, err, sizeof(err)), 0);
+    assert_int_equal(spool_write(dir, TEST_INSTALL_ID, 1, 1, rows, 4, err, sizeof(err)), 0);
     assert_int_equal(spool_list(dir, &paths, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 1);
     /* cut the file short: the trailer is gone */
@@ -111,12 +114,75 @@ static void test_damaged_file_refused(void **state)
     /* garbage with a valid trailer */
     f = fopen(paths[0], "wb");
     assert_non_null(f);
-    fputs("URLMONSPOOL1 but then nothing sensible at all END\n", f);
+    fputs("URLMONSPOOL2 but then nothing sensible at all END\n", f);
     fclose(f);
     assert_int_equal(spool_read(paths[0], &b, err, sizeof(err)), -1);
     assert_null(b.rows);
+    /* a file of the first format names no database: never replayed */
+    f = fopen(paths[0], "wb");
+    assert_non_null(f);
+    fputs("URLMONSPOOL1 rows of some database END\n", f);
+    fclose(f);
+    assert_int_equal(spool_read(paths[0], &b, err, sizeof(err)), SPOOL_FOREIGN);
+    assert_non_null(strstr(err, "no database identity"));
+    assert_null(b.rows);
     unlink(paths[0]);
     spool_list_free(&paths, n);
+}
+
+/* The install id travels with the batch. */
+static void test_identity_kept(void **state)
+{
+    struct check_result rows[2];
+    struct spool_batch b;
+    char err[256] = "", **paths = NULL;
+    size_t n = 0;
+
+    fill(rows, 2);
+    assert_int_equal(spool_write(dir, TEST_INSTALL_ID, 3, 4, rows, 2, err, sizeof(err)), 0);
+    assert_int_equal(spool_list(dir, &paths, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(spool_read(paths[0], &b, err, sizeof(err)), 0);
+    assert_string_equal(b.install_id, TEST_INSTALL_ID);
+    spool_batch_clear(&b);
+    unlink(paths[0]);
+    spool_list_free(&paths, n);
+}
+
+/* SPOOL_DIR empty: a private folder per database, never shared with others
+ * (issue 12 item 5: /tmp/urlmon-spool was shared by every instance of a host). */
+static void test_default_dir(void **state)
+{
+    char a[512], b2[512], top[512], err[256] = "";
+    struct stat st;
+
+    assert_int_equal(setenv("TMPDIR", dir, 1), 0);
+    unsetenv("STATE_DIRECTORY");
+    assert_int_equal(spool_default_dir("127.0.0.1", 3306, "urlmon", a, sizeof(a), err, sizeof(err)),
+                     0);
+    snprintf(top, sizeof(top), "%s/urlmon-%lu", dir, (unsigned long)geteuid());
+    assert_int_equal(strncmp(a, top, strlen(top)), 0);
+    assert_non_null(strstr(a, "spool-127.0.0.1-3306-urlmon"));
+    assert_int_equal(stat(a, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(top, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* another database: another folder */
+    assert_int_equal(
+        spool_default_dir("db.example", 3307, "urlmon", b2, sizeof(b2), err, sizeof(err)), 0);
+    assert_string_not_equal(a, b2);
+    /* a parent others may write to is refused */
+    assert_int_equal(chmod(top, 0777), 0);
+    assert_int_equal(spool_default_dir("127.0.0.1", 3306, "urlmon", a, sizeof(a), err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "not a private directory"));
+    assert_int_equal(chmod(top, 0700), 0);
+    rmdir(b2);
+    assert_int_equal(spool_default_dir("127.0.0.1", 3306, "urlmon", a, sizeof(a), err, sizeof(err)),
+                     0);
+    rmdir(a);
+    rmdir(top);
+    unsetenv("TMPDIR");
 }
 
 static void test_missing_dir_is_empty(void **state)
@@ -132,8 +198,8 @@ static void test_missing_dir_is_empty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip_and_order),
-        cmocka_unit_test(test_damaged_file_refused),
+        cmocka_unit_test(test_round_trip_and_order), cmocka_unit_test(test_damaged_file_refused),
+        cmocka_unit_test(test_identity_kept),        cmocka_unit_test(test_default_dir),
         cmocka_unit_test(test_missing_dir_is_empty),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
