@@ -14,6 +14,7 @@
 #include "log.h"
 #include "openapi.h"
 #include "rconn.h"
+#include "ui.h"
 
 #define CT_JSON "application/json"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
@@ -62,8 +63,10 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
     struct api *a = rq->api;
     struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
 
-    evhttp_add_header(h, "Content-Type", ctype);
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    if (ctype)
+        evhttp_add_header(h, "Content-Type", ctype);
+    if (!evhttp_find_header(h, "Cache-Control")) /* api/ui.c sets its own */
+        evhttp_add_header(h, "Cache-Control", "no-store");
     if (xcache)
         evhttp_add_header(h, "X-Cache", xcache);
     if (code == 405)
@@ -506,6 +509,12 @@ static void dispatch(struct rq *rq, unsigned method)
     case ROUTE_URL_CHECKS:
         run_query(rq, QUERY_CHECKS);
         return;
+    case ROUTE_DASH_URLS:
+        run_query(rq, QUERY_DASH_URLS);
+        return;
+    case ROUTE_DASH_URL:
+        run_query(rq, QUERY_DASH_URL);
+        return;
     case ROUTE_HEALTHZ:
     case ROUTE_STATUS:
         serve_health(rq);
@@ -527,6 +536,7 @@ void handle_request(struct evhttp_request *req, void *arg)
     struct api *a = arg;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL, *dup;
+    const struct ui_asset *asset;
     unsigned method = method_bit(evhttp_request_get_command(req));
     char err[URLMON_ERRLEN], msg[URLMON_ERRLEN + 64];
     struct rq *rq = calloc(1, sizeof(*rq));
@@ -543,6 +553,10 @@ void handle_request(struct evhttp_request *req, void *arg)
     conn_busy(a, req);
     if (!path) {
         rq_error(rq, 400, "request target: cannot be parsed");
+        return;
+    }
+    if ((asset = ui_find(path))) {
+        ui_serve(rq, asset, method);
         return;
     }
     rc = route_parse(path, evhttp_uri_get_query(uri), &rq->route, err, sizeof(err));
