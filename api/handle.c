@@ -515,6 +515,9 @@ static void dispatch(struct rq *rq, unsigned method)
     case ROUTE_DASH_URL:
         run_query(rq, QUERY_DASH_URL);
         return;
+    case ROUTE_DASH_PCT:
+        run_query(rq, QUERY_DASH_PCT);
+        return;
     case ROUTE_HEALTHZ:
     case ROUTE_STATUS:
         serve_health(rq);

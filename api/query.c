@@ -448,6 +448,8 @@ static int dispatch(struct qctx *q, enum query_kind kind)
         return dashq_urls(q);
     case QUERY_DASH_URL:
         return dashq_url(q);
+    case QUERY_DASH_PCT:
+        return dashq_percentiles(q);
     }
     snprintf(q->err, sizeof(q->err), "unknown query kind %d", (int)kind);
     return QRES_ERR;

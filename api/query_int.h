@@ -29,6 +29,7 @@ int query_deactivate(struct qctx *q) MUSTCHECK;
 /* api/dashq.c: the dashboard's data. */
 int dashq_urls(struct qctx *q) MUSTCHECK;
 int dashq_url(struct qctx *q) MUSTCHECK;
+int dashq_percentiles(struct qctx *q) MUSTCHECK;
 
 /* Success and fail counts of one URL (url_id) over [now - span_ms, now], from raw
  * checks for the partial hour and rollups for the rest. */

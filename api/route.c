@@ -278,6 +278,9 @@ static int match_path(const struct seg *segs, size_t n, struct route_req *r, cha
         r->id = n == 2 ? ROUTE_DASH_URLS : ROUTE_DASH_URL;
         if (n == 3)
             return match_id(&segs[2], r, err, errlen);
+    } else if (n == 2 && seg_is(&segs[0], "dashboard") && seg_is(&segs[1], "percentiles")) {
+        r->methods = ROUTE_M_GET;
+        r->id = ROUTE_DASH_PCT;
     } else if (n == 0 || !seg_is(&segs[0], "urls")) {
         return fail(err, errlen, 404, "%s", "no such route");
     } else if (n == 1) {
@@ -359,6 +362,7 @@ const char *route_label(enum route_id id)
         [ROUTE_OPENAPI] = "openapi",
         [ROUTE_DASH_URLS] = "dash_urls",
         [ROUTE_DASH_URL] = "dash_url",
+        [ROUTE_DASH_PCT] = "dash_percentiles",
         [ROUTE_UI] = "ui",
     };
     return (unsigned)id < ROUTE_COUNT ? labels[id] : "unknown";

@@ -27,6 +27,7 @@ enum route_id {
     ROUTE_OPENAPI,    /* /openapi.json */
     ROUTE_DASH_URLS,  /* /dashboard/urls (api/dashq.c) */
     ROUTE_DASH_URL,   /* /dashboard/urls/{id} */
+    ROUTE_DASH_PCT,   /* /dashboard/percentiles */
     ROUTE_UI,         /* the dashboard's and the docs' files (api/ui.c) */
     ROUTE_COUNT
 };

@@ -17,7 +17,7 @@
     urls: [],          // /dashboard/urls items, with derived sort keys
     view: [],          // filtered + sorted
     sortKey: "name", sortDir: 1, query: "",
-    span: "hour",
+    span: "hour", pct: {},
     lastOk: 0, failing: false, timer: null, seq: 0,
     urlId: null, checksBefore: [], chart: null, chartSpan: 24, series: null, rendered: false
   };
@@ -45,7 +45,7 @@
   }
   function fmtInt(n) { return n === null || n === undefined ? "\u2013" : Number(n).toLocaleString("en-US"); }
   function fmtPct(p) { return p === null || p === undefined ? "\u2013" : p.toFixed(p === 100 ? 0 : 2) + "%"; }
-  function fmtMs(n) { return n === null || n === undefined ? "\u2013" : String(n); }
+  function fmtMs(n) { return n === undefined ? "\u2026" : n === null ? "\u2013" : String(n); }
   function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "") : "\u2013"; }
 
   // ---- state of a URL by its latest check --------------------------------------------
@@ -116,12 +116,18 @@
   }
 
   // ---- the table -----------------------------------------------------------------------
-  var collator = new Intl.Collator("en", { sensitivity: "base", numeric: true });
+  // Sort keys are computed once per refresh: comparing lower-cased strings with < is far
+  // cheaper than a locale collator over 10,000 rows.
+  function cmpStr(a, b) { return a < b ? -1 : a > b ? 1 : 0; }
+  var noPct = { p50: undefined, p95: undefined };  // not loaded yet: shown as "..."
   function prepare(items) {
     items.forEach(function (u) {
       u._state = urlState(u);
       u._label = stateLabel(u);
-      u._hay = (u.name + " " + u.url).toLowerCase();
+      u._name = u.name.toLowerCase();
+      u._url = u.url.toLowerCase();
+      u._hay = u._name + " " + u._url;
+      u.response_ms_24h = state.pct[u.id] || noPct;
     });
     return items;
   }
@@ -133,13 +139,13 @@
   var stateRank = { down: 0, unknown: 1, up: 2 };
   function compare(a, b) {
     var k = state.sortKey, d = state.sortDir, r;
-    if (k === "name" || k === "url") r = collator.compare(a[k], b[k]);
-    else if (k === "state") r = stateRank[a._state] - stateRank[b._state] || collator.compare(a._label, b._label);
+    if (k === "name" || k === "url") r = cmpStr(a["_" + k], b["_" + k]);
+    else if (k === "state") r = stateRank[a._state] - stateRank[b._state] || cmpStr(a._label, b._label);
     else {
       var x = numKeys[k](a), y = numKeys[k](b);
-      if (x === null && y === null) r = 0;
-      else if (x === null) return 1;   // no data last, whatever the direction
-      else if (y === null) return -1;
+      if (x == null && y == null) r = 0;
+      else if (x == null) return 1;   // no data last, whatever the direction
+      else if (y == null) return -1;
       else r = x - y;
     }
     return r * d || (a.id - b.id);
@@ -240,8 +246,22 @@
     applyView();
   }
 
+  // p50/p95 come from their own route (the slow part of the data): the table is drawn
+  // without them first and they are filled in when they arrive.
+  function mergePercentiles(req) {
+    return req.then(function (p) {
+      var m = {};
+      p.items.forEach(function (e) { m[e.id] = { p50: e.p50, p95: e.p95 }; });
+      state.pct = m;
+      state.urls.forEach(function (u) { u.response_ms_24h = m[u.id] || { p50: null, p95: null }; });
+      applyView();
+      if (!performance.getEntriesByName("urlmon:percentiles").length) performance.mark("urlmon:percentiles");
+    });
+  }
   function loadOverview() {
     var span = state.span;
+    var pct = getJSON("/dashboard/percentiles");   // in parallel; merged after the table is drawn
+    pct.catch(function () { /* reported by mergePercentiles */ });
     return Promise.all([
       getJSON("/urls/summary"), getJSON("/urls/top/fail/" + span), getJSON("/urls/top/success/" + span),
       getJSON("/dashboard/urls")
@@ -255,6 +275,7 @@
         state.rendered = true;
         performance.mark("urlmon:first-render");
       }
+      return mergePercentiles(pct);
     });
   }
 

@@ -6,7 +6,7 @@
   Cache-Control: no-cache, a same-origin Content-Security-Policy; gzip when accepted
   (and the gzip form inflates to the same bytes), identity when not or when q=0;
   304 on If-None-Match; HEAD; 405 on POST.
-- GET /dashboard/urls and /dashboard/urls/{id} after real compute runs against
+- GET /dashboard/urls, /dashboard/percentiles and /dashboard/urls/{id} after real compute runs against
   urlmon-target: every active URL, its latest check, p50/p95 equal to GET /urls/{id},
   uptimes and hourly series equal to what the runs wrote; 400/404 for bad ids.
 """
@@ -91,12 +91,15 @@ def test_dashboard_urls():
     eq([u["id"] for u in d["items"]], [u["id"] for u in active["items"]], "every active URL")
     eq(len(d["items"]), len(TGT.urls) - 1, "the removed URL is left out")
     by_name = {u["name"]: u for u in d["items"]}
+    p, _ = API.get_json("/dashboard/percentiles")
+    eq([e["id"] for e in p["items"]], [u["id"] for u in d["items"]], "percentiles of every URL")
+    pct = {e.pop("id"): e for e in p["items"]}
     for u in d["items"]:
         one, _ = API.get_json("/urls/%d" % u["id"])
         eq((u["name"], u["url"]), (one["name"], one["url"]), "name and url of %s" % u["name"])
         lc, olc = u["last_check"], one["latest_check"]
         eq({k: lc[k] for k in lc}, {k: olc[k] for k in lc}, "latest check of %s" % u["name"])
-        eq(u["response_ms_24h"], {k: one["response_ms_24h"][k] for k in ("p50", "p95")},
+        eq(pct[u["id"]], {k: one["response_ms_24h"][k] for k in ("p50", "p95", "samples")},
            "p50/p95 of %s" % u["name"])
         # every check of this test lies in the current hour and day, so the bucketed
         # uptimes equal the exact rolling ones
@@ -112,9 +115,9 @@ def test_dashboard_urls():
     eq((by_name["ok"]["last_check"]["success"], by_name["ok"]["uptime"]["24h"]), (True, 100),
        "ok URL")
     eq((by_name["503"]["last_check"]["error_class"], by_name["503"]["uptime"]["30d"],
-        by_name["503"]["response_ms_24h"]["p50"]), ("http_status", 0, None), "503 URL")
+        pct[by_name["503"]["id"]]["p50"]), ("http_status", 0, None), "503 URL")
     eq(by_name["half"]["uptime"]["24h"], 50, "a URL that failed one of its two runs")
-    check(by_name["slow"]["response_ms_24h"]["p50"] >= 150, "the slow URL's p50")
+    check(pct[by_name["slow"]["id"]]["p50"] >= 150, "the slow URL's p50")
 
 
 def test_dashboard_url():
@@ -129,7 +132,8 @@ def test_dashboard_url():
         "T00:00:00.000Z"), "bucket times")
     for path, want in (("/dashboard/urls/999999", 404), ("/dashboard/urls/0", 400),
                        ("/dashboard/urls/abc", 400), ("/dashboard/urls?x=1", 400),
-                       ("/dashboard", 404), ("/dashboard/urls/1/x", 404)):
+                       ("/dashboard", 404), ("/dashboard/urls/1/x", 404),
+                       ("/dashboard/percentiles?cache=false", 400), ("/dashboard/percentiles/1", 404)):
         st, _, body = API.request("GET", path)
         eq(st, want, "GET %s" % path)
         check("error" in json.loads(body), "%s: JSON error" % path)
