@@ -364,7 +364,8 @@ static int build_percentiles(struct qctx *q)
         cJSON *o = cJSON_CreateObject();
         char digits[24];
 
-        qsort(u->times, u->ntimes, sizeof(*u->times), cmp_u32);
+        if (u->ntimes > 1) /* times is NULL without any */
+            qsort(u->times, u->ntimes, sizeof(*u->times), cmp_u32);
         snprintf(digits, sizeof(digits), "%llu", (unsigned long long)u->id);
         if (!o || !cJSON_AddItemToArray(items, o) || qjson_raw(o, "id", digits) != 0 ||
             !cJSON_AddItemToObject(o, "p50", percentile(u->times, u->ntimes, 50)) ||
