@@ -17,6 +17,7 @@
 #include "job.h"
 #include "openapi.h"
 #include "rq.h"
+#include "ui.h"
 #include "write.h"
 
 typedef void (*handler_fn)(struct rq *rq);
@@ -43,6 +44,21 @@ static void get_checks(struct rq *rq)
     job_answer(rq, QUERY_CHECKS);
 }
 
+static void get_dash_urls(struct rq *rq)
+{
+    job_answer(rq, QUERY_DASH_URLS);
+}
+
+static void get_dash_url(struct rq *rq)
+{
+    job_answer(rq, QUERY_DASH_URL);
+}
+
+static void get_dash_pct(struct rq *rq)
+{
+    job_answer(rq, QUERY_DASH_PCT);
+}
+
 static void get_openapi(struct rq *rq)
 {
     rq_reply(rq, 200, RQ_CT_JSON, (const char *)openapi_json, openapi_json_len, NULL);
@@ -58,6 +74,9 @@ static const struct handler handlers[ROUTE_COUNT] = {
     [ROUTE_STATUS] = {.get = health_serve},
     [ROUTE_METRICS] = {.get = health_metrics},
     [ROUTE_OPENAPI] = {.get = get_openapi},
+    [ROUTE_DASH_URLS] = {.get = get_dash_urls},
+    [ROUTE_DASH_URL] = {.get = get_dash_url},
+    [ROUTE_DASH_PCT] = {.get = get_dash_pct},
 };
 
 static unsigned method_bit(enum evhttp_cmd_type cmd)
@@ -156,6 +175,7 @@ void dispatch_request(struct evhttp_request *req, void *arg)
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
     enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
     unsigned method = method_bit(cmd);
+    const struct ui_asset *asset;
     char err[URLMON_ERRLEN], msg[URLMON_ERRLEN + 64];
     struct rq *rq = rq_new(a, req);
     int rc;
@@ -178,6 +198,10 @@ void dispatch_request(struct evhttp_request *req, void *arg)
     if (!path || cmd == EVHTTP_REQ_CONNECT) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
         rq_error(rq, 400, "request target: cannot be parsed");
+        return;
+    }
+    if ((asset = ui_find(path))) { /* the dashboard's files (api/ui.c) */
+        ui_serve(rq, asset, method);
         return;
     }
     rc = route_parse(path, evhttp_uri_get_query(uri), &rq->route, err, sizeof(err));

@@ -50,6 +50,12 @@ static int dispatch(struct qctx *q, enum query_kind kind)
         return query_deactivate(q);
     case QUERY_PING:
         return ping(q);
+    case QUERY_DASH_URLS:
+        return dashq_urls(q);
+    case QUERY_DASH_URL:
+        return dashq_url(q);
+    case QUERY_DASH_PCT:
+        return dashq_percentiles(q);
     }
     snprintf(q->err, sizeof(q->err), "unknown query kind %d", (int)kind);
     return QRES_ERR;

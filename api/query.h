@@ -20,6 +20,9 @@ enum query_kind {
     QUERY_CHECKS,     /* route: url_id, limit, cursor (= before) */
     QUERY_DEACTIVATE, /* route: url_id */
     QUERY_PING,       /* SELECT 1 */
+    QUERY_DASH_URLS,  /* every active URL for the dashboard's table (api/dashq.c) */
+    QUERY_DASH_URL,   /* route: url_id; hourly and daily series (api/dashq.c) */
+    QUERY_DASH_PCT,   /* p50/p95 of every active URL over 24 h (api/dashq.c) */
 };
 
 struct query_out {

@@ -26,6 +26,10 @@ int query_list(struct qctx *q) MUSTCHECK;
 int query_detail(struct qctx *q) MUSTCHECK;
 int query_checks(struct qctx *q) MUSTCHECK;
 int query_deactivate(struct qctx *q) MUSTCHECK;
+/* api/dashq.c: the dashboard's data. */
+int dashq_urls(struct qctx *q) MUSTCHECK;
+int dashq_url(struct qctx *q) MUSTCHECK;
+int dashq_percentiles(struct qctx *q) MUSTCHECK;
 
 /* Success and fail counts of one URL (url_id) over [now - span_ms, now], from raw
  * checks for the partial hour and rollups for the rest. */

@@ -295,6 +295,14 @@ static int match_path(const struct seg *segs, size_t n, struct route_req *r, cha
     } else if (n == 1 && seg_is(&segs[0], "openapi.json")) {
         r->id = ROUTE_OPENAPI;
         r->methods = ROUTE_M_GET;
+    } else if (n >= 2 && n <= 3 && seg_is(&segs[0], "dashboard") && seg_is(&segs[1], "urls")) {
+        r->methods = ROUTE_M_GET;
+        r->id = n == 2 ? ROUTE_DASH_URLS : ROUTE_DASH_URL;
+        if (n == 3)
+            return match_id(&segs[2], r, err, errlen);
+    } else if (n == 2 && seg_is(&segs[0], "dashboard") && seg_is(&segs[1], "percentiles")) {
+        r->methods = ROUTE_M_GET;
+        r->id = ROUTE_DASH_PCT;
     } else if (n == 0 || !seg_is(&segs[0], "urls")) {
         return fail(err, errlen, 404, "%s", "no such route");
     } else if (n == 1) {
@@ -365,10 +373,20 @@ const char *route_allow_header(unsigned methods)
 const char *route_label(enum route_id id)
 {
     static const char *const labels[ROUTE_COUNT] = {
-        [ROUTE_UNKNOWN] = "unknown", [ROUTE_TOP] = "top",       [ROUTE_SUMMARY] = "summary",
-        [ROUTE_URLS] = "urls",       [ROUTE_URL] = "url",       [ROUTE_URL_CHECKS] = "url_checks",
-        [ROUTE_HEALTHZ] = "healthz", [ROUTE_STATUS] = "status", [ROUTE_METRICS] = "metrics",
+        [ROUTE_UNKNOWN] = "unknown",
+        [ROUTE_TOP] = "top",
+        [ROUTE_SUMMARY] = "summary",
+        [ROUTE_URLS] = "urls",
+        [ROUTE_URL] = "url",
+        [ROUTE_URL_CHECKS] = "url_checks",
+        [ROUTE_HEALTHZ] = "healthz",
+        [ROUTE_STATUS] = "status",
+        [ROUTE_METRICS] = "metrics",
         [ROUTE_OPENAPI] = "openapi",
+        [ROUTE_DASH_URLS] = "dash_urls",
+        [ROUTE_DASH_URL] = "dash_url",
+        [ROUTE_DASH_PCT] = "dash_percentiles",
+        [ROUTE_UI] = "ui",
     };
     return (unsigned)id < ROUTE_COUNT ? labels[id] : "unknown";
 }

@@ -25,6 +25,10 @@ enum route_id {
     ROUTE_STATUS,     /* /status (same answer as /healthz) */
     ROUTE_METRICS,    /* /metrics */
     ROUTE_OPENAPI,    /* /openapi.json */
+    ROUTE_DASH_URLS,  /* /dashboard/urls (api/dashq.c) */
+    ROUTE_DASH_URL,   /* /dashboard/urls/{id} */
+    ROUTE_DASH_PCT,   /* /dashboard/percentiles */
+    ROUTE_UI,         /* the dashboard's and the docs' files (api/ui.c) */
     ROUTE_COUNT
 };
 
@@ -49,7 +53,7 @@ struct route_req {
     enum route_status status;      /* ROUTE_TOP */
     enum route_span span;          /* ROUTE_TOP */
     bool cache;                    /* cacheable routes: ?cache=true (default) */
-    uint64_t url_id;               /* ROUTE_URL, ROUTE_URL_CHECKS */
+    uint64_t url_id;               /* ROUTE_URL, ROUTE_URL_CHECKS, ROUTE_DASH_URL */
     unsigned limit;                /* ROUTE_URLS, ROUTE_URL_CHECKS */
     uint64_t cursor;               /* ROUTE_URLS: ids > cursor; ROUTE_URL_CHECKS: run_id < before */
     int active;                    /* ROUTE_URLS filter: -1 any, 0 inactive, 1 active */

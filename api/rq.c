@@ -138,7 +138,8 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
 
     if (ctype)
         evhttp_add_header(h, "Content-Type", ctype);
-    evhttp_add_header(h, "Cache-Control", "no-store");
+    if (!evhttp_find_header(h, "Cache-Control")) /* api/ui.c sets its own */
+        evhttp_add_header(h, "Cache-Control", "no-store");
     if (xcache)
         evhttp_add_header(h, "X-Cache", xcache);
     if (code == 405)

@@ -9,12 +9,28 @@ PACKAGES=(
     libcmocka-dev
     mariadb-server mariadb-client redis-server redis-tools
     curl wrk shellcheck clang clang-format libclang-rt-14-dev python3 procps psmisc
-    openssl
+    openssl libjs-chart.js chromium zlib1g-dev
 )
 # Node.js (for the static checks' npm tools) may come from elsewhere with npm inside it.
 if ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
+
+# The dashboard's npm packages (tools/ui: swagger-ui-dist, embedded by the build as
+# GET /docs; puppeteer-core, which drives the system Chromium in the browser tests),
+# exactly as package-lock.json pins them, without install scripts. Only when the lock
+# changed or they are missing.
+ui_tools() {
+    local dir lock
+    dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tools/ui"
+    lock="$dir/node_modules/.package-lock.json"
+    if [ -f "$lock" ] && [ -f "$dir/node_modules/swagger-ui-dist/swagger-ui-bundle.js" ] &&
+        [ -f "$dir/node_modules/puppeteer-core/package.json" ] && [ "$lock" -nt "$dir/package-lock.json" ]; then
+        return 0
+    fi
+    echo "install-deps: npm ci in tools/ui"
+    npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -24,6 +40,7 @@ for p in "${PACKAGES[@]}"; do
 done
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all ${#PACKAGES[@]} packages present"
+    ui_tools
     exit 0
 fi
 
@@ -47,3 +64,4 @@ if [ "$created_policy" -eq 1 ]; then
     "${SUDO[@]}" rm -f "$policy"
 fi
 echo "install-deps: done"
+ui_tools

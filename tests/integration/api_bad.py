@@ -41,7 +41,8 @@ def big(n):
 # (description, raw request, expected status, JSON error required, error must mention)
 CASES = [
     ("unknown route", req("GET", "/nope"), 404, True, "no such route"),
-    ("root", req("GET", "/"), 404, True, "no such route"),
+    ("page with DELETE", req("DELETE", "/"), 405, True, "method"),
+    ("page path traversal", req("GET", "/ui/../docs"), 404, True, "no such route"),
     ("path traversal", req("GET", "/urls/../etc/passwd"), 404, True, "no such route"),
     ("encoded traversal", req("GET", "/urls/%2e%2e/%2e%2e/etc/passwd"), 404, True, "no such route"),
     ("double slash", req("GET", "//urls"), 404, True, "no such route"),

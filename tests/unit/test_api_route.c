@@ -35,6 +35,8 @@ static void test_routes(void **state)
         {"/status", NULL, ROUTE_STATUS, ""},
         {"/metrics", NULL, ROUTE_METRICS, ""},
         {"/openapi.json", NULL, ROUTE_OPENAPI, ""},
+        {"/dashboard/urls", NULL, ROUTE_DASH_URLS, ""},
+        {"/dashboard/urls/42/", NULL, ROUTE_DASH_URL, ""},
     };
     size_t i;
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/ui_render.sh: the dashboard's first render with 10,000 URLs (issue 16's goal:
+# under 1 s on this machine), in Debian's headless Chromium against the real urlmon-api.
+#
+#   bench/ui_render.sh [REPS]      # default 5 (after one warm-up load)
+#
+# Starts a private MariaDB + Redis (scripts/stack.sh; data in bench/work/stack-ui), fills
+# it with 10,000 URLs checked every 10 minutes for 30 days (tests/integration/
+# api_bench_data.sh: raw checks and the rollups the compute job keeps), runs urlmon-api
+# on a free loopback port and bench/ui_render.mjs. Prints one JSON line per load and a
+# SUMMARY line; BENCHMARKS.md ("Dashboard") records the numbers.
+#
+# Environment: BENCH_BUILD_DIR (build-bench; built here unless BENCH_SKIP_BUILD=1),
+# BENCH_UI_KEEP_DATA=1 (reuse the data of a previous run), BENCH_KEEP_STACK=1,
+# BENCH_UI_DB_PORT=33682, BENCH_UI_REDIS_PORT=64412, BENCH_UI_URLS=10000, BENCH_UI_DAYS=30.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+REPS=${1:-5}
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
+export URLMON_STACK_DIR=${URLMON_STACK_DIR:-$ROOT/bench/work/stack-ui}
+export URLMON_STACK_DB_PORT=${BENCH_UI_DB_PORT:-33682}
+export URLMON_STACK_REDIS_PORT=${BENCH_UI_REDIS_PORT:-64412}
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$BUILD" -j2 --target urlmon-api urlmon-compute >/dev/null
+fi
+
+api_pid=""
+cleanup() {
+    if [ -n "$api_pid" ]; then
+        kill -TERM "$api_pid" 2>/dev/null || true
+        wait "$api_pid" 2>/dev/null || true
+    fi
+    if [ "${BENCH_KEEP_STACK:-0}" != 1 ]; then
+        bash scripts/stack.sh stop >/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+bash scripts/stack.sh start >/dev/null
+eval "$(bash scripts/stack.sh env compute)"
+"$BUILD/compute/urlmon-compute" migrate >/dev/null
+if [ "${BENCH_UI_KEEP_DATA:-0}" != 1 ]; then
+    start=$(date +%s)
+    bash tests/integration/api_bench_data.sh "${BENCH_UI_URLS:-10000}" "${BENCH_UI_DAYS:-30}" >/dev/null
+    echo "ui_render: data made in $(($(date +%s) - start)) s" >&2
+fi
+bash scripts/stack.sh sql -N -e "SELECT CONCAT(COUNT(*), ' active URLs') FROM urls WHERE active = 1;
+    SELECT CONCAT(COUNT(*), ' checks in the past 24 h') FROM checks WHERE checked_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY" >&2
+
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+eval "$(bash scripts/stack.sh env api)"
+API_ADDRESS=127.0.0.1 API_PORT=$port LOG_LEVEL=warn "$BUILD/api/urlmon-api" >"$URLMON_STACK_DIR/api-ui-bench.log" 2>&1 &
+api_pid=$!
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/healthz" >/dev/null
+echo "ui_render: $(nproc) cores, $(chromium --version 2>/dev/null), node $(node --version)" >&2
+UI_BASE="http://127.0.0.1:$port" node bench/ui_render.mjs "$REPS"

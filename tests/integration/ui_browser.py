@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Browser test of the dashboard (GET /) and the API docs (GET /docs).
+
+Real data: URLs added through urlmon-compute --data-path and checked by two real compute
+runs against urlmon-target (tests/target/); then urlmon-api on a free port, and
+tests/integration/ui_browser.mjs drives Debian's Chromium (headless, puppeteer-core from
+tools/ui) through the pages. The script itself stops the URL "Flip"'s target and runs
+compute again mid-test (up -> down without a reload), and stops urlmon-api at the end
+(the page must say so). Screenshots: $URLMON_UI_ARTIFACTS.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_lib import Api, reset  # noqa: E402
+from ui_lib import Target, compute_run  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    reset()
+    tgt = Target(["Alpha", "/a"], ["Beta slow", "/b?delay=120"], ["Gamma 503", "/c?status=503"],
+                 ["Delta", "/d"], ["Epsilon 404", "/e?status=404"], ["Flip", "/f"],
+                 ["Zeta regex", "/z?body=hello"], flip="Flip")
+    api = None
+    rc = 1
+    try:
+        tgt.load_csv()
+        compute_run()
+        api = Api()
+        env = dict(os.environ)
+        env.update({"UI_BASE": "http://127.0.0.1:%d" % api.port, "UI_FLIP_PID": str(tgt.flip.pid),
+                    "UI_API_PID": str(api.proc.pid)})
+        os.makedirs(env.get("URLMON_UI_ARTIFACTS", "/tmp/urlmon-ui-artifacts"), exist_ok=True)
+        p = subprocess.run([os.environ.get("URLMON_NODE", "node"),
+                            os.path.join(HERE, "ui_browser.mjs")], env=env, timeout=600)
+        rc = p.returncode
+    finally:
+        if api:
+            st = api.stop()
+            if st != 0:
+                print("urlmon-api exit status %s\n%s" % (st, api.logs()))
+                rc = 1
+        tgt.stop()
+    print("ui_browser: %s" % ("PASS" if rc == 0 else "FAIL"))
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
