@@ -72,8 +72,13 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
         evhttp_add_header(h, "WWW-Authenticate", "Bearer");
     if (len)
         evbuffer_add(evhttp_request_get_output_buffer(rq->req), body, len);
-    log_debug("%s %s -> %d", method_name(evhttp_request_get_command(rq->req)),
-              evhttp_request_get_uri(rq->req), code);
+    if (log_enabled(LOG_LEVEL_DEBUG)) {
+        const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rq->req);
+        log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
+        log_msg(LOG_LEVEL_DEBUG, "%s %s -> %d", method_name(evhttp_request_get_command(rq->req)),
+                evhttp_request_get_uri(rq->req), code);
+        log_context_path(NULL);
+    }
     conn_idle(a, rq->req);
     evhttp_send_reply(rq->req, code, NULL, NULL);
     metrics_request(a->metrics, rq->route.id, code, mono_since_s(&rq->t0));
@@ -522,7 +527,7 @@ static void dispatch(struct rq *rq, unsigned method)
     }
 }
 
-void handle_request(struct evhttp_request *req, void *arg)
+static void handle_request_in(struct evhttp_request *req, void *arg)
 {
     struct api *a = arg;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -567,4 +572,14 @@ void handle_request(struct evhttp_request *req, void *arg)
         return;
     }
     dispatch(rq, method);
+}
+
+/* Every line logged while a request is handled carries its path (LOG_FORMAT=json: "path"). */
+void handle_request(struct evhttp_request *req, void *arg)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+
+    log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
+    handle_request_in(req, arg);
+    log_context_path(NULL);
 }

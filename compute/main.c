@@ -171,6 +171,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-compute", cfg.log_level);
+    log_set_output(cfg.log_format, cfg.instance);
     if (install_signals() != 0 || db_library_init() != 0) {
         log_error("cannot initialise signals or the MySQL client library");
         return 1;

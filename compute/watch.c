@@ -20,7 +20,6 @@ struct watch {
     bool quit;
     bool lease_lost;
     MYSQL *conn;
-    char ctx[160];
 };
 
 static double mono_now(void)
@@ -79,7 +78,7 @@ static void *watch_main(void *arg)
     struct timespec ts;
     bool quit = false, lost = false;
 
-    log_context_set("%s", w->ctx);
+    log_context_run(w->p.run_id, w->p.shard_key, "watch");
     while (!quit) {
         double now = mono_now();
         if (*w->p.signal_stop && !*w->p.run_stop) {
@@ -112,7 +111,7 @@ static void *watch_main(void *arg)
         pthread_mutex_unlock(&w->lock);
     }
     db_close(&w->conn);
-    log_context_set(NULL);
+    log_context_clear();
     return NULL;
 }
 
@@ -126,8 +125,6 @@ int watch_start(const struct watch_params *p, struct watch **out, char *err, siz
         return -1;
     }
     w->p = *p;
-    snprintf(w->ctx, sizeof(w->ctx), "run=%llu shard=%s watch", (unsigned long long)p->run_id,
-             p->shard_key);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->cond, NULL);
     if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
