@@ -233,7 +233,7 @@ run_check "workflows: validators reject bad fixtures (negative self-test)" check
 # ---------------------------------------------------------------------------
 # 4. Shell scripts
 # ---------------------------------------------------------------------------
-mapfile -t SHELL_FILES < <(list_files 'scripts/*.sh' 'bench/*.sh' 'tests/*.sh' '.ci/*.sh' '.ci/run' 'terraform/*.sh')
+mapfile -t SHELL_FILES < <(list_files 'scripts/*.sh' 'bench/*.sh' 'tests/*.sh' 'packaging/*.sh' '.ci/*.sh' '.ci/run' 'terraform/*.sh')
 if [ "${#SHELL_FILES[@]}" -eq 0 ]; then
     run_check "shellcheck: scripts found" false
 fi

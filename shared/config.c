@@ -71,7 +71,8 @@ static const struct param params[] = {
     {"LOG_LEVEL", P_LEVEL, OFF(log_level), SZ(log_level), "info", 0, 0,
      "debug, info, warn or error"},
     {"LOG_FORMAT", P_FORMAT, OFF(log_format), SZ(log_format), "text", 0, 0,
-     "text (one readable line) or json (one JSON object per line, for log shippers)"},
+     "text, or json: one JSON object per line (time, level, program, instance, run_id, shard, "
+     "url_id, path, message) for log shippers; text unless set, terminal or not"},
     STR("URLMON_INSTANCE", instance, "", 0, "name of this instance in log lines"),
 };
 
@@ -202,11 +203,13 @@ void config_print_env_example(FILE *out)
 {
     size_t i;
 
-    fprintf(out, "# urlmon environment file: read by urlmon-api and urlmon-compute (systemd's\n"
-                 "# EnvironmentFile=, or `set -a; . FILE` in a shell). Every variable of the\n"
-                 "# configuration table, commented out at its default: uncomment what you change.\n"
-                 "# Generated from the table in the source (shared/config.c); `urlmon-api --help`\n"
-                 "# prints the same. Keep this file private: it holds passwords.\n");
+    fprintf(out,
+            "# urlmon environment file: read by urlmon-api and urlmon-compute (systemd's\n"
+            "# EnvironmentFile=, or `set -a; . FILE` in a shell). Every variable of the\n"
+            "# configuration table, commented out at its default: uncomment what you change.\n"
+            "# Generated from the table in the source (shared/config.c); `urlmon-api --help`\n"
+            "# prints the same. Keep this file private: it holds passwords.\n"
+            "# Under the systemd units SPOOL_DIR defaults to /var/lib/urlmon/spool instead.\n");
     for (i = 0; i < ARRAY_LEN(params); i++) {
         const struct param *p = &params[i];
         char range[64];
