@@ -37,7 +37,6 @@ want_tree() {
         'f 644 /usr/lib/systemd/system/urlmon-compute-batch.service' \
         'f 644 /usr/lib/systemd/system/urlmon-compute.service' \
         'f 644 /usr/lib/systemd/system/urlmon-compute.timer' \
-        'f 644 /usr/lib/systemd/system/urlmon-migrate.service' \
         'f 644 /usr/share/man/man1/urlmon-api.1' \
         'f 644 /usr/share/man/man1/urlmon-compute.1' \
         'f 644 /usr/share/urlmon/urlmon.env.example' \
@@ -82,10 +81,11 @@ units_paths() {
     local u="$D/usr/lib/systemd/system"
     grep -qx 'ExecStart=/usr/bin/urlmon-api' "$u/urlmon-api.service" &&
         grep -qx 'ExecStart=/usr/bin/urlmon-compute --service' "$u/urlmon-compute.service" &&
-        grep -qx 'ExecStart=/usr/bin/urlmon-compute migrate' "$u/urlmon-migrate.service" &&
+        grep -qx 'ExecStartPre=/usr/bin/urlmon-compute migrate' "$u/urlmon-compute.service" &&
+        grep -qx 'ExecStartPre=/usr/bin/urlmon-compute migrate' "$u/urlmon-compute-batch.service" &&
         grep -qx 'ExecStart=/usr/bin/urlmon-compute' "$u/urlmon-compute-batch.service" &&
-        [ "$(grep -lx 'EnvironmentFile=/etc/urlmon/urlmon.env' "$u"/*.service | wc -l)" -eq 4 ] &&
-        [ "$(grep -lx 'User=urlmon' "$u"/*.service | wc -l)" -eq 4 ] &&
+        [ "$(grep -lx 'EnvironmentFile=/etc/urlmon/urlmon.env' "$u"/*.service | wc -l)" -eq 3 ] &&
+        [ "$(grep -lx 'User=urlmon' "$u"/*.service | wc -l)" -eq 3 ] &&
         ! grep -l '@URLMON_' "$u"/*
 }
 check "units: /usr/bin programs, /etc/urlmon/urlmon.env, User=urlmon, nothing unexpanded" units_paths

@@ -162,7 +162,7 @@ is_conffile() { in_root dpkg-query -W -f="\${Conffiles}\n" urlmon | grep -q '^ /
 units_verify() {
     local u
     for u in urlmon-api.service urlmon-compute.service urlmon-compute-batch.service \
-        urlmon-compute.timer urlmon-migrate.service; do
+        urlmon-compute.timer; do
         in_root test -f "/usr/lib/systemd/system/$u" || {
             echo "$u missing"
             return 1

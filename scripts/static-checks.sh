@@ -349,8 +349,8 @@ if command -v systemd-analyze >/dev/null 2>&1; then
         expect_failure "Unknown key 'ProtectSytem'" bash packaging/check-units.sh "$d/urlmon-api.service" || return 1
         sed -i -E '/^(# Hardening|NoNewPrivileges)/,$d' "$d/urlmon-compute.service"
         expect_failure 'FAIL security urlmon-compute.service' bash packaging/check-units.sh "$d/urlmon-compute.service" || return 1
-        sed -i "s|$TMP/unit-bin/urlmon-compute|$TMP/no-such-dir/urlmon-compute|" "$d/urlmon-migrate.service"
-        expect_failure 'is not executable' bash packaging/check-units.sh "$d/urlmon-migrate.service" || return 1
+        sed -i "s|$TMP/unit-bin/urlmon-compute|$TMP/no-such-dir/urlmon-compute|" "$d/urlmon-compute-batch.service"
+        expect_failure 'is not executable' bash packaging/check-units.sh "$d/urlmon-compute-batch.service" || return 1
         echo "a misspelt key, missing hardening and a missing program were each caught"
     }
     run_check "systemd units: checker rejects broken units (negative self-test)" check_units_negative

@@ -27,6 +27,7 @@ struct log_ctx {
     char shard[24];
     char task[16];
     char path[128];
+    char note[96];
 };
 static _Thread_local struct log_ctx ctx;
 
@@ -78,8 +79,20 @@ int log_enabled(int level)
 void log_context_run(uint64_t run_id, const char *shard, const char *task)
 {
     ctx.run_id = run_id;
-    snprintf(ctx.shard, sizeof(ctx.shard), "%s", run_id && shard ? shard : "");
-    snprintf(ctx.task, sizeof(ctx.task), "%s", run_id && task ? task : "");
+    snprintf(ctx.shard, sizeof(ctx.shard), "%s", shard ? shard : "");
+    snprintf(ctx.task, sizeof(ctx.task), "%s", task ? task : "");
+}
+
+void log_context_set(const char *fmt, ...)
+{
+    va_list ap;
+
+    ctx.note[0] = '\0';
+    if (!fmt)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(ctx.note, sizeof(ctx.note), fmt, ap);
+    va_end(ap);
 }
 
 void log_context_url(uint64_t url_id)
@@ -186,7 +199,7 @@ static void put_time(struct line *l)
          tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-/* " [run=7 shard=0/1 writer url=42 path=/urls]" or nothing. */
+/* " [run=7 shard=0/1 writer url=42 path=/urls note]" or nothing. */
 static void put_text_context(struct line *l)
 {
     const char *sep = " [";
@@ -211,6 +224,10 @@ static void put_text_context(struct line *l)
         putf(l, "%spath=%s", sep, ctx.path);
         sep = " ";
     }
+    if (ctx.note[0]) {
+        putf(l, "%s%s", sep, ctx.note);
+        sep = " ";
+    }
     if (sep[0] == ' ' && sep[1] == '\0')
         put(l, "]", 1);
 }
@@ -233,6 +250,8 @@ static void put_json_head(struct line *l, int level)
         putf(l, ",\"url_id\":%" PRIu64, ctx.url_id);
     if (ctx.path[0])
         put_json_field(l, "path", ctx.path);
+    if (ctx.note[0])
+        put_json_field(l, "context", ctx.note);
 }
 
 void log_msg(int level, const char *fmt, ...)

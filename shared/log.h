@@ -4,7 +4,8 @@
  *   text: 2026-11-22T07:50:00.123Z INFO urlmon-compute [run=7 shard=0/1 url=42] message
  *   json: {"time":"2026-11-22T07:50:00.123Z","level":"info","program":"urlmon-compute",
  *          "instance":"box-1","run_id":7,"shard":"0/1","url_id":42,"message":"message"}
- * Context fields (run id, shard, task, URL id, request path) are per thread and appear
+ * Context fields (run id, shard, task, URL id, request path, free-form context) are per
+ * thread and appear
  * only while set; "instance" only when URLMON_INSTANCE is set. JSON lines are valid
  * UTF-8 (bad bytes become U+FFFD). Callers never pass secrets: nothing here filters. */
 #ifndef URLMON_LOG_H
@@ -24,11 +25,14 @@ int log_level_parse(const char *name);  /* -1 when unknown */
 int log_format_parse(const char *name); /* "text" or "json"; -1 when unknown */
 int log_enabled(int level);
 
-/* Per-thread context. run_id 0 clears run, shard and task; shard and task may be NULL. */
+/* Per-thread context; each setter replaces its fields, 0/NULL = absent. */
 void log_context_run(uint64_t run_id, const char *shard, const char *task);
 void log_context_url(uint64_t url_id);   /* 0 clears */
 void log_context_path(const char *path); /* NULL clears; the path only, no query string */
-void log_context_clear(void);
+/* Free-form context text (JSON: "context") for callers without a structured field;
+ * prefer the setters above, whose fields log shippers can filter on. NULL clears. */
+void log_context_set(const char *fmt, ...) PRINTF_LIKE(1, 2);
+void log_context_clear(void); /* every field */
 
 void log_msg(int level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 

@@ -12,7 +12,7 @@ import re
 import sys
 
 KEYS = {"time", "level", "program", "instance", "run_id", "shard", "task", "url_id",
-        "path", "message"}
+        "path", "context", "message"}
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 

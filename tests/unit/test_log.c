@@ -59,6 +59,7 @@ static void log_with_context(void)
     log_context_run(7, "1/4", "writer");
     log_context_url(42);
     log_context_path("/urls/42?cache=false");
+    log_context_set("free %s", "form");
     log_warn("a \"quoted\" tab\there, newline\nthere, \x01 control and bad \xff\xfe bytes é");
     log_context_clear();
 }
@@ -78,6 +79,7 @@ static void test_json_fields_and_escaping(void **state)
     assert_string_equal(str_field(o, "shard"), "1/4");
     assert_string_equal(str_field(o, "task"), "writer");
     assert_string_equal(str_field(o, "path"), "/urls/42"); /* no query string */
+    assert_string_equal(str_field(o, "context"), "free form");
     v = cJSON_GetObjectItemCaseSensitive(o, "run_id");
     assert_true(cJSON_IsNumber(v) && v->valuedouble == 7);
     v = cJSON_GetObjectItemCaseSensitive(o, "url_id");
@@ -144,8 +146,10 @@ static void test_text_line(void **state)
     p = strchr(captured, ' ');
     assert_non_null(p);
     if (strncmp(
-            p, " WARN test-prog [run=7 shard=1/4 writer url=42 path=/urls/42] a \"quoted\"",
-            strlen(" WARN test-prog [run=7 shard=1/4 writer url=42 path=/urls/42] a \"quoted\"")))
+            p,
+            " WARN test-prog [run=7 shard=1/4 writer url=42 path=/urls/42 free form] a \"quoted\"",
+            strlen(" WARN test-prog [run=7 shard=1/4 writer url=42 path=/urls/42 free form] a "
+                   "\"quoted\"")))
         fail_msg("text line: %s", captured);
     assert_int_equal(log_format_parse("json"), LOG_FORMAT_JSON);
     assert_int_equal(log_format_parse("Text"), LOG_FORMAT_TEXT);
