@@ -207,7 +207,14 @@ check "units installed; the root's systemd-analyze verify is silent" units_verif
 check "man pages installed" man_pages
 check "urlmon can read the env file; a bad value is refused by name" env_refused_as_urlmon
 
-# --- the admin edits the configuration; upgrade keeps it ---
+# --- the admin enables the units and edits the configuration; upgrade keeps both ---
+enabled() {
+    in_root systemctl is-enabled urlmon-api.service | grep -qx enabled &&
+        in_root systemctl is-enabled urlmon-compute.timer | grep -qx enabled
+}
+check "systemctl enable urlmon-api.service urlmon-compute.timer" \
+    in_root systemctl enable urlmon-api.service urlmon-compute.timer
+check "units enabled" enabled
 echo 'DB_PASSWORD=admin-set-secret' >>"$CH/etc/urlmon/urlmon.env"
 echo "deb-test: upgrading to $NEW_VERSION"
 check "upgrade $OLD_VERSION -> $NEW_VERSION" apt_install "/tmp/$(basename "$NEW_DEB")"
@@ -216,6 +223,7 @@ check "the admin's edit of urlmon.env survived the upgrade" grep -qx 'DB_PASSWOR
 check "urlmon.env still root:urlmon 0640" stat_is /etc/urlmon/urlmon.env "root:urlmon 640"
 check "user urlmon kept" system_user
 check "programs run after the upgrade" runs_help
+check "units still enabled after the upgrade" enabled
 
 # --- remove, then purge ---
 echo "deb-test: removing"
