@@ -17,6 +17,7 @@
 #include "job.h"
 #include "openapi.h"
 #include "rq.h"
+#include "log.h"
 #include "ui.h"
 #include "write.h"
 
@@ -167,7 +168,7 @@ static void dispatch(struct rq *rq, unsigned method)
         rq_error(rq, 404, "no such route");
 }
 
-void dispatch_request(struct evhttp_request *req, void *arg)
+static void dispatch_request_in(struct evhttp_request *req, void *arg)
 {
     struct api *a = arg;
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
@@ -226,4 +227,14 @@ void dispatch_request(struct evhttp_request *req, void *arg)
         return;
     }
     dispatch(rq, method);
+}
+
+/* Every line logged while a request is handled carries its path (LOG_FORMAT=json: "path"). */
+void dispatch_request(struct evhttp_request *req, void *arg)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+
+    log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
+    dispatch_request_in(req, arg);
+    log_context_path(NULL);
 }

@@ -34,6 +34,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-api", cfg.log_level);
+    log_set_output(cfg.log_format, cfg.instance);
     if (db_library_init() != 0) {
         log_error("cannot initialise the MySQL client library");
         return 1;

@@ -157,8 +157,12 @@ void rq_reply(struct rq *rq, int code, const char *ctype, const char *body, size
     }
     if (log_enabled(LOG_LEVEL_DEBUG)) {
         char target[LOG_TARGET_MAX];
+        const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(rq->req);
+
         log_target(rq->req, target, sizeof(target));
+        log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
         log_debug("%s %s -> %d", rq_method_name(evhttp_request_get_command(rq->req)), target, code);
+        log_context_path(NULL);
     }
     conn_reply(a->conns, rq->req, code);
     metrics_request(a->metrics, rq->route.id, code, mono_since_s(&rq->t0));

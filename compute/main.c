@@ -167,6 +167,7 @@ int main(int argc, char **argv)
         return 2;
     }
     log_init("urlmon-compute", cfg.log_level);
+    log_set_output(cfg.log_format, cfg.instance);
     if (!cfg.spool_dir[0] &&
         spool_default_dir(cfg.db_address, cfg.db_port, cfg.db_name, cfg.spool_dir,
                           sizeof(cfg.spool_dir), err, sizeof(err)) != 0) {

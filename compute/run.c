@@ -120,7 +120,7 @@ static int start(struct run *r, enum run_outcome *out)
     if (stale > 0)
         log_warn("%llu earlier run(s) of shard %s never finished: marked failed",
                  (unsigned long long)stale, r->shard_key);
-    log_context_set("run=%llu shard=%s", (unsigned long long)r->run_id, r->shard_key);
+    log_context_run(r->run_id, r->shard_key, NULL);
     return 0;
 }
 
@@ -334,7 +334,7 @@ done:
     if (r->redis)
         redisFree(r->redis);
     db_close(&r->conn);
-    log_context_set(NULL);
+    log_context_clear();
     free(r);
     return out;
 }

@@ -21,7 +21,6 @@ struct watch {
     bool quit;
     bool lease_lost;
     MYSQL *conn;
-    char ctx[160];
 };
 
 /* Renews the lease: 1 renewed, 0 MySQL unreachable (try again soon), -1 not ours. */
@@ -73,7 +72,7 @@ static void *watch_main(void *arg)
     struct timespec ts;
     bool quit = false, lost = false;
 
-    log_context_set("%s", w->ctx);
+    log_context_run(w->p.run_id, w->p.shard_key, "watch");
     while (!quit) {
         double now = clock_mono_s();
         if (*w->p.signal_stop && !*w->p.run_stop) {
@@ -103,7 +102,7 @@ static void *watch_main(void *arg)
         pthread_mutex_unlock(&w->lock);
     }
     db_close(&w->conn);
-    log_context_set(NULL);
+    log_context_clear();
     return NULL;
 }
 
@@ -117,8 +116,6 @@ int watch_start(const struct watch_params *p, struct watch **out, char *err, siz
         return -1;
     }
     w->p = *p;
-    snprintf(w->ctx, sizeof(w->ctx), "run=%llu shard=%s watch", (unsigned long long)p->run_id,
-             p->shard_key);
     pthread_mutex_init(&w->lock, NULL);
     if (clock_cond_init(&w->cond) != 0) {
         snprintf(err, errlen, "cannot create a condition variable");

@@ -55,6 +55,13 @@ void writer_sink(void *arg, const struct check_result *r)
 {
     struct writer *w = arg;
 
+    if (log_enabled(LOG_LEVEL_DEBUG)) {
+        log_context_url(r->url_id);
+        log_msg(LOG_LEVEL_DEBUG, "check %s: status %d in %u ms%s%s",
+                r->success ? "ok" : check_error_name(r->error), r->http_status, r->response_ms,
+                r->message[0] ? ": " : "", r->message);
+        log_context_url(0);
+    }
     pthread_mutex_lock(&w->lock);
     while (w->qlen == w->qcap)
         pthread_cond_wait(&w->not_full, &w->lock);
@@ -255,7 +262,7 @@ static void *writer_main(void *arg)
     bool closed = false;
     size_t n;
 
-    log_context_set("run=%llu writer", (unsigned long long)w->run_id);
+    log_context_run(w->run_id, NULL, "writer");
     while (!closed) {
         n = take_batch(w, &closed);
         if (n == 0)
@@ -266,7 +273,7 @@ static void *writer_main(void *arg)
     if (w->spool_pending)
         final_replay(w);
     db_close(&w->conn);
-    log_context_set(NULL);
+    log_context_clear();
     return NULL;
 }
 

@@ -9,7 +9,7 @@ PACKAGES=(
     libcmocka-dev
     mariadb-server mariadb-client redis-server redis-tools
     curl wrk shellcheck clang clang-format libclang-rt-14-dev python3 procps psmisc
-    openssl libjs-chart.js chromium zlib1g-dev
+    openssl libjs-chart.js chromium zlib1g-dev help2man systemd dpkg-dev debootstrap
 )
 # Node.js (for the static checks' npm tools) may come from elsewhere with npm inside it.
 if ! command -v npm >/dev/null 2>&1; then

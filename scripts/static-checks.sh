@@ -233,7 +233,7 @@ run_check "workflows: validators reject bad fixtures (negative self-test)" check
 # ---------------------------------------------------------------------------
 # 4. Shell scripts
 # ---------------------------------------------------------------------------
-mapfile -t SHELL_FILES < <(list_files 'scripts/*.sh' 'bench/*.sh' 'tests/*.sh' '.ci/*.sh' '.ci/run' 'terraform/*.sh')
+mapfile -t SHELL_FILES < <(list_files 'scripts/*.sh' 'bench/*.sh' 'tests/*.sh' 'packaging/*.sh' '.ci/*.sh' '.ci/run' 'terraform/*.sh')
 if [ "${#SHELL_FILES[@]}" -eq 0 ]; then
     run_check "shellcheck: scripts found" false
 fi
@@ -321,6 +321,41 @@ if [ -f api/openapi.json ]; then
     run_check "openapi: api/openapi.json (redocly lint)" "$BIN/redocly" lint api/openapi.json
 else
     skip "openapi: redocly lint" "api/openapi.json does not exist yet"
+fi
+
+# ---------------------------------------------------------------------------
+# 7. systemd units (packaging/systemd/*.in): systemd-analyze verify + security
+# ---------------------------------------------------------------------------
+# The units are rendered as `cmake --install` writes them; there is no build here, so
+# ExecStart= points at stand-ins (the install test checks them against the real programs).
+render_units() {
+    local out="$1" f
+    mkdir -p "$out" "$TMP/unit-bin"
+    ln -sf /bin/true "$TMP/unit-bin/urlmon-api"
+    ln -sf /bin/true "$TMP/unit-bin/urlmon-compute"
+    for f in packaging/systemd/*.in; do
+        sed -e "s|@URLMON_BINDIR@|$TMP/unit-bin|g" -e 's|@URLMON_SYSCONFDIR@|/etc|g' "$f" \
+            >"$out/$(basename "${f%.in}")"
+    done
+}
+if command -v systemd-analyze >/dev/null 2>&1; then
+    render_units "$TMP/units"
+    run_check "systemd units: verify clean, security exposure OK (packaging/check-units.sh)" \
+        bash packaging/check-units.sh "$TMP"/units/*
+    check_units_negative() {
+        local d="$TMP/units-bad"
+        render_units "$d"
+        sed -i 's/^ProtectSystem=/ProtectSytem=/' "$d/urlmon-api.service"
+        expect_failure "Unknown key 'ProtectSytem'" bash packaging/check-units.sh "$d/urlmon-api.service" || return 1
+        sed -i -E '/^(# Hardening|NoNewPrivileges)/,$d' "$d/urlmon-compute.service"
+        expect_failure 'FAIL security urlmon-compute.service' bash packaging/check-units.sh "$d/urlmon-compute.service" || return 1
+        sed -i "s|$TMP/unit-bin/urlmon-compute|$TMP/no-such-dir/urlmon-compute|" "$d/urlmon-compute-batch.service"
+        expect_failure 'is not executable' bash packaging/check-units.sh "$d/urlmon-compute-batch.service" || return 1
+        echo "a misspelt key, missing hardening and a missing program were each caught"
+    }
+    run_check "systemd units: checker rejects broken units (negative self-test)" check_units_negative
+else
+    run_check "systemd units: systemd-analyze installed" false
 fi
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-enum ptype { P_STR, P_UINT, P_BOOL, P_LEVEL };
+enum ptype { P_STR, P_UINT, P_BOOL, P_LEVEL, P_FORMAT };
 
 struct param {
     const char *name;
@@ -81,6 +81,9 @@ static const struct param params[] = {
      1, "1 lets checks reach loopback/private/link-local addresses (SSRF guard off)"},
     {"LOG_LEVEL", P_LEVEL, OFF(log_level), SZ(log_level), "info", 0, 0,
      "debug, info, warn or error"},
+    {"LOG_FORMAT", P_FORMAT, OFF(log_format), SZ(log_format), "text", 0, 0,
+     "text, or json: one JSON object per line (time, level, program, instance, run_id, shard, "
+     "url_id, path, message) for log shippers; text unless set, terminal or not"},
     STR("URLMON_INSTANCE", instance, "", 0, "name of this instance in log lines"),
 };
 
@@ -93,6 +96,8 @@ static int set_error(char *err, size_t errlen, const struct param *p, const char
         snprintf(err, errlen, "%s: %s (expected 0 or 1)", p->name, what);
     else if (p->type == P_LEVEL)
         snprintf(err, errlen, "%s: %s (expected debug, info, warn or error)", p->name, what);
+    else if (p->type == P_FORMAT)
+        snprintf(err, errlen, "%s: %s (expected text or json)", p->name, what);
     else
         snprintf(err, errlen, "%s: %s (expected %lu to %zu characters)", p->name, what, p->min,
                  p->size - 1);
@@ -141,6 +146,13 @@ static int parse_one(struct config *cfg, const struct param *p, const char *val,
         if (lvl < 0)
             return set_error(err, errlen, p, "is not a log level");
         *(int *)base = lvl;
+        return 0;
+    }
+    case P_FORMAT: {
+        int fmt = log_format_parse(val);
+        if (fmt < 0)
+            return set_error(err, errlen, p, "is not a log format");
+        *(int *)base = fmt;
         return 0;
     }
     }
@@ -198,5 +210,45 @@ void config_describe(FILE *out)
         if (p->type == P_UINT)
             snprintf(range, sizeof(range), " [%lu..%lu]", p->min, p->max);
         fprintf(out, "  %-22s default \"%s\"%s\n      %s\n", p->name, p->def, range, p->help);
+    }
+}
+
+static void range_of(const struct param *p, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (p->type == P_UINT)
+        snprintf(buf, len, "%lu..%lu", p->min, p->max);
+}
+
+void config_print_env_example(FILE *out)
+{
+    size_t i;
+
+    fprintf(out,
+            "# urlmon environment file: read by urlmon-api and urlmon-compute (systemd's\n"
+            "# EnvironmentFile=, or `set -a; . FILE` in a shell). Every variable of the\n"
+            "# configuration table, commented out at its default: uncomment what you change.\n"
+            "# Generated from the table in the source (shared/config.c); `urlmon-api --help`\n"
+            "# prints the same. Keep this file private: it holds passwords.\n"
+            "# Under the systemd units SPOOL_DIR defaults to /var/lib/urlmon/spool instead.\n");
+    for (i = 0; i < ARRAY_LEN(params); i++) {
+        const struct param *p = &params[i];
+        char range[64];
+        range_of(p, range, sizeof(range));
+        fprintf(out, "\n# %s%s%s%s\n#%s=%s\n", p->help, range[0] ? " [" : "", range,
+                range[0] ? "]" : "", p->name, p->def);
+    }
+}
+
+void config_print_markdown(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, "| variable | default | range | meaning |\n| --- | --- | --- | --- |\n");
+    for (i = 0; i < ARRAY_LEN(params); i++) {
+        const struct param *p = &params[i];
+        char range[64];
+        range_of(p, range, sizeof(range));
+        fprintf(out, "| `%s` | `%s` | %s | %s |\n", p->name, p->def, range, p->help);
     }
 }

@@ -50,6 +50,7 @@ struct config {
     bool allow_private_targets; /* lifts the SSRF guard (tests, local run) */
     /* logging */
     int log_level;
+    int log_format; /* enum log_format */
     char instance[64];
 };
 
@@ -60,5 +61,10 @@ int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), 
 
 /* Prints the table (name, default, range, meaning) for --help and the README. */
 void config_describe(FILE *out);
+/* The same table as an environment file, every variable commented out at its default
+ * with its meaning above it (installed as share/urlmon/urlmon.env.example). */
+void config_print_env_example(FILE *out);
+/* The same table as the README's Markdown table (a test keeps the README equal to it). */
+void config_print_markdown(FILE *out);
 
 #endif

@@ -235,6 +235,8 @@ step("/docs renders every route and 'try it out' calls this server", async () =>
   await docs.click(`${op} .opblock-summary-control`);
   await docs.waitForSelector(`${op} .try-out__btn`);
   await docs.click(`${op} .try-out__btn`);
+  // the field starts with the document's example id: select it so typing replaces it
+  await docs.click(`${op} input[placeholder="id"]`, { clickCount: 3 });
   await docs.type(`${op} input[placeholder="id"]`, String(urls[0].id));
   await docs.click(`${op} .execute`);
   await docs.waitForSelector(`${op} .live-responses-table tr.response .response-col_status`, { timeout: 15000 });

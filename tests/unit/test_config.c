@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "log.h"
 
 static const char *const *fake_env;
 
@@ -40,14 +41,15 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.max_body_bytes, 1048576);
     assert_false(cfg.allow_private_targets);
     assert_string_equal(cfg.db_address, "127.0.0.1");
+    assert_int_equal(cfg.log_format, LOG_FORMAT_TEXT);
 }
 
 static void test_values(void **state)
 {
-    static const char *const env[] = {"DB_PORT=33061",      "DB_USER=u",
-                                      "DB_PASSWORD=secret", "TIMEOUT=3",
-                                      "LOG_LEVEL=debug",    "ALLOW_PRIVATE_TARGETS=1",
-                                      "CONNECT_TIMEOUT=9",  NULL};
+    static const char *const env[] = {
+        "DB_PORT=33061",     "DB_USER=u",       "DB_PASSWORD=secret",
+        "TIMEOUT=3",         "LOG_LEVEL=debug", "ALLOW_PRIVATE_TARGETS=1",
+        "CONNECT_TIMEOUT=9", "LOG_FORMAT=JSON", NULL};
     struct config cfg;
     char err[256] = "";
 
@@ -58,6 +60,7 @@ static void test_values(void **state)
     assert_int_equal(cfg.timeout, 3);
     assert_int_equal(cfg.connect_timeout, 3); /* clamped to TIMEOUT */
     assert_true(cfg.allow_private_targets);
+    assert_int_equal(cfg.log_format, LOG_FORMAT_JSON);
 }
 
 /* CA_BUNDLE / CA_PATH (issue 12 item 3): empty by default (the system bundle), taken as
@@ -99,7 +102,8 @@ static void test_bad_values(void **state)
         {"TIMEOUT=0", "TIMEOUT"},         {"CACHE_TTL=999999", "CACHE_TTL"},
         {"LOG_LEVEL=loud", "LOG_LEVEL"},  {"ALLOW_PRIVATE_TARGETS=yes", "ALLOW_PRIVATE_TARGETS"},
         {"DB_NAME=", "DB_NAME"},          {"MIN_POOL=20", "MIN_POOL"},
-        {"CONCURRENCY=0", "CONCURRENCY"},
+        {"CONCURRENCY=0", "CONCURRENCY"}, {"LOG_FORMAT=xml", "expected text or json"},
+        {"LOG_FORMAT=", "LOG_FORMAT"},
     };
     size_t i;
 
