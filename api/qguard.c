@@ -104,8 +104,8 @@ void qguard_free(struct qguard **g)
 
 int qguard_push(struct qguard *g, const char *json, acache_cb cb, void *arg)
 {
-    return acache_send(g->cache, cb, arg, "EVAL", rconn_bounded_push_script, "1", RKEY_QUEUE,
-                       json, g->max_arg, NULL);
+    return acache_send(g->cache, cb, arg, "EVAL", rconn_bounded_push_script, "1", RKEY_QUEUE, json,
+                       g->max_arg, NULL);
 }
 
 enum qguard_verdict qguard_pushed(struct qguard *g, const redisReply *r, long long *len, char *msg,

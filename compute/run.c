@@ -240,8 +240,12 @@ const char *run_outcome_name(enum run_outcome o)
 /* The runs row and the lease, retried while MySQL is away. */
 static int finish_step(struct run *r, enum run_outcome out)
 {
-    struct runrec_end e = {run_outcome_name(out), r->total,   r->tot.have_percentiles,
-                           r->tot.p50,            r->tot.p95, r->tot.p99};
+    struct runrec_end e = {run_outcome_name(out),
+                           r->total,
+                           r->tot.have_percentiles,
+                           r->tot.p50,
+                           r->tot.p95,
+                           r->tot.p99};
     /* a run that lost results never marks its slot done: its URLs are checked again */
     int64_t slot_done = r->tot.lost == 0 && (out == RUN_DONE || r->delivered > 0) ? r->p->slot : -1;
     /* Stopping: one more try only; the lease expires by itself. */
