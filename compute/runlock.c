@@ -1,9 +1,13 @@
 /* compute/runlock.c: see runlock.h. All statements are prepared. */
 #include "runlock.h"
 
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+
+/* Times a statement is run when InnoDB picks it as a deadlock victim. */
+#define RUNLOCK_DEADLOCK_TRIES 5
 
 struct param {
     enum enum_field_types type;
@@ -11,14 +15,19 @@ struct param {
     unsigned long len; /* strings */
 };
 
-/* Runs sql with params; *affected (may be NULL) receives the matched rows. */
+/* Runs sql with params; *affected (may be NULL) receives the matched rows.
+ *
+ * Each statement is a transaction of its own (autocommit), so a deadlock victim is
+ * simply run again, as InnoDB asks. Instances starting together deadlock on the
+ * INSERT IGNORE when the shard's row was deleted and not yet purged: both take a
+ * shared lock on the delete-marked record, then both wait to insert. */
 static int run_stmt(MYSQL *conn, const char *sql, const struct param *p, unsigned np,
                     uint64_t *affected, char *err, size_t errlen)
 {
     MYSQL_STMT *st = mysql_stmt_init(conn);
     MYSQL_BIND b[4];
-    unsigned i;
-    int rc = -1;
+    unsigned i, tries = 1;
+    int rc = -1, ex;
 
     memset(b, 0, sizeof(b));
     for (i = 0; i < np && i < ARRAY_LEN(b); i++) {
@@ -30,8 +39,15 @@ static int run_stmt(MYSQL *conn, const char *sql, const struct param *p, unsigne
         }
     }
     if (!st || mysql_stmt_prepare(st, sql, (unsigned long)strlen(sql)) != 0 ||
-        mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
+        mysql_stmt_bind_param(st, b) != 0) {
         snprintf(err, errlen, "run lock: %s", st ? mysql_stmt_error(st) : "out of memory");
+        goto out;
+    }
+    while ((ex = mysql_stmt_execute(st)) != 0 && mysql_stmt_errno(st) == ER_LOCK_DEADLOCK &&
+           tries < RUNLOCK_DEADLOCK_TRIES)
+        tries++;
+    if (ex != 0) {
+        snprintf(err, errlen, "run lock: %s", mysql_stmt_error(st));
         goto out;
     }
     if (affected)
