@@ -291,6 +291,25 @@ if want shell; then
     for sh in "${SHELL_FILES[@]}"; do
         run_check "shellcheck: $sh" shellcheck --external-sources "$sh"
     done
+
+    # A script the docs tell people to run (bench/run.sh quick) must not answer
+    # "Permission denied": every file with a #! line is executable in git, except the
+    # sourced/imported helper libraries (*_lib.sh, *_lib.py).
+    check_executable() {
+        local mode f rc=0
+        while read -r mode f; do
+            case "$f" in *_lib.sh | *_lib.py) continue ;; esac
+            if [ -f "$f" ] && [ "$(head -c2 "$f")" = '#!' ] && [ "$mode" != 100755 ]; then
+                echo "$f has a #! line but mode $mode: git update-index --chmod=+x $f"
+                rc=1
+            fi
+        done < <(git ls-files -s -- 'scripts/*' 'bench/*' 'tests/*' 'tools/*' '.ci/*' |
+            awk '{print $1, $4}')
+        return "$rc"
+    }
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+        run_check "scripts with a #! line are executable in git" check_executable
+    fi
 fi
 
 # ---------------------------------------------------------------------------
