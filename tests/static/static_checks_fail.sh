@@ -3,7 +3,8 @@
 #   A. each input broken on purpose (a .tf syntax error, an undeclared variable, a bad
 #      workflow key (the syntax error alone, in D), a workflow without permissions, a shellcheck finding, a root USER,
 #      a missing HEALTHCHECK, a .dockerignore gap, a compose target that does not exist,
-#      an OpenAPI document without info, a lock file node_modules does not match):
+#      an OpenAPI document without info, a lock file node_modules does not match, a
+#      script that is not executable in git):
 #      every one of those checks must say FAIL, for its own reason, and the script exit 1;
 #   B. correct inputs but checkers that accept anything: every negative self-test must
 #      say FAIL (they exist to catch exactly that);
@@ -73,6 +74,8 @@ edit(".dockerignore", lambda s: re.sub(r"(?m)^\.env\n", "", s))
 edit("docker-compose.yml", lambda s: s.replace("target: api", "target: apii", 1))
 edit("api/openapi.json", lambda s: json.dumps({k: v for k, v in json.loads(s).items() if k != "info"}, indent=2))
 EOF
+git -C "$a" add -A
+git -C "$a" update-index --chmod=-x scripts/test.sh
 set +e
 (cd "$a" && bash scripts/static-checks.sh) >"$work/a.out" 2>&1
 rc=$?
@@ -88,6 +91,7 @@ expect "$work/a.out" FAIL "dockerfile: Dockerfile --target compute" "USER is 0"
 expect "$work/a.out" FAIL ".dockerignore keeps" "lacks: \.env"
 expect "$work/a.out" FAIL "docker-compose.yml: parses" "target apii"
 expect "$work/a.out" FAIL "openapi: api/openapi.json" "info"
+expect "$work/a.out" FAIL "scripts with a #! line are executable" "scripts/test\.sh has a #! line"
 # The self-tests use their own fixtures and the real checkers: they still pass.
 for name in "terraform: checker rejects" "terraform: hcl2json rejects" \
     "workflows: validators reject" "dockerfile: checker rejects" \
@@ -134,11 +138,8 @@ expect "$work/b.out" FAIL "docker-compose.yml: checker rejects a bad fixture" "e
 # --- C: shellcheck missing ----------------------------------------------------------
 bin=$work/bin
 mkdir -p "$bin"
-for dir in /usr/local/bin /usr/bin /bin; do
-    for f in "$dir"/*; do
-        n=${f##*/}
-        if [ "$n" != shellcheck ] && [ ! -e "$bin/$n" ]; then ln -s "$f" "$bin/$n"; fi
-    done
+for c in bash git python3 node mktemp rm sed sort cat sha256sum cut grep awk head dirname; do
+    ln -s "$(command -v "$c")" "$bin/$c"
 done
 set +e
 (cd "$ROOT" && PATH=$bin bash scripts/static-checks.sh prereqs) >"$work/c.out" 2>&1
