@@ -1,21 +1,37 @@
 /* compute/runlock.c: see runlock.h. All statements are prepared. */
 #include "runlock.h"
 
+#include <mysqld_error.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "stmt.h"
 
+/* Times a statement is run when InnoDB picks it as a deadlock victim. */
+#define RUNLOCK_DEADLOCK_TRIES 5
+
 /* stmt_run with the module named in the error; *affected (may be NULL) receives the
- * matched rows. */
+ * matched rows.
+ *
+ * Each statement is a transaction of its own (autocommit), so a deadlock victim is
+ * simply run again, as InnoDB asks. Instances starting together deadlock on the
+ * INSERT IGNORE when the shard's row was deleted and not yet purged: both take a
+ * shared lock on the delete-marked record, then both wait to insert. */
 static int run_stmt(MYSQL *conn, const char *sql, struct stmt_params *p, uint64_t *affected,
                     char *err, size_t errlen)
 {
     struct stmt_result res = {0};
     char e[URLMON_ERRLEN];
+    unsigned tries = 1;
+    int ex;
 
-    if (stmt_run(conn, sql, p, &res, e, sizeof(e)) != 0) {
+    while ((ex = stmt_run(conn, sql, p, &res, e, sizeof(e))) != 0 &&
+           res.err_no == ER_LOCK_DEADLOCK && tries < RUNLOCK_DEADLOCK_TRIES) {
+        res.err_no = 0;
+        tries++;
+    }
+    if (ex != 0) {
         snprintf(err, errlen, "run lock: %.200s", e);
         return -1;
     }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Installs every Debian package urlmon's build, tests, benchmarks and local run need.
-# Idempotent: when everything is present it only runs dpkg-query and returns.
+# Installs every Debian package urlmon's build, tests, benchmarks and local run need, and
+# the pinned Node tools of the static checks (npm ci of tools/static/package-lock.json),
+# so that scripts/test.sh needs no network after this step.
+# Idempotent: when everything is present it only runs dpkg-query, compares the lock
+# file's hash with the one recorded at the last npm ci, and returns.
 set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 PACKAGES=(
     build-essential cmake pkg-config git ca-certificates
@@ -9,9 +13,11 @@ PACKAGES=(
     libcmocka-dev
     mariadb-server mariadb-client redis-server redis-tools
     curl wrk shellcheck clang clang-format libclang-rt-14-dev python3 procps psmisc
-    openssl libjs-chart.js chromium zlib1g-dev help2man systemd dpkg-dev debootstrap
+    openssl libjs-chart.js chromium zlib1g-dev help2man systemd dpkg-dev debootstrap time gcovr
 )
-# Node.js (for the static checks' npm tools) may come from elsewhere with npm inside it.
+# Node.js (for the static checks' npm tools): Debian 12's nodejs 18.20 and npm 9.2
+# satisfy tools/static/package.json; a newer node from elsewhere (with npm inside it)
+# is used as it is.
 if ! command -v npm >/dev/null 2>&1; then
     PACKAGES+=(nodejs npm)
 fi
@@ -30,6 +36,25 @@ ui_tools() {
     fi
     echo "install-deps: npm ci in tools/ui"
     npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+# npm ci of the static checks' tools when node_modules does not match the lock file
+# (the hash of package.json + package-lock.json is kept beside them).
+node_tools() {
+    local dir=$ROOT/tools/static want have=""
+    local stamp=$dir/node_modules/.urlmon-lock.sha256
+    want=$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)
+    if [ -f "$stamp" ]; then have=$(cat "$stamp"); fi
+    if [ "$want" = "$have" ]; then
+        return 0
+    fi
+    node -e '
+        const [maj, min] = process.versions.node.split(".").map(Number);
+        if (maj < 18 || (maj === 18 && min < 17)) {
+            console.error("install-deps: node " + process.version + " is older than 18.17, which tools/static/package.json needs");
+            process.exit(1);
+        }'
+    echo "install-deps: npm ci in tools/static (node $(node --version), npm $(npm --version))"
+    npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
+    printf '%s\n' "$want" >"$stamp"
 }
 
 missing=()
@@ -41,6 +66,7 @@ done
 if [ "${#missing[@]}" -eq 0 ]; then
     echo "install-deps: all ${#PACKAGES[@]} packages present"
     ui_tools
+    node_tools
     exit 0
 fi
 
@@ -63,5 +89,6 @@ fi
 if [ "$created_policy" -eq 1 ]; then
     "${SUDO[@]}" rm -f "$policy"
 fi
+node_tools
 echo "install-deps: done"
 ui_tools

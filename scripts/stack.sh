@@ -57,8 +57,11 @@ start_db() {
     if [ ! -d "$DIR/mysql-data/mysql" ]; then
         echo "stack: initialising MariaDB data in $DIR/mysql-data"
         rm -rf "$DIR/mysql-data"
+        # --skip-name-resolve: no host name lookups (a machine without /etc/hosts or DNS
+        # cannot resolve even its own name); grants use addresses only.
         mariadb-install-db --no-defaults --datadir="$DIR/mysql-data" --user="$ME" \
-            --auth-root-authentication-method=socket --skip-test-db >"$DIR/mariadb-init.log" 2>&1 || {
+            --auth-root-authentication-method=socket --skip-test-db --skip-name-resolve \
+            >"$DIR/mariadb-init.log" 2>&1 || {
             echo "stack: mariadb-install-db failed:" >&2; cat "$DIR/mariadb-init.log" >&2; exit 1; }
     fi
     "$(mariadb_bin)" --no-defaults --datadir="$DIR/mysql-data" --user="$ME" \

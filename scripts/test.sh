@@ -13,10 +13,14 @@ cd "$ROOT"
 bash scripts/install-deps.sh
 
 build="build-test"
-cmake_args=(-DURLMON_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo)
+# The test build is a coverage build: the suite runs once, and scripts/coverage.sh
+# reports line and branch coverage from it and holds them to tests/coverage-floor.
+cmake_args=(-DURLMON_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DURLMON_COVERAGE=ON)
+coverage=1
 if [ "${URLMON_SANITIZE:-0}" = 1 ]; then
     build="build-asan"
-    cmake_args+=(-DURLMON_SANITIZE=ON)
+    coverage=0
+    cmake_args=(-DURLMON_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DURLMON_SANITIZE=ON)
     export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fi
@@ -32,6 +36,13 @@ build=${URLMON_BUILD_DIR:-$build}
 cmake -S . -B "$build" "${cmake_args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
-cd "$build"
+if [ "$coverage" = 1 ]; then
+    find "$build" -name '*.gcda' -delete # counts from this run only
+fi
+rc=0
 # shellcheck disable=SC2086 # URLMON_TEST_ARGS is a list of ctest words
-ctest --output-on-failure --timeout 900 ${URLMON_TEST_ARGS:-}
+(cd "$build" && ctest --output-on-failure --timeout 900 ${URLMON_TEST_ARGS:-}) || rc=$?
+if [ "$coverage" = 1 ] && [ -z "${URLMON_TEST_ARGS:-}" ]; then
+    bash scripts/coverage.sh "$build" || { [ "$rc" -ne 0 ] || rc=1; }
+fi
+exit "$rc"

@@ -307,9 +307,13 @@ int stmt_run(MYSQL *conn, const char *sql, struct stmt_params *p, struct stmt_re
     MYSQL_STMT *st = NULL;
     int rc = -1;
 
-    if (stmt_prepare(conn, sql, &st, err, errlen) != 0 ||
-        stmt_execute_params(st, p, err, errlen) != 0)
+    if (stmt_prepare(conn, sql, &st, err, errlen) != 0)
         goto out;
+    if (stmt_execute_params(st, p, err, errlen) != 0) {
+        if (res)
+            res->err_no = mysql_stmt_errno(st);
+        goto out;
+    }
     if (res) {
         res->affected = (uint64_t)mysql_stmt_affected_rows(st);
         res->insert_id = (uint64_t)mysql_stmt_insert_id(st);

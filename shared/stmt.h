@@ -83,6 +83,7 @@ struct stmt_result {
     uint64_t insert_id; /* AUTO_INCREMENT id of an INSERT */
     uint64_t first;     /* first column of the first row, when want_first */
     bool want_first;    /* set by the caller: read one row (none is an error) */
+    unsigned err_no;    /* on failure: the statement's MySQL error number (0: none) */
 };
 /* Prepares sql, executes it with p (may be NULL) and closes it; res may be NULL. */
 int stmt_run(MYSQL *conn, const char *sql, struct stmt_params *p, struct stmt_result *res,

@@ -11,6 +11,7 @@ export TIMEOUT=5
 n=300
 add_urls u c "$n" '?delay=400'
 
+slot_room 90 # the third start below must find this slot done
 "$URLMON_COMPUTE_BIN" >"$work/a.out" 2>&1 &
 a=$!
 "$URLMON_COMPUTE_BIN" >"$work/b.out" 2>&1 &

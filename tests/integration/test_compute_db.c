@@ -136,6 +136,85 @@ static void test_runlock_race(void **state)
     assert_int_equal(busy, 15);
 }
 
+#define RESTART_ROUNDS 300
+#define RESTART_RACERS 4
+
+struct restart {
+    MYSQL *conn;
+    pthread_barrier_t *go;
+    int64_t slot;
+    enum runlock_state st;
+    int rc;
+    char err[URLMON_ERRLEN];
+};
+
+static void *restart_one(void *arg)
+{
+    struct restart *r = arg;
+    char token[40];
+
+    r->rc = runlock_token(token, sizeof(token));
+    pthread_barrier_wait(r->go);
+    if (r->rc == 0)
+        r->rc = runlock_acquire(r->conn, "0/1", token, r->slot, &r->st, r->err, sizeof(r->err));
+    return NULL;
+}
+
+/* Instances started together on connections already open (as compute does after its
+ * connect), just after the shard's lock row was deleted while a reader's snapshot keeps
+ * InnoDB from purging it (the tests reset tables between runs; a busy server lags its
+ * purge). Starting together there once made InnoDB pick one of them as a deadlock
+ * victim: that instance exited 1 without "already in progress". Every round: exactly
+ * one takes the lease, the others see it busy, none fails. */
+static void test_runlock_race_deleted_row(void **state)
+{
+    struct restart rs[RESTART_RACERS];
+    pthread_t th[RESTART_RACERS];
+    pthread_barrier_t go;
+    MYSQL *admin = itest_db(&cfg), *reader = itest_db(&cfg);
+    int round, i, won, busy, failed = 0;
+
+    itest_reset(&cfg);
+    itest_sql(reader, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    (void)itest_sql_long(reader, "SELECT COUNT(*) FROM run_locks");
+    for (i = 0; i < RESTART_RACERS; i++)
+        rs[i].conn = itest_db(&cfg);
+    for (round = 0; round < RESTART_ROUNDS; round++) {
+        itest_sql(admin, "INSERT IGNORE INTO run_locks (shard_key) VALUES ('0/1')");
+        itest_sql(admin, "DELETE FROM run_locks");
+        assert_int_equal(pthread_barrier_init(&go, NULL, RESTART_RACERS), 0);
+        for (i = 0; i < RESTART_RACERS; i++) {
+            rs[i].go = &go;
+            rs[i].slot = 1000 + round;
+            rs[i].rc = -1;
+            rs[i].err[0] = '\0';
+            assert_int_equal(pthread_create(&th[i], NULL, restart_one, &rs[i]), 0);
+        }
+        won = busy = 0;
+        for (i = 0; i < RESTART_RACERS; i++) {
+            pthread_join(th[i], NULL);
+            if (rs[i].rc != 0) {
+                print_message("round %d: racer %d failed: %s\n", round, i, rs[i].err);
+                failed++;
+                continue;
+            }
+            won += rs[i].st == RUNLOCK_ACQUIRED;
+            busy += rs[i].st == RUNLOCK_BUSY;
+        }
+        pthread_barrier_destroy(&go);
+        if (failed == 0) {
+            assert_int_equal(won, 1);
+            assert_int_equal(busy, RESTART_RACERS - 1);
+        }
+    }
+    itest_sql(reader, "COMMIT");
+    for (i = 0; i < RESTART_RACERS; i++)
+        mysql_close(rs[i].conn);
+    mysql_close(reader);
+    mysql_close(admin);
+    assert_int_equal(failed, 0);
+}
+
 static void test_batch_exactly_once(void **state)
 {
     MYSQL *c = itest_db(&cfg);
@@ -421,6 +500,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runlock),
         cmocka_unit_test(test_runlock_race),
+        cmocka_unit_test(test_runlock_race_deleted_row),
         cmocka_unit_test(test_batch_exactly_once),
         cmocka_unit_test(test_spool_replay),
         cmocka_unit_test(test_writer_threads),

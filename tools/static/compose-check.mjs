@@ -51,11 +51,31 @@ const dockerfileOf = (svc) => {
   const df = (typeof svc.build === "object" && svc.build.dockerfile) || "Dockerfile";
   return path.join(baseDir, ctx, df);
 };
+// The instructions of the image a service builds: its build target's stage (the last
+// stage without a target) after the stages it is built FROM, base first; null when the
+// Dockerfile is missing, undefined when it has no such target.
+const stagesOf = (svc) => {
+  const df = dockerfileOf(svc);
+  if (!df || !fs.existsSync(df)) return null;
+  const stages = [];
+  for (const line of fs.readFileSync(df, "utf8").split("\n")) {
+    const m = /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (m) stages.push({ image: m[1], alias: m[2], text: "" });
+    else if (stages.length) stages[stages.length - 1].text += line + "\n";
+  }
+  const target = typeof svc.build === "object" ? svc.build.target : undefined;
+  let st = target === undefined ? stages[stages.length - 1] : stages.find((x) => x.alias === target);
+  if (!st) return undefined;
+  const chain = [st];
+  while ((st = stages.find((x) => x.alias && x.alias === st.image && !chain.includes(x)))) chain.unshift(st);
+  return chain.map((x) => x.text).join("");
+};
 const hasHealthcheck = (name) => {
   const svc = services[name];
   if (svc.healthcheck && !svc.healthcheck.disable && svc.healthcheck.test) return true;
-  const df = dockerfileOf(svc);
-  return !!(df && fs.existsSync(df) && /^\s*HEALTHCHECK\s+(--\S+\s+)*CMD\b/m.test(fs.readFileSync(df, "utf8")));
+  const text = stagesOf(svc);
+  const hcs = text ? [...text.matchAll(/^\s*HEALTHCHECK\s+(.*)$/gm)] : [];
+  return hcs.length > 0 && /^(--\S+\s+)*CMD\b/.test(hcs[hcs.length - 1][1]);
 };
 
 // Required services and their images.
@@ -82,6 +102,7 @@ for (const [name, svc] of Object.entries(services)) {
   // Build files exist.
   const df = dockerfileOf(svc);
   if (df && !fs.existsSync(df)) fail(`${name}: build dockerfile ${df} does not exist`);
+  else if (df && stagesOf(svc) === undefined) fail(`${name}: build target ${svc.build.target} is not a stage of ${df}`);
 
   // depends_on: long form, valid conditions, existing targets.
   if (svc.depends_on !== undefined) {

@@ -9,7 +9,7 @@ enforces the rules the project cares about:
   2. every FROM image is pinned to a tag or digest, never `latest`, never an
      unresolvable ${ARG};
   3. a build stage FROM debian:bookworm and a final stage FROM
-     debian:bookworm-slim;
+     debian:bookworm-slim (directly or through an earlier stage it builds on);
   4. COPY --from names an earlier stage;
   5. the final stage has a USER that is not root (name or uid 0);
   6. the final stage has STOPSIGNAL SIGTERM;
@@ -23,7 +23,13 @@ enforces the rules the project cares about:
  11. no ENV/ARG whose name looks like a secret (PASSWORD, SECRET, TOKEN, KEY,
      CREDENTIAL).
 
-Usage: dockerfile-check.py [--healthcheck] DOCKERFILE
+With --target NAME the "final stage" is the stage named NAME (what
+`docker build --target NAME` produces) together with the stages it is built
+FROM: USER, STOPSIGNAL, HEALTHCHECK, ENTRYPOINT and CMD are inherited from
+them, as Docker does; only the stages up to NAME are checked. Without it the
+final stage is the last one.
+
+Usage: dockerfile-check.py [--healthcheck] [--target NAME] DOCKERFILE
 Exit 0 when all rules hold, 1 with one line per violation otherwise.
 """
 
@@ -79,7 +85,7 @@ def env_names(args: str) -> list[str]:
     return re.findall(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=", args)
 
 
-def check(path: str, need_healthcheck: bool) -> list[str]:
+def check(path: str, need_healthcheck: bool, target: str | None = None) -> list[str]:
     with open(path, encoding="utf-8") as fh:
         lines = logical_lines(fh.read())
 
@@ -100,6 +106,21 @@ def check(path: str, need_healthcheck: bool) -> list[str]:
             continue
         stages[-1]["instrs"].append((lineno, instr, args))
 
+    if target is not None:
+        names = [st["alias"] for st in stages]
+        if target not in names:
+            return [f"{path}: no stage named {target} (stages: {', '.join(n for n in names if n)})"]
+        stages = stages[: names.index(target) + 1]
+    # The final stage and the earlier stages it is built FROM, base first.
+    chain: list[dict] = []
+    if stages:
+        st = stages[-1]
+        chain.append(st)
+        by_alias = {s["alias"]: s for s in stages[:-1] if s["alias"]}
+        while st["image"] in by_alias and by_alias[st["image"]] not in chain:
+            st = by_alias[st["image"]]
+            chain.insert(0, st)
+
     if len(stages) < 2:
         problems.append(f"{path}: not multi-stage ({len(stages)} FROM instruction(s), need >= 2)")
 
@@ -112,6 +133,7 @@ def check(path: str, need_healthcheck: bool) -> list[str]:
             images.append(image)
         elif "$" in image:
             problems.append(f"{path}:{lineno}: FROM {image} uses a build ARG; pin the image literally")
+            images.append(image)
         else:
             name, _, digest = image.partition("@")
             last = name.rsplit("/", 1)[-1]
@@ -151,13 +173,13 @@ def check(path: str, need_healthcheck: bool) -> list[str]:
                 elif "apt-get update" in args:
                     problems.append(f"{path}:{ilineno}: apt-get update in a RUN without apt-get install (stale cache layer)")
 
-    if not any(img == "debian:bookworm" for img in images[:-1]):
+    if not any(img == "debian:bookworm" for st, img in zip(stages, images) if st not in chain):
         problems.append(f"{path}: no build stage FROM debian:bookworm")
-    if stages and stages[-1]["image"].partition("@")[0] != "debian:bookworm-slim":
-        problems.append(f"{path}: final stage is FROM {stages[-1]['image']}, expected debian:bookworm-slim")
+    if chain and chain[0]["image"].partition("@")[0] != "debian:bookworm-slim":
+        problems.append(f"{path}: final stage is FROM {chain[0]['image']}, expected debian:bookworm-slim")
 
-    if stages:
-        final = stages[-1]["instrs"]
+    if chain:
+        final = [instr for st in chain for instr in st["instrs"]]
         users = [args.strip() for _, instr, args in final if instr == "USER"]
         if not users:
             problems.append(f"{path}: final stage has no USER (would run as root)")
@@ -187,20 +209,26 @@ def check(path: str, need_healthcheck: bool) -> list[str]:
 
 def main(argv: list[str]) -> int:
     need_healthcheck = False
+    target = None
     files = []
-    for arg in argv:
+    args = iter(argv)
+    for arg in args:
         if arg == "--healthcheck":
             need_healthcheck = True
+        elif arg == "--target":
+            target = next(args, "")
+        elif arg.startswith("--target="):
+            target = arg.split("=", 1)[1]
         elif arg in ("-h", "--help"):
             print(__doc__)
             return 0
         else:
             files.append(arg)
     if len(files) != 1:
-        print("usage: dockerfile-check.py [--healthcheck] DOCKERFILE", file=sys.stderr)
+        print("usage: dockerfile-check.py [--healthcheck] [--target NAME] DOCKERFILE", file=sys.stderr)
         return 2
     try:
-        problems = check(files[0], need_healthcheck)
+        problems = check(files[0], need_healthcheck, target)
     except OSError as err:
         print(f"dockerfile-check: {err}", file=sys.stderr)
         return 2
@@ -208,7 +236,8 @@ def main(argv: list[str]) -> int:
         print(f"dockerfile-check: {p}")
     if problems:
         return 1
-    print(f"dockerfile-check: {files[0]}: all rules hold")
+    what = f"{files[0]} --target {target}" if target is not None else files[0]
+    print(f"dockerfile-check: {what}: all rules hold")
     return 0
 
 

@@ -1,11 +1,17 @@
 # syntax=docker/dockerfile:1
 #
-# urlmon-api image. Build from the repository root:
-#   docker build -f api/Dockerfile -t urlmon-api .
+# Both urlmon images from one file, one target each. Build from the repository root:
+#   docker build --target api     -t urlmon-api .
+#   docker build --target compute -t urlmon-compute .
 #
-# The build stage is byte-identical to the one in compute/Dockerfile, so when
-# both images are built from the same context BuildKit compiles the tree once
-# and reuses the cached layers for the second image.
+# The two targets share the build stage (the tree is compiled once) and the runtime
+# base (libraries and the non-root user); each adds only its own binary and settings.
+#
+# urlmon-compute's default command is one check run, then exit:
+#   docker run urlmon-compute                    # one run
+#   docker run urlmon-compute migrate            # apply schema migrations
+#   docker run urlmon-compute --shard 0/4        # one shard of the URL list
+#   docker run urlmon-compute --run-local --data-path data/urls.csv
 
 # ---- build stage -----------------------------------------------------------
 FROM debian:bookworm AS build
@@ -41,16 +47,13 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DURLMON_TESTS=OFF -DURLMON_M
     && cmake --build build -j"$(nproc)" \
     && strip --strip-unneeded build/api/urlmon-api build/compute/urlmon-compute
 
-# ---- runtime stage ---------------------------------------------------------
+# ---- runtime base: the shared libraries and the non-root user --------------
 FROM debian:bookworm-slim AS runtime
 
 ARG DEBIAN_FRONTEND=noninteractive
-# curl is only here for the HEALTHCHECK below; it reuses libcurl4, which the
-# runtime list already contains, so it adds a few hundred kilobytes.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates \
-        curl \
         libcjson1 \
         libcurl4 \
         libevent-2.1-7 \
@@ -62,6 +65,43 @@ RUN apt-get update \
     && groupadd --system --gid 10001 urlmon \
     && useradd --system --uid 10001 --gid urlmon --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin urlmon
+
+# ---- target compute: the batch checker and schema migrator -----------------
+FROM runtime AS compute
+
+RUN install -d -o urlmon -g urlmon -m 0750 /var/lib/urlmon /var/lib/urlmon/spool \
+    && install -d -o root -g root -m 0755 /app
+
+COPY --from=build /src/build/compute/urlmon-compute /usr/local/bin/urlmon-compute
+
+LABEL org.opencontainers.image.title="urlmon-compute" \
+      org.opencontainers.image.description="urlmon batch checker and schema migrator"
+
+# Non-secret defaults only. DB_PASSWORD comes from the orchestrator.
+# /app is the working directory so that the relative --data-path data/urls.csv
+# resolves to /app/data/urls.csv (docker-compose mounts ./data there).
+ENV SPOOL_DIR=/var/lib/urlmon/spool \
+    LOG_LEVEL=info \
+    ALLOW_PRIVATE_TARGETS=0
+WORKDIR /app
+
+USER 10001:10001
+STOPSIGNAL SIGTERM
+# A batch job has no port to probe; liveness is its exit code.
+HEALTHCHECK NONE
+
+ENTRYPOINT ["/usr/local/bin/urlmon-compute"]
+CMD []
+
+# ---- target api: the HTTP API ----------------------------------------------
+FROM runtime AS api
+
+ARG DEBIAN_FRONTEND=noninteractive
+# curl is only here for the HEALTHCHECK below; it reuses libcurl4, which the
+# runtime base already contains, so it adds a few hundred kilobytes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY --from=build /src/build/api/urlmon-api /usr/local/bin/urlmon-api
 
