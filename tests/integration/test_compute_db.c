@@ -156,7 +156,8 @@ static void *restart_one(void *arg)
     r->rc = runlock_token(token, sizeof(token));
     pthread_barrier_wait(r->go);
     if (r->rc == 0)
-        r->rc = runlock_acquire(r->conn, "0/1", token, r->slot, &r->st, r->err, sizeof(r->err));
+        r->rc =
+            runlock_acquire(r->conn, "0/1", token, r->slot, 600, &r->st, r->err, sizeof(r->err));
     return NULL;
 }
 
