@@ -36,6 +36,8 @@ ui_tools() {
     fi
     echo "install-deps: npm ci in tools/ui"
     npm ci --prefix "$dir" --ignore-scripts --no-audit --no-fund --loglevel=error
+}
+
 # npm ci of the static checks' tools when node_modules does not match the lock file
 # (the hash of package.json + package-lock.json is kept beside them).
 node_tools() {
@@ -90,5 +92,5 @@ if [ "$created_policy" -eq 1 ]; then
     "${SUDO[@]}" rm -f "$policy"
 fi
 node_tools
-echo "install-deps: done"
 ui_tools
+echo "install-deps: done"
