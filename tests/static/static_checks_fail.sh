@@ -23,7 +23,7 @@ copy_tree() {
     local d=$1 f
     mkdir -p "$d"
     (cd "$ROOT" && for f in scripts .ci terraform .github tools Dockerfile docker-compose.yml \
-        .dockerignore api/openapi.json; do
+        .dockerignore api/openapi.json packaging; do
         if [ -e "$f" ]; then printf '%s\0' "$f"; fi
     done | tar --exclude=tools/static/node_modules --null -T - -cf -) | tar -C "$d" -xf -
     ln -s "$ROOT/tools/static/node_modules" "$d/tools/static/node_modules"
