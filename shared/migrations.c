@@ -151,10 +151,18 @@ static const char *const m4_install_id[] = {
     NULL,
 };
 
+/* Each URL's own check interval in seconds (API field `interval`; INTERVAL is a
+ * reserved word). 600 is the 10-minute slot every URL had before. */
+static const char *const m5_urls_interval[] = {
+    "ALTER TABLE urls ADD COLUMN check_interval INT UNSIGNED NOT NULL DEFAULT 600",
+    NULL,
+};
+
 const struct migration migrations[] = {
     {1, "initial", m1_initial},
     {2, "urls_name_url", m2_urls_name_url},
     {3, "run_locks_interval", m3_run_locks_interval},
     {4, "install_id", m4_install_id},
+    {5, "urls_interval", m5_urls_interval},
 };
 const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);
