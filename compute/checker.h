@@ -20,7 +20,16 @@
 #include "common.h"
 #include "config.h"
 
-/* Fills *t with the next URL; returns 1, or 0 when there is no more work. */
+/* What a source returns. */
+enum checker_source_result {
+    CHECKER_SOURCE_END = 0,   /* no more work: the loop ends once its checks are done */
+    CHECKER_SOURCE_GOT = 1,   /* *t is filled: check it */
+    CHECKER_SOURCE_LATER = 2, /* nothing due now (service mode): asked again after
+                               * CHECKER_IDLE_POLL_MS, or at the loop's next event */
+};
+#define CHECKER_IDLE_POLL_MS 5
+
+/* Fills *t with the next URL; returns an enum checker_source_result. */
 typedef int (*checker_source_fn)(void *arg, struct check_target *t);
 /* Receives one finished check; r is only valid during the call. */
 typedef void (*checker_sink_fn)(void *arg, const struct check_result *r);

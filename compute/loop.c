@@ -43,7 +43,8 @@ struct loop {
     CURLSH *curlsh;
     struct event timer;
     struct event kick; /* a 0 s timer: continue refilling on the next loop pass */
-    bool timer_ready, kick_ready;
+    struct event poll; /* the source had nothing due: ask again a little later */
+    bool timer_ready, kick_ready, poll_ready;
     unsigned budget; /* checks refill may still start before the next kick */
     /* TLS warm-up before the first check (see transfer_tls_warmup_new) */
     CURL *warm;
@@ -171,6 +172,7 @@ static void refill(struct loop *lp)
 {
     while (!lp->warming && lp->inflight < lp->share && !lp->source_done) {
         struct transfer *t;
+        int got;
 
         if (lp->budget == 0) {
             static const struct timeval now = {0, 0};
@@ -180,8 +182,15 @@ static void refill(struct loop *lp)
         }
         lp->budget--;
         t = lp->idle[lp->nidle - 1];
-        if ((lp->o->stop && *lp->o->stop) ||
-            !lp->o->source(lp->o->source_arg, transfer_target(t))) {
+        got = (lp->o->stop && *lp->o->stop) ? CHECKER_SOURCE_END
+                                            : lp->o->source(lp->o->source_arg, transfer_target(t));
+        if (got == CHECKER_SOURCE_LATER) {
+            static const struct timeval later = {0, CHECKER_IDLE_POLL_MS * 1000};
+            if (!evtimer_pending(&lp->poll, NULL))
+                (void)evtimer_add(&lp->poll, &later);
+            break;
+        }
+        if (got != CHECKER_SOURCE_GOT) {
             lp->source_done = true;
             break;
         }
@@ -400,6 +409,9 @@ int loop_new(const struct checker_opts *o, unsigned share, struct loop **out, ch
     if (evtimer_assign(&lp->kick, lp->base, on_kick, lp) != 0)
         goto out;
     lp->kick_ready = true;
+    if (evtimer_assign(&lp->poll, lp->base, on_kick, lp) != 0)
+        goto out;
+    lp->poll_ready = true;
     lp->budget = LOOP_REFILL_SLICE;
     what = "cannot create a curl multi or share handle";
     if (make_curl(lp) != 0)
@@ -450,6 +462,8 @@ void loop_free(struct loop **lpp)
         event_del(&lp->timer);
     if (lp->kick_ready)
         event_del(&lp->kick);
+    if (lp->poll_ready)
+        event_del(&lp->poll);
     while (lp->chunks) {
         struct sock_chunk *next = lp->chunks->next;
         free(lp->chunks);

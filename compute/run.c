@@ -165,14 +165,15 @@ static void check_step(struct run *r)
     struct writer *w = NULL;
     struct watch *wt = NULL;
     struct watch_params wp;
+    struct source_slot slot = {p->slot * (int64_t)p->interval_s, p->interval_s};
     char err[URLMON_ERRLEN];
 
     r->writer_rc = -1;
     r->engine_failed = true;
-    if (runrec_count_urls(r->conn, p->shard_index, p->shard_count, &r->total, err, sizeof(err)) !=
-            0 ||
+    if (runrec_count_urls(r->conn, p->shard_index, p->shard_count, &slot, &r->total, err,
+                          sizeof(err)) != 0 ||
         writer_start(p->cfg, r->run_id, p->stop, &w, err, sizeof(err)) != 0 ||
-        source_start(p->cfg, p->shard_index, p->shard_count, &r->run_stop, &src, err,
+        source_start(p->cfg, p->shard_index, p->shard_count, &slot, &r->run_stop, &src, err,
                      sizeof(err)) != 0) {
         log_error("cannot start checking: %s", err);
         goto out;
@@ -183,7 +184,7 @@ static void check_step(struct run *r)
         log_error("cannot start checking: %s", err);
         goto out;
     }
-    log_info("checking %llu URLs", (unsigned long long)r->total);
+    log_info("checking %llu URLs (those due in the slot)", (unsigned long long)r->total);
     checker_opts_from_config(&o, p->cfg);
     o.source = source_next;
     o.source_arg = src;

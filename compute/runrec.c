@@ -81,18 +81,25 @@ int runrec_fail_stale(MYSQL *conn, unsigned shard_k, unsigned shard_n, uint64_t 
     return 0;
 }
 
-int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n, uint64_t *total, char *err,
-                      size_t errlen)
+int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n,
+                      const struct source_slot *slot, uint64_t *total, char *err, size_t errlen)
 {
     struct stmt_params p;
     struct stmt_result res = {.want_first = true};
     uint64_t k = shard_k, n = shard_n;
+    int64_t start = slot ? slot->start_s : 0, end = slot ? slot->start_s + slot->len_s : 0;
 
     stmt_params_init(&p);
     stmt_param_u64(&p, &n);
     stmt_param_u64(&p, &k);
-    if (exec(conn, "SELECT COUNT(*) FROM urls WHERE active = 1 AND id % ? = ?", &p, &res, err,
-             errlen) != 0)
+    if (slot) {
+        stmt_param_i64(&p, &start);
+        stmt_param_i64(&p, &end);
+    }
+    if (exec(conn,
+             slot ? "SELECT COUNT(*) FROM urls u WHERE u.active = 1 AND u.id % ? = ?" SOURCE_DUE_SQL
+                  : "SELECT COUNT(*) FROM urls WHERE active = 1 AND id % ? = ?",
+             &p, &res, err, errlen) != 0)
         return -1;
     *total = res.first;
     return 0;

@@ -13,6 +13,7 @@
 #include <mysql.h>
 
 #include "common.h"
+#include "source.h"
 
 struct runrec_end {
     const char *status; /* "done", "failed" or "interrupted" */
@@ -30,8 +31,9 @@ int runrec_finish(MYSQL *conn, uint64_t run_id, const struct runrec_end *e, char
                   size_t errlen) MUSTCHECK;
 int runrec_fail_stale(MYSQL *conn, unsigned shard_k, unsigned shard_n, uint64_t *n, char *err,
                       size_t errlen) MUSTCHECK;
-/* Active URLs of the shard now. */
-int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n, uint64_t *total, char *err,
+/* Active URLs of the shard now; with slot, those due in it (source.h). */
+int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n,
+                      const struct source_slot *slot, uint64_t *total, char *err,
                       size_t errlen) MUSTCHECK;
 
 #endif

@@ -26,6 +26,8 @@ struct page {
 struct source {
     const struct config *cfg;
     unsigned k, n;
+    bool due_only;
+    int64_t slot_start, slot_end; /* UTC seconds, when due_only */
     atomic_int *stop;
     pthread_t thread;
     bool started;
@@ -49,6 +51,9 @@ struct source {
 static const char page_sql[] = "SELECT id, url, COALESCE(regex, '') FROM urls"
                                " WHERE active = 1 AND id % ? = ? AND id > ?"
                                " ORDER BY id LIMIT 5000";
+static const char due_page_sql[] =
+    "SELECT u.id, u.url, COALESCE(u.regex, '') FROM urls u"
+    " WHERE u.active = 1 AND u.id % ? = ? AND u.id > ?" SOURCE_DUE_SQL " ORDER BY u.id LIMIT 5000";
 
 static void page_free(struct page **p)
 {
@@ -91,7 +96,7 @@ static int open_conn(struct source *s, char *err, size_t errlen)
     close_conn(s);
     if (!(s->conn = db_connect(s->cfg, err, errlen)))
         return -1;
-    if (stmt_prepare(s->conn, page_sql, &s->stmt, e, sizeof(e)) != 0) {
+    if (stmt_prepare(s->conn, s->due_only ? due_page_sql : page_sql, &s->stmt, e, sizeof(e)) != 0) {
         snprintf(err, errlen, "preparing the URL query: %.200s", e);
         return -1;
     }
@@ -116,6 +121,10 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
     stmt_param_u32(&pp, &mod);
     stmt_param_u32(&pp, &rem);
     stmt_param_u64(&pp, &after);
+    if (s->due_only) {
+        stmt_param_i64(&pp, &s->slot_start);
+        stmt_param_i64(&pp, &s->slot_end);
+    }
     memset(rb, 0, sizeof(rb));
     rb[0].buffer_type = MYSQL_TYPE_LONGLONG;
     rb[0].buffer = &id;
@@ -267,8 +276,9 @@ static void *producer(void *arg)
     return NULL;
 }
 
-int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, atomic_int *stop,
-                 struct source **out, char *err, size_t errlen)
+int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n,
+                 const struct source_slot *slot, atomic_int *stop, struct source **out, char *err,
+                 size_t errlen)
 {
     struct source *s = calloc(1, sizeof(*s));
     int rc = -1;
@@ -281,6 +291,11 @@ int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, a
     s->cfg = cfg;
     s->k = shard_k;
     s->n = shard_n;
+    if (slot) {
+        s->due_only = true;
+        s->slot_start = slot->start_s;
+        s->slot_end = slot->start_s + (int64_t)slot->len_s;
+    }
     s->stop = stop;
     pthread_mutex_init(&s->lock, NULL);
     if (clock_cond_init(&s->cond) != 0) {

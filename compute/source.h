@@ -1,8 +1,8 @@
 /* compute/source.h: the URLs of one run, paged from MySQL for the check engine.
  *
  * A producer thread with its own connection reads
- *   SELECT id, url, COALESCE(regex,'') FROM urls WHERE active = 1 AND id % N = K
- *   AND id > ? ORDER BY id LIMIT SOURCE_PAGE
+ *   SELECT id, url, COALESCE(regex,'') FROM urls u WHERE active = 1 AND id % N = K
+ *   AND id > ? AND <due in the slot> ORDER BY id LIMIT SOURCE_PAGE
  * (keyset paging on the (active, id) index) and hands each page over to the engine's
  * loop threads, which take URLs one at a time with source_next (thread-safe). At most
  * one page is waiting while another is being handed out and a third is read, so memory
@@ -24,9 +24,25 @@
 
 struct source;
 
-/* Starts the producer. *stop (may be NULL): once set, source_next returns 0. */
-int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n, atomic_int *stop,
-                 struct source **out, char *err, size_t errlen) MUSTCHECK;
+/* The slot a one-shot run checks: [start_s, start_s + len_s), UTC seconds. A URL is due
+ * in it when it was never checked, or its last check L (checks.checked_at) is before
+ * the slot and L + check_interval falls before the slot's end: its next check falls
+ * due in this slot (so a 3600 s URL is checked in every 6th 600 s slot, and a URL whose
+ * interval is shorter than the slot once per slot). With the key (url_id, checked_at,
+ * ...) the test is one index probe per URL. Parameters: start_s, start_s + len_s. */
+struct source_slot {
+    int64_t start_s;
+    unsigned len_s;
+};
+#define SOURCE_DUE_SQL                                                                             \
+    " AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.url_id = u.id"                                \
+    " AND c.checked_at >= FROM_UNIXTIME(LEAST(?, ? - u.check_interval)))"
+
+/* Starts the producer. slot: only the URLs due in it; NULL = every active URL.
+ * *stop (may be NULL): once set, source_next returns 0. */
+int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n,
+                 const struct source_slot *slot, atomic_int *stop, struct source **out, char *err,
+                 size_t errlen) MUSTCHECK;
 /* A checker_source_fn: fills *t with the next URL and returns 1, or returns 0 when the
  * list is exhausted (or stopped, or the producer failed). May wait for a page. */
 int source_next(void *arg, struct check_target *t);

@@ -384,8 +384,8 @@ static void test_source_paging(void **state)
                  " IF(seq % 7 = 0, 'a+', NULL), seq % 100 <> 0, UTC_TIMESTAMP(3),"
                  " UTC_TIMESTAMP(3) FROM seq_1_to_12345");
     for (k = 0; k < 2; k++) {
-        assert_int_equal(runrec_count_urls(c, k, 2, &total, err, sizeof(err)), 0);
-        assert_int_equal(source_start(&cfg, k, 2, NULL, &s, err, sizeof(err)), 0);
+        assert_int_equal(runrec_count_urls(c, k, 2, NULL, &total, err, sizeof(err)), 0);
+        assert_int_equal(source_start(&cfg, k, 2, NULL, NULL, &s, err, sizeof(err)), 0);
         prev = 0;
         n = 0;
         while (source_next(s, t) == 1) {
@@ -406,7 +406,7 @@ static void test_source_paging(void **state)
     /* a stopped source hands out nothing more and is not exhausted */
     {
         atomic_int stop = 0;
-        assert_int_equal(source_start(&cfg, 0, 1, &stop, &s, err, sizeof(err)), 0);
+        assert_int_equal(source_start(&cfg, 0, 1, NULL, &stop, &s, err, sizeof(err)), 0);
         assert_int_equal(source_next(s, t), 1);
         stop = 1;
         assert_int_equal(source_next(s, t), 0);
