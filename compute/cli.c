@@ -72,6 +72,8 @@ static int parse_one(int argc, char **argv, int *i, struct cli_opts *o, char *er
         o->mode = CLI_MODE_VERSION;
     else if (strcmp(arg, "--run-local") == 0)
         o->run_local = true;
+    else if (strcmp(arg, "--service") == 0)
+        o->service = true;
     else if (is_flag(arg, "--interval")) {
         if (!(v = take_value(argc, argv, i, "--interval", err, errlen)))
             return -1;
@@ -119,6 +121,10 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         if (o->mode == CLI_MODE_HELP || o->mode == CLI_MODE_VERSION)
             break; /* --help wins over anything after it */
     }
+    if (o->service && o->run_local) {
+        snprintf(err, errlen, "--service and --run-local: choose one mode");
+        goto out;
+    }
     if (o->mode == CLI_MODE_MIGRATE && argc > 2) {
         snprintf(err, errlen, "migrate: takes no options");
         goto out;
@@ -131,16 +137,25 @@ out:
 void cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: urlmon-compute [--run-local] [--interval SECONDS] [--data-path FILE]\n"
-            "                      [--shard K/N]\n"
+            "usage: urlmon-compute [--service | --run-local] [--interval SECONDS]\n"
+            "                      [--data-path FILE] [--shard K/N]\n"
             "       urlmon-compute migrate\n"
             "       urlmon-compute --help | --version\n"
             "\n"
-            "Without a mode flag: one check run of every active URL, then exit.\n"
+            "Without a mode flag: one run of the slot (now / --interval): every active URL\n"
+            "that is due (never checked, or last check + its interval falls before the end\n"
+            "of the slot) is checked, then exit. A URL whose interval is shorter than the\n"
+            "slot is checked once per slot: for short intervals use --service.\n"
+            "  --service            the continuous scheduler (systemd unit, ECS service):\n"
+            "                       each URL checked at its own interval (5 s and up),\n"
+            "                       fixed rate, spread by a per-URL phase; new URLs in the\n"
+            "                       queue are checked within seconds; one runs row a\n"
+            "                       minute; waits while another instance holds the shard\n"
             "  migrate              apply the schema migrations, then exit\n"
             "  --run-local          run at once, then every --interval seconds (fixed rate; a\n"
             "                       run that overruns is followed at once by the next, never\n"
-            "                       overlapping) until SIGINT/SIGTERM\n"
+            "                       overlapping) until SIGINT/SIGTERM; each run checks the\n"
+            "                       URLs due in its slot\n"
             "  --interval SECONDS   slot length and --run-local period (default %u, 1..%u);\n"
             "                       one run per shard and slot (slot = now / interval)\n"
             "  --data-path FILE     load a CSV (header name,url[,regex]; RFC 4180) into the\n"
@@ -148,7 +163,7 @@ void cli_usage(FILE *out)
             "                       with their line number and skipped\n"
             "  --shard K/N          check only URLs with id %% N = K (0 <= K < N <= %u)\n"
             "\n"
-            "A run: drain the Redis queue into the URL list, check every active URL of the\n"
+            "A run: drain the Redis queue into the URL list, check the due URLs of the\n"
             "shard, write results + rollups exactly once, record the run, invalidate the API\n"
             "cache, apply retention. SIGINT/SIGTERM: stop taking checks, finish those in\n"
             "flight, write everything checked, exit 0.\n"

@@ -20,6 +20,7 @@ enum cli_mode { CLI_MODE_RUN, CLI_MODE_MIGRATE, CLI_MODE_HELP, CLI_MODE_VERSION 
 struct cli_opts {
     enum cli_mode mode;
     bool run_local;        /* run now, then every interval seconds until a signal */
+    bool service;          /* the continuous scheduler (service.h) */
     unsigned interval;     /* seconds: length of a slot and the --run-local period */
     const char *data_path; /* CSV to load before the first run; NULL = none */
     unsigned shard_index;  /* K of --shard K/N */

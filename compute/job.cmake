@@ -17,4 +17,7 @@ list(APPEND URLMON_JOB_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/runrec.c
     ${CMAKE_CURRENT_LIST_DIR}/retention.c
     ${CMAKE_CURRENT_LIST_DIR}/watch.c
-    ${CMAKE_CURRENT_LIST_DIR}/run.c)
+    ${CMAKE_CURRENT_LIST_DIR}/run.c
+    ${CMAKE_CURRENT_LIST_DIR}/agenda.c
+    ${CMAKE_CURRENT_LIST_DIR}/urlset.c
+    ${CMAKE_CURRENT_LIST_DIR}/service.c)

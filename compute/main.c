@@ -18,6 +18,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "run.h"
+#include "service.h"
 #include "spool.h"
 
 static atomic_int stop_flag;
@@ -138,6 +139,10 @@ static int dispatch(const struct config *cfg, const struct cli_opts *o)
         return 0;
     if (o->run_local)
         return cmd_run_local(cfg, o);
+    if (o->service) {
+        struct service_params sp = {cfg, o->shard_index, o->shard_count, &stop_flag};
+        return service_run(&sp);
+    }
     p.slot = clock_wall_ms() / ((int64_t)o->interval * 1000);
     return run_once(&p) == RUN_FAILED ? 1 : 0;
 }

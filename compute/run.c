@@ -124,16 +124,15 @@ static int start(struct run *r, enum run_outcome *out)
     return 0;
 }
 
-static void drain_step(struct run *r)
+redisContext *run_redis_connect(const struct config *cfg, char *err, size_t errlen)
 {
-    char err[URLMON_ERRLEN], policy[64];
+    redisContext *c = rconn_connect(cfg, 2000, err, errlen);
+    char policy[64];
 
-    if (!(r->redis = rconn_connect(r->p->cfg, 2000, err, sizeof(err)))) {
-        log_warn("queue not drained: %s", err);
-        return;
-    }
-    /* every run connects afresh: the policy is read at each (re)connection */
-    switch (rconn_policy_read(r->redis, policy, sizeof(policy))) {
+    if (!c)
+        return NULL;
+    /* read at each (re)connection */
+    switch (rconn_policy_read(c, policy, sizeof(policy))) {
     case RCONN_POLICY_EVICTS:
         log_error("Redis maxmemory-policy is %s: when memory is full Redis evicts queued URLs "
                   "(%s); set maxmemory-policy noeviction",
@@ -145,6 +144,17 @@ static void drain_step(struct run *r)
         break;
     case RCONN_POLICY_SAFE:
         break;
+    }
+    return c;
+}
+
+static void drain_step(struct run *r)
+{
+    char err[URLMON_ERRLEN];
+
+    if (!(r->redis = run_redis_connect(r->p->cfg, err, sizeof(err)))) {
+        log_warn("queue not drained: %s", err);
+        return;
     }
     if (drain_queue(r->redis, r->conn, r->p->stop, &r->drain, err, sizeof(err)) != 0) {
         log_warn("queue drain stopped: %s", err);

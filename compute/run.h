@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <hiredis/hiredis.h>
 #include <mysql.h>
 
 #include "common.h"
@@ -41,6 +42,10 @@ enum run_outcome run_once(const struct run_params *p);
 /* The runs.status spelling of a run's end: "done", "interrupted" or "failed"
  * ("skipped" for RUN_SKIPPED, which records no row). */
 const char *run_outcome_name(enum run_outcome o);
+
+/* Redis for the queue drain and the cache: connects and logs an error when its
+ * maxmemory-policy may evict queued URLs. NULL + err when Redis is away. */
+redisContext *run_redis_connect(const struct config *cfg, char *err, size_t errlen);
 
 /* db_connect with RUN_CONNECT_ATTEMPTS attempts and backoff; NULL + err. */
 MYSQL *run_connect(const struct config *cfg, atomic_int *stop, char *err, size_t errlen);

@@ -106,6 +106,31 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
     return why_not(conn, shard_key, slot, interval_s, st, err, errlen);
 }
 
+int runlock_acquire_service(MYSQL *conn, const char *shard_key, const char *owner, bool *got,
+                            char *err, size_t errlen)
+{
+    int lease = RUNLOCK_LEASE_SECONDS;
+    struct stmt_params key, p;
+    uint64_t n = 0;
+
+    stmt_params_init(&key);
+    stmt_param_str(&key, shard_key);
+    stmt_params_init(&p);
+    stmt_param_str(&p, owner);
+    stmt_param_int(&p, &lease);
+    stmt_param_str(&p, shard_key);
+    if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, NULL, err,
+                 errlen) != 0 ||
+        run_stmt(conn,
+                 "UPDATE run_locks SET owner = ?,"
+                 " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
+                 " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))",
+                 &p, &n, err, errlen) != 0)
+        return -1;
+    *got = n == 1;
+    return 0;
+}
+
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
                   size_t errlen)
 {

@@ -36,6 +36,11 @@ int runlock_token(char *buf, size_t len) MUSTCHECK;
 int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
                     unsigned interval_s, enum runlock_state *st, char *err,
                     size_t errlen) MUSTCHECK;
+/* The service mode (service.h) holds the lease for as long as it runs, whatever the
+ * slots: taken when free or expired (*got), then renewed like a run's. A one-shot
+ * run of the same shard meanwhile says "run already in progress". */
+int runlock_acquire_service(MYSQL *conn, const char *shard_key, const char *owner, bool *got,
+                            char *err, size_t errlen) MUSTCHECK;
 /* Extends the lease; *held = false when it is no longer ours (expired and taken). */
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
                   size_t errlen) MUSTCHECK;

@@ -1,0 +1,428 @@
+/* compute/agenda.c: see agenda.h. Entries live in one array (free list of indices); an
+ * open-addressing table (linear probing, backward-shift deletion) finds them by id; a
+ * binary min-heap of indices orders the waiting ones by due time. */
+#include "agenda.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE UINT32_MAX
+
+struct entry {
+    uint64_t id;
+    char *url, *regex;
+    unsigned interval_s;
+    unsigned grid_s; /* the interval sched_ms belongs to */
+    int64_t due_ms, sched_ms, last_ms;
+    uint32_t heap_pos; /* NONE: in flight or free */
+    uint32_t next_free;
+    unsigned gen;
+    bool used, inflight, removed;
+};
+
+struct agenda {
+    struct entry *e;
+    uint32_t ne, cap, free_head;
+    uint32_t *slots; /* entry index + 1, 0 = empty */
+    uint32_t nslots; /* power of two */
+    uint32_t *heap;
+    uint32_t nheap;
+    size_t count, inflight;
+    unsigned gen;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    x ^= x >> 31;
+    return x;
+}
+
+int64_t agenda_phase_ms(uint64_t id, unsigned interval_s)
+{
+    uint64_t period = (uint64_t)(interval_s ? interval_s : 1) * 1000u;
+    return (int64_t)(mix64(id) % period);
+}
+
+int64_t agenda_tick_at_or_after(uint64_t id, unsigned interval_s, int64_t t_ms)
+{
+    int64_t period = (int64_t)(interval_s ? interval_s : 1) * 1000,
+            ph = agenda_phase_ms(id, interval_s);
+    int64_t k = (t_ms - ph) / period;
+
+    if (ph + k * period < t_ms)
+        k++;
+    while (k > 0 && ph + (k - 1) * period >= t_ms) /* division rounds toward zero */
+        k--;
+    return ph + k * period;
+}
+
+/* ---- heap ---- */
+
+static bool before(const struct agenda *a, uint32_t x, uint32_t y)
+{
+    return a->e[x].due_ms < a->e[y].due_ms;
+}
+
+static void heap_set(struct agenda *a, uint32_t pos, uint32_t idx)
+{
+    a->heap[pos] = idx;
+    a->e[idx].heap_pos = pos;
+}
+
+static void sift_up(struct agenda *a, uint32_t pos)
+{
+    uint32_t idx = a->heap[pos];
+
+    while (pos > 0) {
+        uint32_t parent = (pos - 1) / 2;
+        if (!before(a, idx, a->heap[parent]))
+            break;
+        heap_set(a, pos, a->heap[parent]);
+        pos = parent;
+    }
+    heap_set(a, pos, idx);
+}
+
+static void sift_down(struct agenda *a, uint32_t pos)
+{
+    uint32_t idx = a->heap[pos];
+
+    for (;;) {
+        uint32_t c = 2 * pos + 1;
+        if (c >= a->nheap)
+            break;
+        if (c + 1 < a->nheap && before(a, a->heap[c + 1], a->heap[c]))
+            c++;
+        if (!before(a, a->heap[c], idx))
+            break;
+        heap_set(a, pos, a->heap[c]);
+        pos = c;
+    }
+    heap_set(a, pos, idx);
+}
+
+static void heap_push(struct agenda *a, uint32_t idx)
+{
+    heap_set(a, a->nheap++, idx);
+    sift_up(a, a->nheap - 1);
+}
+
+static void heap_remove(struct agenda *a, uint32_t idx)
+{
+    uint32_t pos = a->e[idx].heap_pos, last;
+
+    if (pos == NONE)
+        return;
+    a->e[idx].heap_pos = NONE;
+    last = a->heap[--a->nheap];
+    if (pos == a->nheap)
+        return;
+    heap_set(a, pos, last);
+    sift_down(a, pos);
+    sift_up(a, a->e[last].heap_pos);
+}
+
+/* ---- index by id ---- */
+
+static uint32_t slot_of(const struct agenda *a, uint64_t id)
+{
+    return (uint32_t)(mix64(id) & (a->nslots - 1));
+}
+
+static uint32_t find(const struct agenda *a, uint64_t id)
+{
+    uint32_t s;
+
+    if (a->nslots == 0)
+        return NONE;
+    for (s = slot_of(a, id); a->slots[s]; s = (s + 1) & (a->nslots - 1))
+        if (a->e[a->slots[s] - 1].id == id)
+            return a->slots[s] - 1;
+    return NONE;
+}
+
+static void index_insert(struct agenda *a, uint32_t idx)
+{
+    uint32_t s = slot_of(a, a->e[idx].id);
+
+    while (a->slots[s])
+        s = (s + 1) & (a->nslots - 1);
+    a->slots[s] = idx + 1;
+}
+
+static void index_remove(struct agenda *a, uint64_t id)
+{
+    uint32_t mask = a->nslots - 1, s = slot_of(a, id), j;
+
+    while (a->slots[s] && a->e[a->slots[s] - 1].id != id)
+        s = (s + 1) & mask;
+    if (!a->slots[s])
+        return;
+    a->slots[s] = 0;
+    /* backward shift: move later members of the cluster into the hole when allowed */
+    for (j = (s + 1) & mask; a->slots[j]; j = (j + 1) & mask) {
+        uint32_t home = slot_of(a, a->e[a->slots[j] - 1].id);
+        bool stays = s <= j ? (home > s && home <= j) : (home > s || home <= j);
+        if (stays)
+            continue;
+        a->slots[s] = a->slots[j];
+        a->slots[j] = 0;
+        s = j;
+    }
+}
+
+static int grow(struct agenda *a)
+{
+    uint32_t i;
+
+    if (a->ne == a->cap) {
+        uint32_t ncap = a->cap ? a->cap * 2 : 1024;
+        struct entry *ne = realloc(a->e, ncap * sizeof(*ne));
+        uint32_t *nh;
+        if (!ne)
+            return -1;
+        a->e = ne;
+        if (!(nh = realloc(a->heap, ncap * sizeof(*nh))))
+            return -1;
+        a->heap = nh;
+        a->cap = ncap;
+    }
+    if ((uint64_t)(a->count + 1) * 2 > a->nslots) {
+        uint32_t n = a->nslots ? a->nslots * 2 : 2048;
+        uint32_t *ns = calloc(n, sizeof(*ns));
+        if (!ns)
+            return -1;
+        free(a->slots);
+        a->slots = ns;
+        a->nslots = n;
+        for (i = 0; i < a->ne; i++)
+            if (a->e[i].used)
+                index_insert(a, i);
+    }
+    return 0;
+}
+
+static void entry_release(struct agenda *a, uint32_t idx)
+{
+    struct entry *en = &a->e[idx];
+
+    heap_remove(a, idx);
+    index_remove(a, en->id);
+    free(en->url);
+    free(en->regex);
+    memset(en, 0, sizeof(*en));
+    en->heap_pos = NONE;
+    en->next_free = a->free_head;
+    a->free_head = idx;
+    a->count--;
+}
+
+int agenda_new(struct agenda **out)
+{
+    *out = calloc(1, sizeof(**out));
+    if (!*out)
+        return -1;
+    (*out)->free_head = NONE;
+    return 0;
+}
+
+void agenda_free(struct agenda **ap)
+{
+    struct agenda *a;
+    uint32_t i;
+
+    if (!ap || !*ap)
+        return;
+    a = *ap;
+    for (i = 0; i < a->ne; i++) {
+        free(a->e[i].url);
+        free(a->e[i].regex);
+    }
+    free(a->e);
+    free(a->slots);
+    free(a->heap);
+    free(a);
+    *ap = NULL;
+}
+
+bool agenda_has(const struct agenda *a, uint64_t id)
+{
+    return find(a, id) != NONE;
+}
+
+void agenda_reload_begin(struct agenda *a)
+{
+    a->gen++;
+}
+
+/* The next check of en after its last one, on its current interval's grid. */
+static void plan_from_last(struct entry *en, int64_t now_ms)
+{
+    int64_t period = (int64_t)en->interval_s * 1000;
+
+    en->grid_s = en->interval_s;
+    if (en->last_ms < 0) {
+        en->sched_ms = now_ms;
+    } else {
+        en->sched_ms =
+            agenda_tick_at_or_after(en->id, en->interval_s, en->last_ms + period - period / 2);
+        if (en->sched_ms < now_ms)
+            en->sched_ms = now_ms; /* overdue: catch up now */
+    }
+    en->due_ms = en->sched_ms;
+}
+
+static bool same_str(const char *x, const char *y)
+{
+    return strcmp(x ? x : "", y ? y : "") == 0;
+}
+
+int agenda_put(struct agenda *a, uint64_t id, const char *url, const char *regex,
+               unsigned interval_s, int64_t last_ms, int64_t now_ms)
+{
+    uint32_t idx = find(a, id);
+    struct entry *en;
+    char *nu = NULL, *nr = NULL;
+    int rc = -1;
+
+    if (interval_s == 0)
+        interval_s = 1;
+    if (idx != NONE) {
+        en = &a->e[idx];
+        en->gen = a->gen;
+        en->removed = false; /* back before its check in flight ended */
+        if (en->interval_s == interval_s && same_str(en->regex, regex) && same_str(en->url, url))
+            return AGENDA_UNCHANGED;
+        if (!same_str(en->regex, regex) || !same_str(en->url, url)) {
+            if (!(nu = strdup(url)) || !(nr = strdup(regex ? regex : "")))
+                goto out;
+            free(en->url);
+            free(en->regex);
+            en->url = nu;
+            en->regex = nr;
+            nu = nr = NULL;
+        }
+        if (en->interval_s != interval_s) {
+            en->interval_s = interval_s;
+            if (!en->inflight) { /* in flight: agenda_done plans on the new grid */
+                plan_from_last(en, now_ms);
+                sift_down(a, en->heap_pos);
+                sift_up(a, en->heap_pos);
+            }
+        }
+        return AGENDA_CHANGED;
+    }
+    if (grow(a) != 0 || !(nu = strdup(url)) || !(nr = strdup(regex ? regex : "")))
+        goto out;
+    if (a->free_head != NONE) {
+        idx = a->free_head;
+        a->free_head = a->e[idx].next_free;
+    } else
+        idx = a->ne++;
+    en = &a->e[idx];
+    memset(en, 0, sizeof(*en));
+    en->id = id;
+    en->url = nu;
+    en->regex = nr;
+    nu = nr = NULL;
+    en->interval_s = interval_s;
+    en->last_ms = last_ms;
+    en->gen = a->gen;
+    en->used = true;
+    en->heap_pos = NONE;
+    plan_from_last(en, now_ms);
+    index_insert(a, idx);
+    heap_push(a, idx);
+    a->count++;
+    rc = AGENDA_ADDED;
+out:
+    free(nu);
+    free(nr);
+    return rc;
+}
+
+size_t agenda_reload_end(struct agenda *a)
+{
+    size_t dropped = 0;
+    uint32_t i;
+
+    for (i = 0; i < a->ne; i++) {
+        struct entry *en = &a->e[i];
+        if (!en->used || en->gen == a->gen || en->removed)
+            continue;
+        dropped++;
+        if (en->inflight)
+            en->removed = true; /* dropped at agenda_done */
+        else
+            entry_release(a, i);
+    }
+    return dropped;
+}
+
+bool agenda_take(struct agenda *a, int64_t now_ms, struct check_target *t, int64_t *sched_ms)
+{
+    uint32_t idx;
+    struct entry *en;
+
+    if (a->nheap == 0 || a->e[a->heap[0]].due_ms > now_ms)
+        return false;
+    idx = a->heap[0];
+    heap_remove(a, idx);
+    en = &a->e[idx];
+    en->inflight = true;
+    a->inflight++;
+    t->url_id = en->id;
+    snprintf(t->url, sizeof(t->url), "%s", en->url);
+    snprintf(t->regex, sizeof(t->regex), "%s", en->regex);
+    *sched_ms = en->sched_ms;
+    return true;
+}
+
+int64_t agenda_done(struct agenda *a, uint64_t id, int64_t started_ms, int64_t now_ms)
+{
+    uint32_t idx = find(a, id);
+    struct entry *en;
+    int64_t served;
+
+    if (idx == NONE || !a->e[idx].inflight)
+        return -1;
+    en = &a->e[idx];
+    served = en->sched_ms;
+    en->inflight = false;
+    a->inflight--;
+    en->last_ms = started_ms;
+    if (en->removed) {
+        entry_release(a, idx);
+        return served;
+    }
+    if (en->grid_s != en->interval_s)
+        plan_from_last(en, now_ms);
+    else {
+        en->sched_ms += (int64_t)en->interval_s * 1000;
+        if (en->sched_ms <= now_ms) /* missed ticks are not made up */
+            en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, now_ms + 1);
+        en->due_ms = en->sched_ms;
+    }
+    heap_push(a, idx);
+    return served;
+}
+
+size_t agenda_count(const struct agenda *a)
+{
+    return a->count;
+}
+
+size_t agenda_inflight(const struct agenda *a)
+{
+    return a->inflight;
+}
+
+int64_t agenda_next_due(const struct agenda *a)
+{
+    return a->nheap ? a->e[a->heap[0]].due_ms : INT64_MAX;
+}
