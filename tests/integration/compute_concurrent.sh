@@ -42,8 +42,10 @@ check_exactly_once "concurrent"
 check "a third start in the slot: slot already done" grep -q "slot already done" "$work/c.out"
 expect_eq "still one run" "$(sql "SELECT COUNT(*) FROM runs")" 1
 
-# Two shards at once in a new slot: each URL exactly once, two runs.
+# Two shards at once in a new slot: each URL exactly once, two runs. (A run checks only
+# the URLs due in its slot: the earlier checks are moved an hour back to make them due.)
 sql "DELETE FROM run_locks"
+sql "UPDATE checks SET checked_at = checked_at - INTERVAL 1 HOUR"
 : >"$work/target.log"
 "$URLMON_COMPUTE_BIN" --shard 0/2 >"$work/s0.out" 2>&1 &
 a=$!

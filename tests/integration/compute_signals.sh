@@ -10,6 +10,8 @@ reset_all
 start_target --threads 1
 export TIMEOUT=10
 add_urls u l 20
+# each 2 s run checks the URLs due in its slot: a 1 s interval makes every URL due in each
+sql "UPDATE urls SET check_interval = 1"
 
 "$URLMON_COMPUTE_BIN" --run-local --interval 2 >"$work/local.out" 2>&1 &
 pid=$!
