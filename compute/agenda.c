@@ -403,7 +403,9 @@ int64_t agenda_done(struct agenda *a, uint64_t id, int64_t started_ms, int64_t n
     if (en->grid_s != en->interval_s)
         plan_from_last(en, now_ms);
     else {
-        en->sched_ms += (int64_t)en->interval_s * 1000;
+        /* the next tick on the grid (a catch-up check was off it: at least I later) */
+        en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s,
+                                               en->sched_ms + (int64_t)en->interval_s * 1000);
         if (en->sched_ms <= now_ms) /* missed ticks are not made up */
             en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, now_ms + 1);
         en->due_ms = en->sched_ms;

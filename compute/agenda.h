@@ -10,12 +10,14 @@
  *   through the API is checked within seconds). One checked before (last check L) is
  *   due at its first tick at or after L + I - I/2: the tick after the one its last check
  *   served when an earlier process checked it on time, else within I/2 of an interval
- *   after L (one shorter or longer gap when it comes from the slotted modes). A due time
- *   already past is "now" (catch-up).
+ *   after L (one shorter or longer gap when it comes from the slotted modes). A tick
+ *   already past (missed while no instance held the shard) is caught up at once, but
+ *   never sooner than L + I.
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
  *   out of the heap until agenda_done, so one URL is never checked twice at once.
- * - agenda_done puts it back at its next tick (scheduled tick + I); ticks that passed
- *   meanwhile are not made up (the next is the first tick after now).
+ * - agenda_done puts it back at its next tick (scheduled tick + I; after a catch-up
+ *   check, the first tick at least I later); ticks that passed meanwhile are not made
+ *   up (the next is the first tick after now).
  * - A changed interval moves the next check to the first tick of the new grid at or
  *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s an hour after
  *   the last check); a changed regex is used from the next check on; a URL not seen by a

@@ -56,6 +56,7 @@ struct service {
     int64_t next_renew, last_renewed;
     /* for the last line */
     uint64_t checks, runs, lost;
+    bool end_unrecorded; /* the last period's end: the spool holds what MySQL did not get */
     struct stats_hist *late_all;
 };
 
@@ -127,10 +128,11 @@ static bool have_conn(struct service *s)
     return s->conn != NULL;
 }
 
-/* A statement of the service thread failed: drop a broken connection. */
+/* A statement of the service thread failed: drop the connection when it is broken (a
+ * prepared statement keeps its error to itself: ask the server). */
 static void conn_failed(struct service *s)
 {
-    if (s->conn && (db_error_is_connection(s->conn) || mysql_errno(s->conn) >= 2000))
+    if (s->conn && (db_error_is_connection(s->conn) || mysql_ping(s->conn) != 0))
         db_close(&s->conn);
 }
 
@@ -259,7 +261,9 @@ static void period_close(struct service *s, struct period **pp, enum run_outcome
     {
         struct runrec_end e = {
             run_outcome_name(out), tot.results, tot.have_percentiles, tot.p50, tot.p95, tot.p99};
-        if (!have_conn(s) || runrec_finish(s->conn, pd->id, &e, err, sizeof(err)) != 0) {
+        s->end_unrecorded =
+            !have_conn(s) || runrec_finish(s->conn, pd->id, &e, err, sizeof(err)) != 0;
+        if (s->end_unrecorded) {
             log_error("run %llu: its end could not be recorded (%s); the next start marks it "
                       "failed",
                       (unsigned long long)pd->id, s->conn ? err : "no MySQL connection");
@@ -566,7 +570,7 @@ int service_run(const struct service_params *p)
     log_info("stopped: %llu runs, %llu checks, lateness p50/p99 %u/%u ms, %llu lost",
              (unsigned long long)s->runs, (unsigned long long)s->checks, l50, l99,
              (unsigned long long)s->lost);
-    rc = h < 0 || s->lost > 0 ? 1 : 0;
+    rc = h < 0 || s->lost > 0 || s->end_unrecorded ? 1 : 0;
 out:
     if (s) {
         agenda_free(&s->ag);

@@ -43,8 +43,10 @@ struct service_params {
     atomic_int *stop; /* set by SIGINT/SIGTERM */
 };
 
-/* Runs until *stop. Returns the exit status: 0 stopped with every result written or
- * spooled, 1 MySQL unreachable at the start, the engine failed, or results were lost. */
+/* Runs until *stop. Returns the exit status: 0 stopped with every result written, 1
+ * MySQL unreachable at the start, the engine failed, results were lost, or the last
+ * run could not be recorded (stopped while MySQL is away: the spool holds its results
+ * and the next start replays them). */
 int service_run(const struct service_params *p);
 
 #endif

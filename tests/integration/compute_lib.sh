@@ -124,8 +124,11 @@ compute() {
 # Every exactly-once invariant of the results written so far.
 check_exactly_once() {
     local what=$1
-    expect_eq "$what: no duplicate (url, run)" \
-        "$(sql "SELECT COUNT(*) - COUNT(DISTINCT url_id, run_id) FROM checks")" 0
+    expect_eq "$what: no duplicate (url, checked_at)" \
+        "$(sql "SELECT COUNT(*) - COUNT(DISTINCT url_id, checked_at) FROM checks")" 0
+    expect_eq "$what: runs count every row" \
+        "$(sql "SELECT COALESCE(SUM(urls_checked), 0) FROM runs")" \
+        "$(sql "SELECT COUNT(*) FROM checks")"
     expect_eq "$what: batches account for every row" \
         "$(sql "SELECT COALESCE(SUM(rows_written), 0) FROM result_batches")" \
         "$(sql "SELECT COUNT(*) FROM checks")"
@@ -142,4 +145,44 @@ check_exactly_once() {
         "$(sql "SELECT COALESCE(SUM(success_count), 0), COALESCE(SUM(fail_count), 0)
                 FROM rollup_hourly_total")" \
         "$(sql "SELECT COALESCE(SUM(success), 0), COALESCE(SUM(1 - success), 0) FROM checks")"
+}
+
+# add_urls_every INTERVAL NAME_PREFIX PATH N [QUERY]: add_urls with check_interval INTERVAL.
+add_urls_every() {
+    local every=$1
+    shift
+    add_urls "$@"
+    sql "UPDATE urls SET check_interval = $every WHERE name LIKE '$1%' AND check_interval = 600"
+}
+
+# start_service OUT [args]: urlmon-compute --service in the background (pid in $svc_pid),
+# waits until it holds the lease or says it waits for it.
+start_service() {
+    local out=$1
+    shift
+    "$URLMON_COMPUTE_BIN" --service "$@" >"$out" 2>&1 &
+    svc_pid=$!
+    bg_pids+=("$svc_pid")
+    for _ in $(seq 1 100); do
+        grep -qE "lease taken|waiting for its lease" "$out" && return 0
+        sleep 0.1
+    done
+    echo "the service did not start: $(cat "$out")" >&2
+    return 1
+}
+
+# stop_service PID: SIGTERM, then its exit status in $rc.
+stop_service() {
+    kill -TERM "$1"
+    set +e
+    wait "$1"
+    rc=$?
+    set -e
+}
+
+# min_gap_ms WHERE: the shortest time between two consecutive checks of one URL.
+min_gap_ms() {
+    sql "SELECT COALESCE(MIN(g), 999999) FROM (SELECT TIMESTAMPDIFF(MICROSECOND,
+         LAG(checked_at) OVER (PARTITION BY url_id ORDER BY checked_at), checked_at) DIV 1000 AS g
+         FROM checks c JOIN urls u ON u.id = c.url_id WHERE $1) x WHERE g IS NOT NULL"
 }
