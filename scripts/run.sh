@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs urlmon on this machine: installs packages, builds, starts the private MariaDB
-# and Redis, migrates, then urlmon-api and urlmon-compute --run-local on
-# data/urls.csv. Ctrl-C stops everything (the stack too).
+# and Redis, migrates, then urlmon-api and urlmon-compute --service on
+# data/urls.csv: each URL is checked at its own interval, and a URL POSTed to the API
+# is checked within seconds. Ctrl-C stops everything (the stack too).
 #
 # Stopping runs to the end whatever signals arrive: a second Ctrl-C, or the SIGINT
 # or SIGTERM `timeout` sends again, is ignored while the programs and the stack are
@@ -69,7 +70,7 @@ export API_PORT=${API_PORT:-8000} API_ADDRESS=${API_ADDRESS:-127.0.0.1}
 export SPOOL_DIR=${SPOOL_DIR:-$ROOT/.stack/spool}
 (eval "$(bash scripts/stack.sh env api)" && exec "$build/api/urlmon-api") &
 pids+=($!)
-"$build/compute/urlmon-compute" --run-local --data-path "$data" &
+"$build/compute/urlmon-compute" --service --data-path "$data" &
 pids+=($!)
 echo "run: the API answers on http://$API_ADDRESS:$API_PORT (try /urls/summary); Ctrl-C stops"
 wait -n "${pids[@]}" || true

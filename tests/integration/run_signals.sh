@@ -57,7 +57,7 @@ check "run.sh brought the API up" test "$up" = 1
 db_pid=$(cat "$work/stack/mariadb.pid" 2>/dev/null || true)
 redis_pid=$(cat "$work/stack/redis.pid" 2>/dev/null || true)
 api_pid=$(pgrep -g "$run_pid" -f "^$URLMON_BUILD/api/urlmon-api" || true)
-compute_pid=$(pgrep -g "$run_pid" -f "^$URLMON_BUILD/compute/urlmon-compute --run-local" || true)
+compute_pid=$(pgrep -g "$run_pid" -f "^$URLMON_BUILD/compute/urlmon-compute --service" || true)
 check "MariaDB, Redis, API and compute running ($db_pid/$redis_pid/$api_pid/$compute_pid)" \
     bash -c "kill -0 '$db_pid' && kill -0 '$redis_pid' && kill -0 '$api_pid' && kill -0 '$compute_pid'"
 

@@ -1,0 +1,182 @@
+/* Unit tests: the service mode's schedule (compute/agenda.c): phases, ticks, take/done
+ * at a fixed rate, catch-up, interval and regex changes, removal, 10,000 URLs spread. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "agenda.h"
+
+#define T0 INT64_C(1800000000000) /* an instant, ms */
+
+static void test_ticks(void **state)
+{
+    uint64_t id;
+
+    (void)state;
+    for (id = 1; id < 2000; id++) {
+        int64_t ph = agenda_phase_ms(id, 60), t;
+        assert_true(ph >= 0 && ph < 60000);
+        assert_int_equal(agenda_phase_ms(id, 60), ph); /* stable */
+        t = agenda_tick_at_or_after(id, 60, T0 + (int64_t)id * 7);
+        assert_true(t >= T0 + (int64_t)id * 7 && t < T0 + (int64_t)id * 7 + 60000);
+        assert_int_equal((t - ph) % 60000, 0);
+        assert_int_equal(agenda_tick_at_or_after(id, 60, t), t);
+        assert_int_equal(agenda_tick_at_or_after(id, 60, t + 1), t + 60000);
+    }
+}
+
+static struct agenda *with(uint64_t id, unsigned every, int64_t last)
+{
+    struct agenda *a = NULL;
+
+    assert_int_equal(agenda_new(&a), 0);
+    agenda_reload_begin(a);
+    assert_int_equal(agenda_put(a, id, "http://x/", "", every, last, T0), AGENDA_ADDED);
+    assert_int_equal(agenda_reload_end(a), 0);
+    return a;
+}
+
+static void test_fixed_rate(void **state)
+{
+    struct agenda *a = with(42, 5, -1);
+    struct check_target t;
+    int64_t sched, tick, now = T0;
+    int i;
+
+    (void)state;
+    /* never checked: due at once */
+    assert_true(agenda_take(a, now, &t, &sched));
+    assert_int_equal(t.url_id, 42);
+    assert_int_equal(sched, T0);
+    assert_false(agenda_take(a, now + 100000, &t, &sched)); /* in flight: never twice */
+    assert_int_equal(agenda_inflight(a), 1);
+    assert_int_equal(agenda_done(a, 42, now, now + 30), T0);
+    /* then on its grid, at least 5 s later, every 5 s */
+    tick = agenda_next_due(a);
+    assert_true(tick >= T0 + 5000 && tick < T0 + 10000);
+    assert_int_equal((tick - agenda_phase_ms(42, 5)) % 5000, 0);
+    for (i = 0; i < 12; i++) {
+        assert_false(agenda_take(a, tick - 1, &t, &sched));
+        assert_true(agenda_take(a, tick + 3, &t, &sched));
+        assert_int_equal(sched, tick);
+        assert_int_equal(agenda_done(a, 42, tick + 3, tick + 50), tick);
+        assert_int_equal(agenda_next_due(a), tick + 5000);
+        tick += 5000;
+    }
+    /* a check that overran two ticks: they are not made up */
+    assert_true(agenda_take(a, tick, &t, &sched));
+    assert_int_equal(agenda_done(a, 42, tick, tick + 12000), tick);
+    assert_int_equal(agenda_next_due(a), tick + 15000);
+    assert_int_equal(agenda_done(a, 42, 0, 0), -1); /* not in flight */
+    agenda_free(&a);
+    assert_null(a);
+}
+
+static void test_from_last_check(void **state)
+{
+    int64_t ph = agenda_phase_ms(7, 60), tick = T0 - 60000 + ph;
+    struct agenda *a;
+
+    (void)state;
+    if (tick > T0 - 30000)
+        tick -= 60000; /* a tick at least 30 s ago */
+    /* checked 80 ms late at a tick: the next is the following tick */
+    a = with(7, 60, tick + 80);
+    assert_int_equal(agenda_next_due(a), tick + 60000 < T0 ? T0 : tick + 60000);
+    agenda_free(&a);
+    /* last check 2 h ago: overdue, caught up now */
+    a = with(7, 60, T0 - 7200000);
+    assert_int_equal(agenda_next_due(a), T0);
+    agenda_free(&a);
+    /* a 3600 s URL checked 10 s ago by a slotted run: not before L + 1800 s */
+    a = with(7, 3600, T0 - 10000);
+    assert_true(agenda_next_due(a) >= T0 - 10000 + 1800000);
+    assert_true(agenda_next_due(a) < T0 - 10000 + 1800000 + 3600000);
+    agenda_free(&a);
+}
+
+static void test_changes(void **state)
+{
+    struct agenda *a = with(9, 3600, T0 - 1000);
+    struct check_target t;
+    int64_t sched;
+
+    (void)state;
+    assert_true(agenda_next_due(a) > T0 + 1000000);
+    /* 3600 -> 5 s: takes effect at once (the next tick of the new grid after L + 2.5 s) */
+    agenda_reload_begin(a);
+    assert_int_equal(agenda_put(a, 9, "http://x/", "", 5, -1, T0), AGENDA_CHANGED);
+    assert_int_equal(agenda_reload_end(a), 0);
+    assert_true(agenda_next_due(a) >= T0 && agenda_next_due(a) < T0 + 5000);
+    /* a new regex: the next check uses it */
+    agenda_reload_begin(a);
+    assert_int_equal(agenda_put(a, 9, "http://x/", "ok", 5, -1, T0), AGENDA_CHANGED);
+    assert_int_equal(agenda_put(a, 9, "http://x/", "ok", 5, -1, T0), AGENDA_UNCHANGED);
+    assert_int_equal(agenda_reload_end(a), 0);
+    assert_true(agenda_take(a, T0 + 5000, &t, &sched));
+    assert_string_equal(t.regex, "ok");
+    /* deactivated while in flight: dropped when its check ends */
+    agenda_reload_begin(a);
+    assert_int_equal(agenda_reload_end(a), 1);
+    assert_int_equal(agenda_count(a), 1);
+    assert_true(agenda_done(a, 9, T0 + 5000, T0 + 5100) >= 0);
+    assert_int_equal(agenda_count(a), 0);
+    assert_int_equal(agenda_next_due(a), INT64_MAX);
+    agenda_free(&a);
+}
+
+/* 10,000 URLs at 60 s: taken in time order, spread over the minute within 20 % per
+ * 6 s tenth; removal of half of them keeps the index and heap sound. */
+static void test_spread(void **state)
+{
+    struct agenda *a = NULL;
+    struct check_target t;
+    unsigned tenth[10] = {0};
+    int64_t sched, prev = 0, now;
+    uint64_t id;
+    size_t taken = 0;
+    unsigned i;
+
+    (void)state;
+    assert_int_equal(agenda_new(&a), 0);
+    agenda_reload_begin(a);
+    for (id = 1; id <= 10000; id++)
+        assert_int_equal(agenda_put(a, id, "http://x/", "", 60, T0 - 30000, T0), AGENDA_ADDED);
+    assert_int_equal(agenda_reload_end(a), 0);
+    for (now = T0; now < T0 + 60000; now += 100) {
+        while (agenda_take(a, now, &t, &sched)) {
+            assert_true(sched >= prev);
+            prev = sched;
+            tenth[(sched - T0) / 6000]++;
+            assert_true(agenda_done(a, t.url_id, now, now) >= 0);
+            taken++;
+        }
+    }
+    assert_int_equal(taken, 10000);
+    for (i = 0; i < 10; i++)
+        assert_true(tenth[i] > 800 && tenth[i] < 1200);
+    agenda_reload_begin(a);
+    for (id = 2; id <= 10000; id += 2)
+        assert_int_equal(agenda_put(a, id, "http://x/", "", 60, -1, now), AGENDA_UNCHANGED);
+    assert_int_equal(agenda_reload_end(a), 5000);
+    assert_int_equal(agenda_count(a), 5000);
+    for (id = 1; id <= 10000; id++)
+        assert_int_equal(agenda_has(a, id), id % 2 == 0);
+    for (taken = 0; agenda_take(a, now + 60000, &t, &sched); taken++)
+        assert_int_equal(t.url_id % 2, 0);
+    assert_int_equal(taken, 5000);
+    agenda_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ticks),           cmocka_unit_test(test_fixed_rate),
+        cmocka_unit_test(test_from_last_check), cmocka_unit_test(test_changes),
+        cmocka_unit_test(test_spread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
