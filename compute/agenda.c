@@ -42,10 +42,15 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
+/* Fibonacci hashing: frac(id / golden ratio) is a low-discrepancy sequence, so ids
+ * that are (mostly) consecutive, as AUTO_INCREMENT makes them, or every N-th of them
+ * (a shard), get phases spread almost perfectly evenly: checks per second stay flat
+ * even for a few thousand URLs, where random phases would vary by 10 % and more. */
 int64_t agenda_phase_ms(uint64_t id, unsigned interval_s)
 {
     uint64_t period = (uint64_t)(interval_s ? interval_s : 1) * 1000u;
-    return (int64_t)(mix64(id) % period);
+    uint64_t frac = (id * UINT64_C(0x9e3779b97f4a7c15)) >> 32; /* 32-bit fraction */
+    return (int64_t)((frac * period) >> 32);
 }
 
 int64_t agenda_tick_at_or_after(uint64_t id, unsigned interval_s, int64_t t_ms)

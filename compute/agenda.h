@@ -2,9 +2,10 @@
  * time, in a min-heap, plus an index by id.
  *
  * Fixed rate from a stable phase: URL `id` with interval I seconds is due at the ticks
- * phase(id, I) + k * I (ms since the epoch), phase = a 64-bit mix of the id, mod I. So
- * the checks of many URLs with one interval are spread evenly over it (100,000 URLs at
- * 60 s are ~1,667 a second), and a URL keeps its ticks across restarts and instances.
+ * phase(id, I) + k * I (ms since the epoch), phase = frac(id / golden ratio) * I
+ * (Fibonacci hashing: consecutive ids land evenly spread). So the checks of many URLs
+ * with one interval are spread evenly over it (100,000 URLs at 60 s are ~1,667 a
+ * second), and a URL keeps its ticks across restarts and instances.
  *
  * - A URL put for the first time that was never checked is due at once (a URL added
  *   through the API is checked within seconds). One checked before (last check L) is

@@ -52,6 +52,8 @@ struct service {
     atomic_int engine_stop, engine_ended;
     int engine_rc;
     char engine_err[URLMON_ERRLEN];
+    struct urlset_sig sig; /* of the list at the last full reload */
+    int64_t next_full;     /* clock_mono_ms */
     /* the lease */
     int64_t next_renew, last_renewed;
     /* for the last line */
@@ -368,19 +370,32 @@ static bool keep_lease(struct service *s)
 
 /* ---- the service thread's chores ---- */
 
-static int reload(struct service *s)
+/* A full reload when forced, when the list's signature changed, or every
+ * URLSET_FULL_SECONDS. */
+static int reload(struct service *s, bool force)
 {
     struct urlset_stats st;
+    struct urlset_sig sig;
     char err[URLMON_ERRLEN];
 
     if (!have_conn(s))
         return -1;
+    if (urlset_signature(s->conn, s->p->shard_index, s->p->shard_count, &sig, err, sizeof(err)) !=
+        0) {
+        log_warn("URL list not re-read: %s", err);
+        conn_failed(s);
+        return -1;
+    }
+    if (!force && clock_mono_ms() < s->next_full && memcmp(&sig, &s->sig, sizeof(sig)) == 0)
+        return 0;
     if (urlset_reload(s->conn, s->p->shard_index, s->p->shard_count, s->ag, &s->ag_lock, &st, err,
                       sizeof(err)) != 0) {
         log_warn("URL list not re-read: %s", err);
         conn_failed(s);
         return -1;
     }
+    s->sig = sig;
+    s->next_full = clock_mono_ms() + URLSET_FULL_SECONDS * 1000;
     if (st.added || st.changed || st.dropped)
         log_info("URL list: %llu URLs, %llu new, %llu changed, %llu dropped",
                  (unsigned long long)st.seen, (unsigned long long)st.added,
@@ -451,7 +466,7 @@ static int hold_start(struct service *s)
         log_warn("%llu earlier run(s) of shard %s never finished: marked failed",
                  (unsigned long long)stale, s->shard_key);
     (void)drain(s);
-    if (reload(s) != 0 || period_open(s, minute_now(), &s->cur) != 0)
+    if (reload(s, true) != 0 || period_open(s, minute_now(), &s->cur) != 0)
         return -1;
     log_info("shard %s: %zu URLs on the agenda", s->shard_key, agenda_count(s->ag));
     s->engine_stop = 0;
@@ -485,6 +500,7 @@ static int hold(struct service *s)
 {
     int64_t now, next_reload, next_drain, next_retention = 0, minute;
     char err[URLMON_ERRLEN];
+    bool force = false;
     int rc = 0;
 
     if (hold_start(s) != 0) {
@@ -511,12 +527,12 @@ static int hold(struct service *s)
             rotate(s, minute);
         }
         if (now >= next_drain) {
-            if (drain(s))
-                next_reload = now;
+            force = drain(s);
             next_drain = now + SERVICE_DRAIN_SECONDS * 1000;
         }
-        if (now >= next_reload) {
-            (void)reload(s);
+        if (force || now >= next_reload) {
+            (void)reload(s, force);
+            force = false;
             next_reload = now + SERVICE_RELOAD_SECONDS * 1000;
         }
         if (s->p->shard_index == 0 && now >= next_retention) {

@@ -12,10 +12,10 @@
  *     handed out when its due time has come, never while its last check is in flight;
  *  3. the service thread meanwhile: renews the lease, drains the Redis queue every
  *     SERVICE_DRAIN_SECONDS (re-reading the list at once when it stored something),
- *     re-reads the URL list every SERVICE_RELOAD_SECONDS (new, changed, deactivated
- *     URLs), and at each minute boundary closes the run and opens the next (a `runs`
- *     row per minute: its writer's batches, counts, p50/p95/p99; then the API cache is
- *     invalidated); shard 0 applies retention once an hour;
+ *     looks at the URL list's signature every SERVICE_RELOAD_SECONDS and re-reads it
+ *     when it changed (new, changed, deactivated URLs; at least every minute), and at each minute
+ * boundary closes the run and opens the next (a `runs` row per minute: its writer's batches,
+ * counts, p50/p95/p99; then the API cache is invalidated); shard 0 applies retention once an hour;
  *  4. SIGINT/SIGTERM: no new check starts, the checks in flight finish, their results
  *     are written (or spooled), the run is recorded `interrupted`, the lease released,
  *     exit 0. A lost lease (taken over, or not renewed for 75 s while MySQL is away)
@@ -31,7 +31,7 @@
 #include "config.h"
 
 #define SERVICE_RUN_SECONDS 60    /* a run is a minute (aligned to the clock) */
-#define SERVICE_RELOAD_SECONDS 5  /* re-read the URL list */
+#define SERVICE_RELOAD_SECONDS 5  /* look for changes of the URL list */
 #define SERVICE_DRAIN_SECONDS 1   /* drain the Redis queue */
 #define SERVICE_ACQUIRE_SECONDS 2 /* retry the lease while another instance holds it */
 #define SERVICE_WAIT_LOG_SECONDS 30

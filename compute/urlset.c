@@ -15,6 +15,12 @@ static const char last_sql[] =
     "SELECT url_id, CAST(UNIX_TIMESTAMP(MAX(checked_at)) * 1000 AS SIGNED) FROM checks"
     " WHERE url_id BETWEEN ? AND ? GROUP BY url_id";
 
+static const char sig_sql[] =
+    "SELECT COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(check_interval), 0) AS UNSIGNED),"
+    " CAST(COALESCE(SUM(CRC32(COALESCE(regex, ''))), 0) AS UNSIGNED),"
+    " CAST(COALESCE(UNIX_TIMESTAMP(MAX(updated_at)) * 1000, 0) AS UNSIGNED)"
+    " FROM urls WHERE active = 1 AND id % ? = ?";
+
 struct row {
     uint64_t id;
     char *url, *regex;
@@ -147,6 +153,31 @@ static int put_page(struct agenda *ag, pthread_mutex_t *lock, const struct page 
     }
     pthread_mutex_unlock(lock);
     return rc;
+}
+
+static int sig_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
+{
+    struct urlset_sig *sig = arg;
+    unsigned i;
+
+    (void)err;
+    (void)errlen;
+    for (i = 0; i < n && i < ARRAY_LEN(sig->v); i++)
+        sig->v[i] = v[i];
+    return 0;
+}
+
+int urlset_signature(MYSQL *conn, unsigned shard_k, unsigned shard_n, struct urlset_sig *sig,
+                     char *err, size_t errlen)
+{
+    struct stmt_params p;
+    uint32_t mod = shard_n, rem = shard_k;
+
+    memset(sig, 0, sizeof(*sig));
+    stmt_params_init(&p);
+    stmt_param_u32(&p, &mod);
+    stmt_param_u32(&p, &rem);
+    return query(conn, sig_sql, &p, NULL, sig_row, sig, err, errlen);
 }
 
 int urlset_reload(MYSQL *conn, unsigned shard_k, unsigned shard_n, struct agenda *ag,

@@ -26,6 +26,18 @@ struct urlset_stats {
     uint64_t seen, added, changed, dropped;
 };
 
+/* What the shard's list looks like, in one row computed by the server: the count,
+ * the largest id, the sums of the intervals and of CRC32(regex), the latest
+ * updated_at. Between full reloads the service compares this signature (a scan on the
+ * server, one row to the client) and re-reads the list only when it changed. */
+struct urlset_sig {
+    uint64_t v[5];
+};
+#define URLSET_FULL_SECONDS 60 /* a full reload at least this often anyway */
+
+int urlset_signature(MYSQL *conn, unsigned shard_k, unsigned shard_n, struct urlset_sig *sig,
+                     char *err, size_t errlen) MUSTCHECK;
+
 /* A whole reload. On an error (err) the agenda keeps what it had: nothing is dropped. */
 int urlset_reload(MYSQL *conn, unsigned shard_k, unsigned shard_n, struct agenda *ag,
                   pthread_mutex_t *lock, struct urlset_stats *st, char *err,
