@@ -25,9 +25,14 @@ enum checker_source_result {
     CHECKER_SOURCE_END = 0,   /* no more work: the loop ends once its checks are done */
     CHECKER_SOURCE_GOT = 1,   /* *t is filled: check it */
     CHECKER_SOURCE_LATER = 2, /* nothing due now (service mode): asked again after
-                               * CHECKER_IDLE_POLL_MS, or at the loop's next event */
+                               * source_wait's answer (1..CHECKER_IDLE_POLL_MS ms), or
+                               * at the loop's next event */
 };
-#define CHECKER_IDLE_POLL_MS 5
+#define CHECKER_IDLE_POLL_MS 100
+
+/* After CHECKER_SOURCE_LATER: ms until the source expects work (clamped to
+ * 1..CHECKER_IDLE_POLL_MS; NULL = CHECKER_IDLE_POLL_MS). Thread-safe like the source. */
+typedef long (*checker_wait_fn)(void *arg);
 
 /* Fills *t with the next URL; returns an enum checker_source_result. */
 typedef int (*checker_source_fn)(void *arg, struct check_target *t);
@@ -46,6 +51,7 @@ struct checker_opts {
      * NULL or "" = the system bundle. Must outlive checker_run. */
     const char *ca_bundle, *ca_path;
     checker_source_fn source;
+    checker_wait_fn source_wait; /* may be NULL; called with source_arg */
     void *source_arg;
     checker_sink_fn sink;
     void *sink_arg;

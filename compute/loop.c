@@ -165,6 +165,21 @@ static void start_check(struct loop *lp, struct transfer *t)
     }
 }
 
+/* The source has nothing due: ask again when it expects work (at most
+ * CHECKER_IDLE_POLL_MS from now, so work that appears meanwhile is seen). */
+static void poll_later(struct loop *lp)
+{
+    long ms = lp->o->source_wait ? lp->o->source_wait(lp->o->source_arg) : CHECKER_IDLE_POLL_MS;
+    struct timeval tv;
+
+    if (evtimer_pending(&lp->poll, NULL))
+        return;
+    ms = ms < 1 ? 1 : ms > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : ms;
+    tv.tv_sec = 0;
+    tv.tv_usec = ms * 1000;
+    (void)evtimer_add(&lp->poll, &tv);
+}
+
 /* Starts checks until the share is in flight or the source has no more (or this pass'
  * budget is spent: then the kick continues on the next pass). Nothing starts while the
  * TLS warm-up runs. */
@@ -185,9 +200,7 @@ static void refill(struct loop *lp)
         got = (lp->o->stop && *lp->o->stop) ? CHECKER_SOURCE_END
                                             : lp->o->source(lp->o->source_arg, transfer_target(t));
         if (got == CHECKER_SOURCE_LATER) {
-            static const struct timeval later = {0, CHECKER_IDLE_POLL_MS * 1000};
-            if (!evtimer_pending(&lp->poll, NULL))
-                (void)evtimer_add(&lp->poll, &later);
+            poll_later(lp);
             break;
         }
         if (got != CHECKER_SOURCE_GOT) {

@@ -82,6 +82,18 @@ static int svc_source(void *arg, struct check_target *t)
     return got ? CHECKER_SOURCE_GOT : CHECKER_SOURCE_LATER;
 }
 
+static long svc_wait(void *arg)
+{
+    struct service *s = arg;
+    int64_t next;
+
+    pthread_mutex_lock(&s->ag_lock);
+    next = agenda_next_due(s->ag);
+    pthread_mutex_unlock(&s->ag_lock);
+    next -= clock_wall_ms();
+    return next > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : (long)next;
+}
+
 static void svc_sink(void *arg, const struct check_result *r)
 {
     struct service *s = arg;
@@ -109,6 +121,7 @@ static void *engine_main(void *arg)
     log_context_run(0, s->shard_key, "engine");
     checker_opts_from_config(&o, s->p->cfg);
     o.source = svc_source;
+    o.source_wait = svc_wait;
     o.source_arg = s;
     o.sink = svc_sink;
     o.sink_arg = s;

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bench/service.sh: urlmon-compute --service under load (issue 14).
+#
+#   bench/service.sh [N] [MINUTES]      # default 100000 URLs for 10 minutes (the issue's size)
+#
+# N URLs against the project's target server (urlmon-target, loopback), a quarter each
+# at 30 s, 60 s, 300 s and 3600 s intervals. First one one-shot run checks them all (the
+# CPU baseline); its checks are then dated half an interval before the service starts,
+# so the service starts in its steady state (each URL's first tick within one interval,
+# no catch-up burst). Then the service runs for MINUTES, and the script reports:
+#   - due checks done: per URL, the gaps between consecutive checks (a skipped tick is a
+#     gap of about 2 intervals; an early check one well under the interval), and the
+#     30 s / 60 s URLs' check counts against MINUTES * 60 / interval;
+#   - lateness (actual start - scheduled tick) p50/p99 (the service's last log line) and
+#     the worst per-run maximum;
+#   - checks per second, second by second (from checked_at), over the run minus 5 s at
+#     each end: mean, min, max, and the share of seconds within +-10 % of the mean;
+#   - CPU per check (user + system of the process) vs the one-shot run;
+#   - exactly once: rows = distinct (url, checked_at) = the batches' rows = the runs'
+#     urls_checked, rollups = raw counts.
+# Everything runs on loopback with a private MariaDB + Redis (bench/work/service-stack).
+#
+# Environment: BENCH_BUILD_DIR (default build), BENCH_DB_PORT (33691), BENCH_REDIS_PORT
+# (64421), BENCH_TARGET_PORT (19280), CONCURRENCY (500), BENCH_KEEP_STACK=1.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+N=${1:-100000}
+MINUTES=${2:-10}
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build}
+WORK=$ROOT/bench/work/service
+TPORT=${BENCH_TARGET_PORT:-19280}
+export URLMON_STACK_DIR=$ROOT/bench/work/service-stack
+export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33691}
+export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64421}
+export CONCURRENCY=${CONCURRENCY:-500} ALLOW_PRIVATE_TARGETS=1 LOG_LEVEL=info
+COMPUTE=$BUILD/compute/urlmon-compute
+TARGET=$BUILD/tests/target/urlmon-target
+[ -x "$COMPUTE" ] && [ -x "$TARGET" ] || {
+    echo "bench/service.sh: build first (urlmon-compute, urlmon-target in $BUILD)" >&2
+    exit 2
+}
+rm -rf "$WORK"
+mkdir -p "$WORK"
+export SPOOL_DIR=$WORK/spool
+target_pid=""
+svc_pid=""
+cleanup() {
+    [ -n "$svc_pid" ] && kill -TERM "$svc_pid" 2>/dev/null || true
+    [ -n "$target_pid" ] && kill -TERM "$target_pid" 2>/dev/null || true
+    if [ "${BENCH_KEEP_STACK:-0}" != 1 ]; then bash scripts/stack.sh stop >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+log() { printf '[service-bench %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+bash scripts/stack.sh start >/dev/null
+eval "$(bash scripts/stack.sh env compute)"
+sql() {
+    mariadb --no-defaults -N -B -h"$DB_ADDRESS" -P"$DB_PORT" -u"$DB_USER" -p"$DB_PASSWORD" \
+        "$DB_NAME" -e "$1"
+}
+"$COMPUTE" migrate 2>/dev/null
+for t in checks rollup_hourly rollup_daily rollup_hourly_total result_batches run_locks runs urls; do
+    sql "DELETE FROM $t"
+done
+redis-cli -h "$CACHE_ADDRESS" -p "$CACHE_PORT" FLUSHDB >/dev/null
+
+"$TARGET" --listen "127.0.0.1:$TPORT" --threads 1 --ready-file "$WORK/target.ready" \
+    >"$WORK/target.out" 2>&1 &
+target_pid=$!
+for _ in $(seq 1 50); do [ -s "$WORK/target.ready" ] && break; sleep 0.1; done
+sql "INSERT INTO urls (name, url, check_interval, created_at, updated_at)
+     SELECT CONCAT('b', seq), CONCAT('http://127.0.0.1:$TPORT/ok/', seq),
+            ELT(seq % 4 + 1, 30, 60, 300, 3600), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)
+     FROM seq_1_to_$N"
+log "$N URLs (30/60/300/3600 s, a quarter each)"
+
+# 1. one-shot baseline
+/usr/bin/time -f '%U %S %e' -o "$WORK/oneshot.time" "$COMPUTE" >"$WORK/oneshot.out" 2>&1
+read -r ou os oe <"$WORK/oneshot.time"
+one_checks=$(sql "SELECT COUNT(*) FROM checks")
+base_run=$(sql "SELECT MAX(id) FROM runs")
+log "one-shot: $one_checks checks in $oe s, CPU $ou user + $os system s"
+# as if each URL had been checked half an interval before the service starts (2 s from
+# now): its first tick falls within one interval, none is overdue
+sql "UPDATE checks c JOIN urls u ON u.id = c.url_id
+     SET c.checked_at = UTC_TIMESTAMP(3) + INTERVAL 2 SECOND
+                        - INTERVAL (u.check_interval * 500000) MICROSECOND"
+
+# 2. the service
+tick=$(getconf CLK_TCK)
+"$COMPUTE" --service >"$WORK/service.out" 2>&1 &
+svc_pid=$!
+t0=$(date +%s%3N)
+log "service for $MINUTES min (pid $svc_pid)"
+sleep $((MINUTES * 60))
+read -r -a st <"/proc/$svc_pid/stat"
+cpu_ticks=$((st[13] + st[14]))
+t1=$(date +%s%3N)
+kill -TERM "$svc_pid"
+set +e
+wait "$svc_pid"
+svc_rc=$?
+set -e
+svc_pid=""
+log "service stopped (exit $svc_rc)"
+
+# 3. figures
+svc_checks=$(sql "SELECT COUNT(*) FROM checks WHERE run_id > $base_run")
+win="run_id > $base_run AND checked_at >= FROM_UNIXTIME($t0 / 1000 + 5)
+     AND checked_at < FROM_UNIXTIME($t1 / 1000 - 5)"
+read -r rate_mean rate_min rate_max rate_sd rate_in <<<"$(sql "
+    SELECT ROUND(AVG(n), 1), MIN(n), MAX(n), ROUND(STDDEV_POP(n), 1),
+           ROUND(100 * SUM(ABS(n - m) <= 0.1 * m) / COUNT(*), 1)
+    FROM (SELECT FLOOR(UNIX_TIMESTAMP(checked_at)) s, COUNT(*) n FROM checks WHERE $win
+          GROUP BY s) x, (SELECT AVG(n) m FROM (SELECT COUNT(*) n FROM checks WHERE $win
+          GROUP BY FLOOR(UNIX_TIMESTAMP(checked_at))) y) z")"
+gaps=$(sql "SELECT CONCAT(SUM(g > i * 1000 + 1000), ' ', SUM(g < i * 1000 - 1000), ' ', COUNT(*))
+    FROM (SELECT u.check_interval i, TIMESTAMPDIFF(MICROSECOND, LAG(c.checked_at) OVER
+          (PARTITION BY c.url_id ORDER BY c.checked_at), c.checked_at) DIV 1000 g
+          FROM checks c JOIN urls u ON u.id = c.url_id WHERE c.run_id > $base_run) x
+    WHERE g IS NOT NULL")
+read -r late_gaps early_gaps all_gaps <<<"$gaps"
+counts=$(sql "SELECT GROUP_CONCAT(CONCAT(i, ' s: ', lo, '-', hi, ' checks per URL (expected ',
+              ROUND($MINUTES * 60 / i, 1), ')') SEPARATOR '; ')
+    FROM (SELECT i, MIN(n) lo, MAX(n) hi FROM (SELECT u.check_interval i, COUNT(*) n
+          FROM checks c JOIN urls u ON u.id = c.url_id WHERE c.run_id > $base_run
+          AND u.check_interval <= 60 GROUP BY c.url_id) a GROUP BY i) b")
+lat=$(grep -o 'lateness p50/p99 [0-9]*/[0-9]* ms' "$WORK/service.out" | tail -1)
+lat_max=$(grep -o 'lateness p50/p99/max [0-9]*/[0-9]*/[0-9]*' "$WORK/service.out" |
+    awk -F/ '{ if ($NF > m) m = $NF } END { print m + 0 }')
+once=$(sql "SELECT CONCAT(COUNT(*), ' ', COUNT(DISTINCT url_id, checked_at)) FROM checks")
+batches=$(sql "SELECT SUM(rows_written) FROM result_batches")
+runs_rows=$(sql "SELECT SUM(urls_checked) FROM runs")
+rollups=$(sql "SELECT CONCAT(SUM(success_count), '/', SUM(fail_count)) FROM rollup_hourly")
+raw=$(sql "SELECT CONCAT(SUM(success), '/', SUM(1 - success)) FROM checks")
+svc_cpu=$(awk -v t="$cpu_ticks" -v k="$tick" 'BEGIN { printf "%.2f", t / k }')
+cat <<EOF
+
+### service mode, $N URLs x $MINUTES min ($(date -u +%Y-%m-%d), CONCURRENCY $CONCURRENCY, $(nproc) cores)
+| what | result |
+| --- | --- |
+| checks | $svc_checks in $(((t1 - t0) / 1000)) s by the service (exit $svc_rc), $(sql "SELECT COUNT(*) FROM runs WHERE id > $base_run") runs rows |
+| due checks done | $all_gaps consecutive gaps: $late_gaps longer than interval + 1 s (a skipped tick), $early_gaps shorter than interval - 1 s; $counts |
+| lateness | $lat over the run; worst per-minute maximum $lat_max ms |
+| checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean |
+| CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v u="$ou" -v s="$os" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (u + s) / n }') ms ($(awk -v u="$ou" -v s="$os" 'BEGIN { print u + s }') s for $one_checks, $oe s wall) |
+| exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
+EOF
