@@ -21,7 +21,8 @@ static const char one_sql[] = "SELECT " URL_COLS " FROM urls WHERE id = ?";
 static const char latest_sql[] =
     "SELECT " CHECK_COLS " FROM checks WHERE url_id = ? ORDER BY checked_at DESC LIMIT 1";
 static const char checks_sql[] = "SELECT " CHECK_COLS " FROM checks"
-                                 " WHERE url_id = ? AND run_id < ? ORDER BY run_id DESC LIMIT ?";
+                                 " WHERE url_id = ? AND run_id < ?"
+                                 " ORDER BY checked_at DESC, run_id DESC LIMIT ?";
 static const char times_sql[] = "SELECT response_ms FROM checks"
                                 " WHERE url_id = ? AND checked_at >= ? AND success = 1"
                                 " ORDER BY response_ms";
