@@ -115,6 +115,9 @@ read -r rate_mean rate_min rate_max rate_sd rate_in <<<"$(sql "
     FROM (SELECT FLOOR(UNIX_TIMESTAMP(checked_at)) s, COUNT(*) n FROM checks WHERE $win
           GROUP BY s) x, (SELECT AVG(n) m FROM (SELECT COUNT(*) n FROM checks WHERE $win
           GROUP BY FLOOR(UNIX_TIMESTAMP(checked_at))) y) z")"
+slowest=$(sql "SELECT CONCAT(n, ' checks at +', s - FLOOR($t0 / 1000), ' s') FROM (SELECT
+    FLOOR(UNIX_TIMESTAMP(checked_at)) s, COUNT(*) n FROM checks WHERE $win GROUP BY s) x
+    ORDER BY n LIMIT 1")
 gaps=$(sql "SELECT CONCAT(SUM(g > i * 1000 + 1000), ' ', SUM(g < i * 1000 - 1000), ' ', COUNT(*))
     FROM (SELECT u.check_interval i, TIMESTAMPDIFF(MICROSECOND, LAG(c.checked_at) OVER
           (PARTITION BY c.url_id ORDER BY c.checked_at), c.checked_at) DIV 1000 g
@@ -143,7 +146,7 @@ cat <<EOF
 | checks | $svc_checks in $(((t1 - t0) / 1000)) s by the service (exit $svc_rc), $(sql "SELECT COUNT(*) FROM runs WHERE id > $base_run") runs rows |
 | due checks done | $all_gaps consecutive gaps: $late_gaps longer than interval + 1 s (a skipped tick), $early_gaps shorter than interval - 1 s; $counts |
 | lateness | $lat over the run; worst per-minute maximum $lat_max ms |
-| checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean |
+| checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean; the slowest second: $slowest |
 | CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v u="$ou" -v s="$os" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (u + s) / n }') ms ($(awk -v u="$ou" -v s="$os" 'BEGIN { print u + s }') s for $one_checks, $oe s wall) |
 | exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
 EOF

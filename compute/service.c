@@ -91,6 +91,10 @@ static long svc_wait(void *arg)
     next = agenda_next_due(s->ag);
     pthread_mutex_unlock(&s->ag_lock);
     next -= clock_wall_ms();
+    /* waking a loop for each check alone costs more CPU than the check (a context switch
+     * per wake-up): checks due within SERVICE_WAKE_MS of each other start together */
+    if (next < SERVICE_WAKE_MS)
+        next = SERVICE_WAKE_MS;
     return next > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : (long)next;
 }
 

@@ -36,6 +36,7 @@
 #define SERVICE_ACQUIRE_SECONDS 2 /* retry the lease while another instance holds it */
 #define SERVICE_WAIT_LOG_SECONDS 30
 #define SERVICE_RETENTION_SECONDS 3600
+#define SERVICE_WAKE_MS 25 /* the engine wakes at most this often for due checks */
 
 struct service_params {
     const struct config *cfg;

@@ -68,7 +68,10 @@ void writer_sink(void *arg, const struct check_result *r)
     w->q[(w->qhead + w->qlen) % w->qcap] = *r;
     w->qlen++;
     w->received++;
-    pthread_cond_signal(&w->not_empty);
+    /* the writer waits for a full batch or its one-second deadline: waking it for
+     * every result only to wait again costs a context switch per check */
+    if (w->qlen >= w->batch_cap)
+        pthread_cond_signal(&w->not_empty);
     pthread_mutex_unlock(&w->lock);
 }
 
