@@ -107,8 +107,9 @@ log "service stopped (exit $svc_rc)"
 
 # 3. figures
 svc_checks=$(sql "SELECT COUNT(*) FROM checks WHERE run_id > $base_run")
-win="run_id > $base_run AND checked_at >= FROM_UNIXTIME($t0 / 1000 + 5)
-     AND checked_at < FROM_UNIXTIME($t1 / 1000 - 5)"
+# whole seconds only: a second cut by the window's edge would look like a dip
+win="run_id > $base_run AND checked_at >= FROM_UNIXTIME($((t0 / 1000 + 6)))
+     AND checked_at < FROM_UNIXTIME($((t1 / 1000 - 5)))"
 read -r rate_mean rate_min rate_max rate_sd rate_in <<<"$(sql "
     SELECT ROUND(AVG(n), 1), MIN(n), MAX(n), ROUND(STDDEV_POP(n), 1),
            ROUND(100 * SUM(ABS(n - m) <= 0.1 * m) / COUNT(*), 1)
