@@ -36,18 +36,18 @@ export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64421}
 export CONCURRENCY=${CONCURRENCY:-500} ALLOW_PRIVATE_TARGETS=1 LOG_LEVEL=info
 COMPUTE=$BUILD/compute/urlmon-compute
 TARGET=$BUILD/tests/target/urlmon-target
-[ -x "$COMPUTE" ] && [ -x "$TARGET" ] || {
+if [ ! -x "$COMPUTE" ] || [ ! -x "$TARGET" ]; then
     echo "bench/service.sh: build first (urlmon-compute, urlmon-target in $BUILD)" >&2
     exit 2
-}
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 export SPOOL_DIR=$WORK/spool
 target_pid=""
 svc_pid=""
 cleanup() {
-    [ -n "$svc_pid" ] && kill -TERM "$svc_pid" 2>/dev/null || true
-    [ -n "$target_pid" ] && kill -TERM "$target_pid" 2>/dev/null || true
+    if [ -n "$svc_pid" ]; then kill -TERM "$svc_pid" 2>/dev/null || true; fi
+    if [ -n "$target_pid" ]; then kill -TERM "$target_pid" 2>/dev/null || true; fi
     if [ "${BENCH_KEEP_STACK:-0}" != 1 ]; then bash scripts/stack.sh stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
