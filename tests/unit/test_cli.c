@@ -91,6 +91,12 @@ static void test_good(void **state)
     assert_int_equal(o.shard_index, 1);
     assert_int_equal(o.shard_count, 3);
 
+    assert_int_equal(parse("--service --shard 1/2 --data-path d.csv", &o, err, sizeof(err)), 0);
+    assert_true(o.service);
+    assert_false(o.run_local);
+    assert_int_equal(o.shard_index, 1);
+    assert_int_equal(o.shard_count, 2);
+
     assert_int_equal(parse("--interval=30 --shard=0/2 --data-path=x", &o, err, sizeof(err)), 0);
     assert_int_equal(o.interval, 30);
     assert_int_equal(o.shard_count, 2);
@@ -128,6 +134,8 @@ static void test_bad(void **state)
         {"migrate --shard 0/2", "migrate: takes no options"},
         {"--run-local migrate", "migrate: unknown argument"},
         {"--run-localx", "--run-localx: unknown option"},
+        {"--service --run-local", "--service and --run-local: choose one mode"},
+        {"--servicex", "--servicex: unknown option"},
     };
     struct cli_opts o;
     char err[256];
