@@ -20,9 +20,15 @@ static const char list_active_sql[] =
 static const char one_sql[] = "SELECT " URL_COLS " FROM urls WHERE id = ?";
 static const char latest_sql[] =
     "SELECT " CHECK_COLS " FROM checks WHERE url_id = ? ORDER BY checked_at DESC LIMIT 1";
-static const char checks_sql[] = "SELECT " CHECK_COLS " FROM checks"
-                                 " WHERE url_id = ? AND run_id < ?"
+/* History pages: newest first along the key (url_id, checked_at, run_id); the cursor is
+ * the last check's checked_at in ms since the epoch (column 13): the service mode checks a
+ * URL several times per run, so run ids cannot page. */
+#define CHECK_CURSOR ", CAST(ROUND(UNIX_TIMESTAMP(checked_at) * 1000) AS UNSIGNED)"
+static const char checks_sql[] = "SELECT " CHECK_COLS CHECK_CURSOR " FROM checks WHERE url_id = ?"
                                  " ORDER BY checked_at DESC, run_id DESC LIMIT ?";
+static const char checks_before_sql[] = "SELECT " CHECK_COLS CHECK_CURSOR " FROM checks"
+                                        " WHERE url_id = ? AND checked_at < FROM_UNIXTIME(? / 1000)"
+                                        " ORDER BY checked_at DESC, run_id DESC LIMIT ?";
 static const char times_sql[] = "SELECT response_ms FROM checks"
                                 " WHERE url_id = ? AND checked_at >= ? AND success = 1"
                                 " ORDER BY response_ms";
@@ -79,6 +85,7 @@ struct page {
     cJSON *items;
     cJSON *(*to_json)(const struct sqlq_row *row);
     unsigned limit, seen;
+    unsigned key_col; /* the column that continues the next page */
     char last[24];
 };
 
@@ -94,7 +101,7 @@ static int page_row(void *arg, const struct sqlq_row *row, char *err, size_t err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    snprintf(p->last, sizeof(p->last), "%s", row->val[0] ? row->val[0] : "0");
+    snprintf(p->last, sizeof(p->last), "%s", row->val[p->key_col] ? row->val[p->key_col] : "0");
     return 0;
 }
 
@@ -290,9 +297,9 @@ out:
 
 int query_checks(struct qctx *q)
 {
-    struct page p = {.to_json = check_json, .limit = q->r->limit};
+    struct page p = {.to_json = check_json, .limit = q->r->limit, .key_col = 13};
     struct one o = {NULL};
-    uint64_t id = q->r->url_id, before = q->r->cursor ? q->r->cursor : UINT64_MAX;
+    uint64_t id = q->r->url_id, before = q->r->cursor;
     int probe = (int)q->r->limit + 1, rc;
     MYSQL_BIND b[3];
 
@@ -307,9 +314,15 @@ int query_checks(struct qctx *q)
         goto out;
     }
     sqlq_bind_u64(&b[0], &id);
-    sqlq_bind_u64(&b[1], &before);
-    sqlq_bind_int(&b[2], &probe);
-    if ((rc = sqlq_run(q->conn, checks_sql, b, 3, page_row, &p, NULL, q->err, sizeof(q->err))) != 0)
+    if (before) {
+        sqlq_bind_u64(&b[1], &before);
+        sqlq_bind_int(&b[2], &probe);
+        rc = sqlq_run(q->conn, checks_before_sql, b, 3, page_row, &p, NULL, q->err, sizeof(q->err));
+    } else {
+        sqlq_bind_int(&b[1], &probe);
+        rc = sqlq_run(q->conn, checks_sql, b, 2, page_row, &p, NULL, q->err, sizeof(q->err));
+    }
+    if (rc != 0)
         goto out;
     rc = page_finish(q, &p, "next_before");
 out:

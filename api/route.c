@@ -234,7 +234,7 @@ static int apply_params(struct route_req *r, const struct param *params, size_t 
             r->limit = (unsigned)x;
         } else if ((strcmp(k, "cursor") == 0 && r->id == ROUTE_URLS) ||
                    (strcmp(k, "before") == 0 && r->id == ROUTE_URL_CHECKS)) {
-            /* cursor=0 is the first page; before=0 would name no run (ids start at 1) */
+            /* cursor=0 is the first page; before=0 would name no check (before 1970) */
             if ((rc = parse_uint(k, v, k[0] == 'b' ? 1 : 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
                 return rc;
             r->cursor = x;
