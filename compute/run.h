@@ -4,7 +4,8 @@
  *  2. take the shard's lease (runlock.h) for the slot, or skip: "run already in
  *     progress" / "slot already done";
  *  3. record the run (runrec.h), drain the Redis queue (drain.h; Redis down = warning);
- *  4. check every active URL of the shard: source.h -> checker_run -> writer.h, with
+ *  4. check the URLs of the shard due in the slot (source.h: never checked, or last
+ *     check + its interval before the slot's end): source.h -> checker_run -> writer.h, with
  *     the watch thread (watch.h) for progress, lease renewal and stop requests;
  *  5. record the end (status, counts, p50/p95/p99), release the lease, invalidate the
  *     API cache (Redis down = warning), apply retention (shard 0 only), and log one
