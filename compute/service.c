@@ -39,7 +39,7 @@ struct service {
     const struct service_params *p;
     char shard_key[32];
     char owner[RUNLOCK_TOKEN_LEN + 1];
-    MYSQL *conn; /* the service thread's: lease, runs, reload, drain, retention */
+    MYSQL *conn; /* the service thread's: lease, runs, reload, drain */
     redisContext *redis;
     int64_t redis_retry; /* clock_mono_ms */
     struct agenda *ag;
@@ -54,6 +54,10 @@ struct service {
     char engine_err[URLMON_ERRLEN];
     struct urlset_sig sig; /* of the list at the last full reload */
     int64_t next_full;     /* clock_mono_ms */
+    /* retention (shard 0), in a thread of its own */
+    pthread_t retention;
+    bool retention_started;
+    atomic_int retention_done;
     /* the lease */
     int64_t next_renew, last_renewed;
     /* for the last line */
@@ -438,21 +442,44 @@ static bool drain(struct service *s)
     return st.stored > 0;
 }
 
-static void retention(struct service *s)
+/* Retention runs in a thread of its own with its own connection: on a large database it
+ * takes minutes, and the service thread must go on renewing the lease meanwhile. */
+static void *retention_main(void *arg)
 {
+    struct service *s = arg;
     struct retention_stats st;
     char err[URLMON_ERRLEN];
+    MYSQL *conn = db_connect(s->p->cfg, err, sizeof(err));
 
-    if (!have_conn(s))
-        return;
-    if (retention_run(s->conn, clock_wall_ms() / 1000, s->p->cfg->retention_days,
-                      s->p->cfg->rollup_retention_days, s->p->stop, &st, err, sizeof(err)) != 0) {
+    log_context_run(0, s->shard_key, "retention");
+    if (!conn ||
+        retention_run(conn, clock_wall_ms() / 1000, s->p->cfg->retention_days,
+                      s->p->cfg->rollup_retention_days, s->p->stop, &st, err, sizeof(err)) != 0)
         log_warn("retention: %s", err);
-        conn_failed(s);
-    } else if (st.checks || st.rollups || st.runs)
+    else if (st.checks || st.rollups || st.runs)
         log_info("retention: %llu checks, %llu rollups, %llu runs deleted",
                  (unsigned long long)st.checks, (unsigned long long)st.rollups,
                  (unsigned long long)st.runs);
+    db_close(&conn);
+    log_context_clear();
+    s->retention_done = 1;
+    return NULL;
+}
+
+/* Starts a retention pass unless one still runs (start), or waits for it (!start). */
+static void retention(struct service *s, bool start)
+{
+    if (s->retention_started && (s->retention_done || !start)) {
+        pthread_join(s->retention, NULL);
+        s->retention_started = false;
+    }
+    if (!start || s->retention_started)
+        return;
+    s->retention_done = 0;
+    if (pthread_create(&s->retention, NULL, retention_main, s) == 0)
+        s->retention_started = true;
+    else
+        log_warn("retention: cannot start its thread");
 }
 
 static int64_t minute_now(void)
@@ -553,13 +580,14 @@ static int hold(struct service *s)
             next_reload = now + SERVICE_RELOAD_SECONDS * 1000;
         }
         if (s->p->shard_index == 0 && now >= next_retention) {
-            retention(s);
+            retention(s, true);
             next_retention = now + SERVICE_RETENTION_SECONDS * 1000;
         }
     }
     if (*s->p->stop)
         log_info("stop requested: finishing the checks in flight");
     hold_stop(s, *s->p->stop ? RUN_INTERRUPTED : RUN_FAILED);
+    retention(s, false);
 release:
     if (rc != 1 && have_conn(s) &&
         runlock_release(s->conn, s->shard_key, s->owner, -1, 0, err, sizeof(err)) != 0) {
