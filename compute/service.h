@@ -13,10 +13,11 @@
  *  3. the service thread meanwhile: renews the lease, drains the Redis queue every
  *     SERVICE_DRAIN_SECONDS (re-reading the list at once when it stored something),
  *     looks at the URL list's signature every SERVICE_RELOAD_SECONDS and re-reads it
- *     when it changed (new, changed, deactivated URLs; at least every minute), and at each minute
- * boundary closes the run and opens the next (a `runs` row per minute: its writer's batches,
- * counts, p50/p95/p99; then the API cache is invalidated); shard 0 applies retention once
- *     an hour, in a thread of its own (the lease is renewed meanwhile);
+ *     when it changed (new, changed, deactivated URLs; at least every minute), and at
+ *     each minute boundary closes the run and opens the next (a `runs` row per minute:
+ *     its writer's batches, counts, p50/p95/p99; then the API cache is invalidated);
+ *     shard 0 applies retention once an hour, in a thread of its own (the lease is
+ *     renewed meanwhile);
  *  4. SIGINT/SIGTERM: no new check starts, the checks in flight finish, their results
  *     are written (or spooled), the run is recorded `interrupted`, the lease released,
  *     exit 0. A lost lease (taken over, or not renewed for 75 s while MySQL is away)
