@@ -20,8 +20,8 @@
  *   check, the first tick at least I later); ticks that passed meanwhile are not made
  *   up (the next is the first tick after now).
  * - A changed interval moves the next check to the first tick of the new grid at or
- *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s an hour after
- *   the last check); a changed regex is used from the next check on; a URL not seen by a
+ *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s comes 30 to 90
+ *   minutes after the last check, on the new grid); a changed regex is used from the next check on; a URL not seen by a
  *   whole reload (deactivated, or moved to another shard) is dropped (when in flight,
  *   at its agenda_done).
  *
