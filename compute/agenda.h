@@ -21,9 +21,9 @@
  *   up (the next is the first tick after now).
  * - A changed interval moves the next check to the first tick of the new grid at or
  *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s comes 30 to 90
- *   minutes after the last check, on the new grid); a changed regex is used from the next check on; a URL not seen by a
- *   whole reload (deactivated, or moved to another shard) is dropped (when in flight,
- *   at its agenda_done).
+ *   minutes after the last check, on the new grid); a changed regex is used from the
+ *   next check on; a URL not seen by a whole reload (deactivated, or moved to another
+ *   shard) is dropped (when in flight, at its agenda_done).
  *
  * Not thread-safe: the caller locks. Memory: one entry per URL plus its URL and regex. */
 #ifndef URLMON_AGENDA_H
