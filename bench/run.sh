@@ -624,5 +624,7 @@ main() {
 }
 
 # Everything above is functions, parsed before main runs: editing this file during a run
-# cannot change what the run does.
-main "$@"
+# cannot change what the run does. Sourced (bench/shards.sh), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi
