@@ -104,6 +104,7 @@ static cJSON *post_answer(const struct qentry *e)
     if (!root || !cJSON_AddStringToObject(root, "name", e->name) ||
         !cJSON_AddStringToObject(root, "url", e->url) ||
         (e->has_regex && !cJSON_AddStringToObject(root, "regex", e->regex)) ||
+        (e->has_interval && !cJSON_AddNumberToObject(root, "interval", e->interval)) ||
         !cJSON_AddStringToObject(root, "status", "queued")) {
         cJSON_Delete(root);
         return NULL;
@@ -116,6 +117,7 @@ void write_post(struct rq *rq)
     struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
     size_t len = evbuffer_get_length(in);
     struct qentry *e = NULL;
+    const struct qentry_bounds bounds = {rq->api->cfg->min_interval, rq->api->cfg->max_interval};
     char err[URLMON_ERRLEN];
     char *json = NULL;
     const char *body;
@@ -131,7 +133,7 @@ void write_post(struct rq *rq)
         goto out;
     }
     body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-    if (!body || qentry_parse_json(body, len, e, err, sizeof(err)) != 0) {
+    if (!body || qentry_parse_json(body, len, &bounds, e, err, sizeof(err)) != 0) {
         rq_error(rq, 400, body ? err : "body: cannot be read");
         goto out;
     }

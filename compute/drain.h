@@ -23,6 +23,7 @@
 struct drain_stats {
     unsigned long recovered; /* found in processing at the start */
     unsigned long stored;    /* upserted into urls */
+    unsigned long updated;   /* of those, URLs that were known (updated, reactivated) */
     unsigned long dead;      /* moved to the dead list */
 };
 
