@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "jsonx.h"
 #include "rx.h"
 #include "utf8.h"
 
@@ -137,17 +138,6 @@ int qentry_set_interval_text(struct qentry *e, const char *text, size_t len,
     return 0;
 }
 
-/* cJSON turns \u0000 into an early end of string; refuse it before parsing. */
-static bool has_escaped_nul(const char *json, size_t len)
-{
-    size_t i;
-    for (i = 0; i + 6 <= len; i++)
-        if (json[i] == '\\' && (json[i + 1] == 'u' || json[i + 1] == 'U') &&
-            strncmp(json + i + 2, "0000", 4) == 0)
-            return true;
-    return false;
-}
-
 static int get_string(const cJSON *obj, const char *field, bool required, const char **out,
                       size_t *len, char *err, size_t errlen)
 {
@@ -191,38 +181,13 @@ int qentry_parse_json(const char *json, size_t len, const struct qentry_bounds *
 {
     cJSON *root = NULL;
     const cJSON *item;
-    const char *name, *url, *regex, *end = NULL;
+    const char *name, *url, *regex;
     size_t name_len, url_len, regex_len;
     int rc = -1;
 
     memset(e, 0, sizeof(*e));
-    if (len == 0) {
-        snprintf(err, errlen, "body: is empty (expected a JSON object)");
+    if (!(root = jsonx_parse_object(json, len, err, errlen)))
         goto out;
-    }
-    if (memchr(json, '\0', len) || has_escaped_nul(json, len)) {
-        snprintf(err, errlen, "body: contains a NUL character");
-        goto out;
-    }
-    if (!utf8_valid(json, len, NULL)) {
-        snprintf(err, errlen, "body: is not valid UTF-8");
-        goto out;
-    }
-    root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root) {
-        snprintf(err, errlen, "body: is not valid JSON");
-        goto out;
-    }
-    while (end && end < json + len && (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t'))
-        end++;
-    if (end && end < json + len) {
-        snprintf(err, errlen, "body: has trailing characters after the JSON value");
-        goto out;
-    }
-    if (!cJSON_IsObject(root)) {
-        snprintf(err, errlen, "body: must be a JSON object");
-        goto out;
-    }
     cJSON_ArrayForEach(item, root)
     {
         if (!item->string ||
