@@ -94,9 +94,9 @@ static int cmd_load(const struct config *cfg, const char *path)
         log_error("%s", err);
         goto out;
     }
-    log_info("%s: %lu rows, %lu URLs loaded (%lu new, %lu already known: updated and active "
-             "again), %lu bad rows skipped",
-             path, st.rows, st.loaded, st.loaded - st.updated, st.updated, st.bad);
+    log_info("%s: %lu rows, %lu URLs loaded, %lu bad rows skipped (%lu new URLs, %lu already "
+             "known: updated and active again)",
+             path, st.rows, st.loaded, st.bad, st.loaded - st.updated, st.updated);
     rc = 0;
 out:
     db_close(&conn);
