@@ -19,3 +19,5 @@ target_link_libraries(test_api_edges PRIVATE urlmon_api urlmon_compute)
 add_executable(api_bench_peer api_bench_peer.c)
 target_link_libraries(api_bench_peer PRIVATE PkgConfig::LIBEVENT PkgConfig::LIBEVENT_PTHREADS
     PkgConfig::HIREDIS)
+urlmon_script_test(urlmon_cli ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/urlmon_cli.py
+    $<TARGET_FILE:urlmon>)
