@@ -14,6 +14,7 @@ struct qctx {
     MYSQL *conn;
     struct tally *tally;
     const struct route_req *r;
+    struct urlpatch *patch; /* QUERY_UPDATE: what changes */
     int64_t now_ms;
     int status;  /* HTTP status when QRES_OK */
     cJSON *root; /* the answer */
@@ -26,6 +27,7 @@ int query_list(struct qctx *q) MUSTCHECK;
 int query_detail(struct qctx *q) MUSTCHECK;
 int query_checks(struct qctx *q) MUSTCHECK;
 int query_deactivate(struct qctx *q) MUSTCHECK;
+int query_update(struct qctx *q) MUSTCHECK;
 /* api/dashq.c: the dashboard's data. */
 int dashq_urls(struct qctx *q) MUSTCHECK;
 int dashq_url(struct qctx *q) MUSTCHECK;
