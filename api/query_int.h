@@ -28,7 +28,7 @@ int query_detail(struct qctx *q) MUSTCHECK;
 int query_checks(struct qctx *q) MUSTCHECK;
 int query_deactivate(struct qctx *q) MUSTCHECK;
 int query_update(struct qctx *q) MUSTCHECK;
-/* api/dashq.c: the dashboard's data. */
+/* api/dashq.c: the dashboard's data; api/dashq_url.c: one URL's series. */
 int dashq_urls(struct qctx *q) MUSTCHECK;
 int dashq_url(struct qctx *q) MUSTCHECK;
 int dashq_percentiles(struct qctx *q) MUSTCHECK;
@@ -42,6 +42,8 @@ int query_window_counts(struct qctx *q, uint64_t url_id, int64_t span_ms, uint64
 int qjson_raw(cJSON *obj, const char *name, const char *digits) MUSTCHECK;
 int qjson_str(cJSON *obj, const char *name, const char *s) MUSTCHECK;
 int qjson_time(cJSON *obj, const char *name, const char *mysql_text) MUSTCHECK;
+/* A UTC time in ms since the epoch, as qjson_time writes MySQL's text. */
+int qjson_time_ms(cJSON *obj, const char *name, int64_t ms) MUSTCHECK;
 int qjson_bool(cJSON *obj, const char *name, const char *digit) MUSTCHECK;
 /* {"error": msg} with status. */
 int qjson_error(struct qctx *q, int status, const char *msg) MUSTCHECK;
