@@ -19,7 +19,7 @@ enum route_id {
     ROUTE_TOP,        /* /urls/top/{status}/{timespan} */
     ROUTE_SUMMARY,    /* /urls/summary */
     ROUTE_URLS,       /* /urls (GET list, POST add) */
-    ROUTE_URL,        /* /urls/{id} (GET, DELETE) */
+    ROUTE_URL,        /* /urls/{id} (GET, PUT, PATCH, DELETE) */
     ROUTE_URL_CHECKS, /* /urls/{id}/checks */
     ROUTE_HEALTHZ,    /* /healthz */
     ROUTE_STATUS,     /* /status (same answer as /healthz) */
@@ -37,6 +37,8 @@ enum route_method {
     ROUTE_M_GET = 1,
     ROUTE_M_POST = 2,
     ROUTE_M_DELETE = 4,
+    ROUTE_M_PUT = 8,
+    ROUTE_M_PATCH = 16,
 };
 
 enum route_status { ROUTE_STATUS_SUCCESS, ROUTE_STATUS_FAIL };
@@ -60,7 +62,7 @@ struct route_req {
     char cache_key[ROUTE_KEY_MAX]; /* cacheable routes: the Redis key, else "" */
 };
 
-/* Parses a GET/POST/DELETE target. Returns 0, or the HTTP status to answer (400, 404)
+/* Parses a GET/POST/PUT/PATCH/DELETE target. Returns 0, or the HTTP status to answer (400, 404)
  * with a message for the client in err ("<field>: <what is wrong>"). On 400 the route
  * is known: r->id and r->methods are set, so a wrong method can still win (405). */
 int route_parse(const char *path, const char *query, struct route_req *r, char *err,
@@ -70,6 +72,8 @@ int route_parse(const char *path, const char *query, struct route_req *r, char *
 bool route_cacheable(const struct route_req *r);
 /* The Allow header value for a route ("GET, HEAD", "GET, HEAD, POST", ...). */
 const char *route_allow_header(unsigned methods);
+/* The method bit of a method name ("GET", "HEAD", "PUT", ...); 0 = none of ours. */
+unsigned route_method_bit(const char *name);
 /* A short stable label for metrics ("top", "summary", "urls", ...). */
 const char *route_label(enum route_id id);
 const char *route_status_name(enum route_status s);
