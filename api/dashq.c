@@ -80,8 +80,9 @@ static int oom(char *err, size_t errlen)
 }
 
 /* The URL with this id (u[] is in id order). Rows come in id order within a bucket (the
- * rollups' primary key is bucket, url_id; the checks' url_id, run_id), so the URL after
- * the last one found is tried first: the binary search runs once per bucket, not per row. */
+ * rollups' primary key is bucket, url_id; the checks' url_id, checked_at, run_id), so the
+ * URL after the last one found is tried first: the binary search runs once per bucket, not
+ * per row. */
 static struct dash_url *find(struct dash *d, uint64_t id)
 {
     size_t lo = 0, hi = d->n, h = d->hint;
