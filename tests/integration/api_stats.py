@@ -312,7 +312,8 @@ def test_urls_list_detail_checks():
     body, _ = API.get_json("/urls?limit=3")
     eq([u["id"] for u in body["items"]], [1, 2, 3], "page 1")
     eq(body["next_cursor"], "3", "cursor 1")
-    eq(set(body["items"][0]), {"id", "name", "url", "regex", "active", "created", "deactivated"},
+    eq(set(body["items"][0]), {"id", "name", "url", "regex", "interval", "active", "created",
+                                    "deactivated"},
        "item fields")
     check(body["items"][0]["created"].endswith("Z") and "T" in body["items"][0]["created"],
           "ISO 8601 UTC")
