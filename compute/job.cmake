@@ -7,6 +7,8 @@ list(APPEND URLMON_JOB_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/batchsql.c
     ${CMAKE_CURRENT_LIST_DIR}/rollup.c
     ${CMAKE_CURRENT_LIST_DIR}/spool.c
+    ${CMAKE_CURRENT_LIST_DIR}/urlstate.c
+    ${CMAKE_CURRENT_LIST_DIR}/alertwrite.c
     ${CMAKE_CURRENT_LIST_DIR}/batchwrite.c
     ${CMAKE_CURRENT_LIST_DIR}/urlstore.c
     ${CMAKE_CURRENT_LIST_DIR}/loader.c

@@ -15,8 +15,8 @@
 #include "urlstore.h"
 
 struct columns {
-    long name, url, regex; /* field index, -1 = absent */
-    size_t count;          /* fields in the header */
+    long name, url, regex, fail_th, success_th; /* field index, -1 = absent */
+    size_t count;                               /* fields in the header */
 };
 
 /* The header field, trimmed of spaces, equal to want (case-insensitive)? */
@@ -37,7 +37,7 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     size_t i, len;
     int r;
 
-    col->name = col->url = col->regex = -1;
+    col->name = col->url = col->regex = col->fail_th = col->success_th = -1;
     while ((r = csv_next(c)) == CSV_BAD)
         log_warn("%s: %s", path, csv_errstr(c));
     if (r != CSV_RECORD) {
@@ -49,13 +49,16 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     col->count = csv_nfields(c);
     for (i = 0; i < col->count; i++) {
         const char *f = csv_field(c, i, &len);
-        long *slot = header_is(f, len, "name")    ? &col->name
-                     : header_is(f, len, "url")   ? &col->url
-                     : header_is(f, len, "regex") ? &col->regex
-                                                  : NULL;
+        long *slot = header_is(f, len, "name")                ? &col->name
+                     : header_is(f, len, "url")               ? &col->url
+                     : header_is(f, len, "regex")             ? &col->regex
+                     : header_is(f, len, "fail_threshold")    ? &col->fail_th
+                     : header_is(f, len, "success_threshold") ? &col->success_th
+                                                              : NULL;
         if (!slot)
-            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url or regex: ignored", path,
-                     csv_line(c), i + 1, f);
+            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url, regex, fail_threshold or "
+                     "success_threshold: ignored",
+                     path, csv_line(c), i + 1, f);
         else if (*slot >= 0) {
             snprintf(err, errlen, "%s:%lu: column \"%.40s\" appears twice in the header", path,
                      csv_line(c), f);
@@ -77,8 +80,8 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
 static int row_entry(struct csv *c, const struct columns *col, struct qentry *e, char *err,
                      size_t errlen)
 {
-    size_t nlen, ulen, rlen = 0;
-    const char *name, *url, *regex = NULL;
+    size_t nlen, ulen, rlen = 0, flen = 0, slen = 0;
+    const char *name, *url, *regex = NULL, *ft = NULL, *st = NULL;
 
     if (csv_nfields(c) != col->count) {
         snprintf(err, errlen, "has %zu field%s, the header has %zu", csv_nfields(c),
@@ -89,11 +92,17 @@ static int row_entry(struct csv *c, const struct columns *col, struct qentry *e,
     url = csv_field(c, (size_t)col->url, &ulen);
     if (col->regex >= 0)
         regex = csv_field(c, (size_t)col->regex, &rlen);
+    if (col->fail_th >= 0)
+        ft = csv_field(c, (size_t)col->fail_th, &flen);
+    if (col->success_th >= 0)
+        st = csv_field(c, (size_t)col->success_th, &slen);
     if (memchr(name, '\0', nlen) || memchr(url, '\0', ulen)) {
         snprintf(err, errlen, "contains a NUL byte");
         return -1;
     }
-    return qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen);
+    if (qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen) != 0)
+        return -1;
+    return qentry_set_thresholds(e, ft, flen, st, slen, err, errlen);
 }
 
 static int commit(MYSQL *conn, char *err, size_t errlen)

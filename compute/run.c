@@ -73,11 +73,13 @@ static void replay_spool(struct run *r)
 {
     struct sqlbuf *buf = NULL;
     struct replay_stats st;
+    struct alert_rules rules;
     char err[URLMON_ERRLEN];
 
     if (sqlbuf_new(&buf) != 0)
         return;
-    if (batchwrite_replay(r->conn, buf, r->p->cfg->spool_dir, &st, err, sizeof(err)) != 0)
+    alertwrite_rules_from_config(&rules, r->p->cfg);
+    if (batchwrite_replay(r->conn, buf, &rules, r->p->cfg->spool_dir, &st, err, sizeof(err)) != 0)
         log_warn("spool replay: %s", err);
     sqlbuf_free(&buf);
 }

@@ -12,9 +12,11 @@ struct urlstore {
 };
 
 static const char upsert_sql[] =
-    "INSERT INTO urls (name, url, regex, active, created_at, updated_at)"
-    " VALUES (?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
-    " ON DUPLICATE KEY UPDATE name = VALUES(name), regex = VALUES(regex), active = 1,"
+    "INSERT INTO urls (name, url, regex, fail_threshold, success_threshold, active, created_at,"
+    " updated_at) VALUES (?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
+    " ON DUPLICATE KEY UPDATE name = VALUES(name), regex = VALUES(regex),"
+    " fail_threshold = VALUES(fail_threshold), success_threshold = VALUES(success_threshold),"
+    " active = 1,"
     " deactivated_at = NULL, updated_at = VALUES(updated_at)";
 
 int urlstore_open(MYSQL *conn, struct urlstore **out, char *err, size_t errlen)
@@ -53,11 +55,16 @@ int urlstore_upsert(struct urlstore *u, const struct qentry *e, char *err, size_
 {
     struct stmt_params p;
     char err2[URLMON_ERRLEN];
+    uint32_t ft = e->fail_threshold, st = e->success_threshold;
 
     stmt_params_init(&p);
     stmt_param_str(&p, e->name);
     stmt_param_str(&p, e->url);
     stmt_param_str(&p, e->has_regex ? e->regex : NULL);
+    stmt_param_u32(&p, &ft);
+    stmt_param_null_if(&p, ft == 0);
+    stmt_param_u32(&p, &st);
+    stmt_param_null_if(&p, st == 0);
     if (stmt_execute_params(u->stmt, &p, err2, sizeof(err2)) != 0) {
         snprintf(err, errlen, "storing URL %.200s: %.200s", e->url, err2);
         return -1;

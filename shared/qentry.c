@@ -67,6 +67,59 @@ int qentry_set(struct qentry *e, const char *name, size_t name_len, const char *
     return 0;
 }
 
+static int threshold_text(const char *field, const char *s, size_t len, unsigned *out, char *err,
+                          size_t errlen)
+{
+    unsigned v = 0;
+    size_t i;
+
+    *out = 0;
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (!s || len == 0)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > QENTRY_THRESHOLD_MAX)
+            return field_error(err, errlen, field, "must be an integer from 1 to 100");
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    if (v < 1 || v > QENTRY_THRESHOLD_MAX)
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    *out = v;
+    return 0;
+}
+
+int qentry_set_thresholds(struct qentry *e, const char *fail, size_t fail_len, const char *success,
+                          size_t success_len, char *err, size_t errlen)
+{
+    if (threshold_text("fail_threshold", fail, fail ? fail_len : 0, &e->fail_threshold, err,
+                       errlen) != 0 ||
+        threshold_text("success_threshold", success, success ? success_len : 0,
+                       &e->success_threshold, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static int get_threshold(const cJSON *obj, const char *field, unsigned *out, char *err,
+                         size_t errlen)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+    double v;
+
+    *out = 0;
+    if (!item || cJSON_IsNull(item))
+        return 0;
+    v = cJSON_GetNumberValue(item);
+    if (!cJSON_IsNumber(item) || v != (double)(unsigned)v || v < 1 || v > QENTRY_THRESHOLD_MAX)
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    *out = (unsigned)v;
+    return 0;
+}
+
 /* cJSON turns \u0000 into an early end of string; refuse it before parsing. */
 static bool has_escaped_nul(const char *json, size_t len)
 {
@@ -137,8 +190,11 @@ int qentry_parse_json(const char *json, size_t len, struct qentry *e, char *err,
     {
         if (!item->string ||
             (strcmp(item->string, "name") != 0 && strcmp(item->string, "url") != 0 &&
-             strcmp(item->string, "regex") != 0)) {
-            snprintf(err, errlen, "body: unknown field \"%.64s\" (expected name, url, regex)",
+             strcmp(item->string, "regex") != 0 && strcmp(item->string, "fail_threshold") != 0 &&
+             strcmp(item->string, "success_threshold") != 0)) {
+            snprintf(err, errlen,
+                     "body: unknown field \"%.64s\" (expected name, url, regex, fail_threshold, "
+                     "success_threshold)",
                      item->string ? item->string : "");
             goto out;
         }
@@ -147,7 +203,9 @@ int qentry_parse_json(const char *json, size_t len, struct qentry *e, char *err,
         get_string(root, "url", true, &url, &url_len, err, errlen) != 0 ||
         get_string(root, "regex", false, &regex, &regex_len, err, errlen) != 0)
         goto out;
-    if (qentry_set(e, name, name_len, url, url_len, regex, regex_len, err, errlen) != 0)
+    if (qentry_set(e, name, name_len, url, url_len, regex, regex_len, err, errlen) != 0 ||
+        get_threshold(root, "fail_threshold", &e->fail_threshold, err, errlen) != 0 ||
+        get_threshold(root, "success_threshold", &e->success_threshold, err, errlen) != 0)
         goto out;
     rc = 0;
 out:
@@ -166,6 +224,11 @@ char *qentry_to_json(const struct qentry *e)
         !cJSON_AddStringToObject(root, "url", e->url))
         goto out;
     if (e->has_regex && !cJSON_AddStringToObject(root, "regex", e->regex))
+        goto out;
+    if ((e->fail_threshold &&
+         !cJSON_AddNumberToObject(root, "fail_threshold", e->fail_threshold)) ||
+        (e->success_threshold &&
+         !cJSON_AddNumberToObject(root, "success_threshold", e->success_threshold)))
         goto out;
     text = cJSON_PrintUnformatted(root);
 out:

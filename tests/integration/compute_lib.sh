@@ -61,7 +61,7 @@ slot_room() {
 reset_all() {
     local t
     for t in checks rollup_hourly rollup_daily rollup_hourly_total result_batches run_locks \
-        runs urls; do
+        runs urls incidents outbox; do
         sql "DELETE FROM $t"
     done
     rcli FLUSHDB >/dev/null
