@@ -6,6 +6,9 @@
  *  3. record the run (runrec.h), drain the Redis queue (drain.h; Redis down = warning);
  *  4. check every active URL of the shard: source.h -> checker_run -> writer.h, with
  *     the watch thread (watch.h) for progress, lease renewal and stop requests;
+ *     alert events are delivered meanwhile (delivery.h), and what is due at the end
+ *     before the run returns (at most DELIVERY_FINISH_SECONDS; the rest waits in the
+ *     outbox for the next run);
  *  5. record the end (status, counts, p50/p95/p99), release the lease, invalidate the
  *     API cache (Redis down = warning), apply retention (shard 0 only), and log one
  *     summary line. */
