@@ -44,8 +44,8 @@ static int add_str_or_null(cJSON *o, const char *key, const char *s)
 
 static long days_left(const struct alertmsg_event *e)
 {
-    int64_t left = e->cert_expires_s - e->created_ms / 1000;
-    return (long)(left >= 0 ? left / 86400 : -((-left + 86399) / 86400));
+    int64_t left = e->cert_expires_s * 1000 - e->created_ms, day = 86400000; /* whole days */
+    return (long)(left >= 0 ? left / day : -((-left + day - 1) / day));
 }
 
 /* The one readable line Slack and Mattermost show. */

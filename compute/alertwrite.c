@@ -228,10 +228,11 @@ static int open_down(struct aw *a, struct arow *r, const struct check_result *re
     sql_time_ms(res->checked_at_ms, det, sizeof(det));
     sqlbuf_reset(a->buf);
     if (sqlbuf_printf(a->buf,
-                      "INSERT INTO incidents (url_id, kind, opened_at, detected_at, open_run_id,"
-                      " error_class, error_message, http_status)"
-                      " SELECT c.url_id, 'down', c.checked_at, '%s', %" PRIu64 ", c.error_class,"
-                      " c.error_message, c.http_status FROM checks c WHERE c.url_id = %" PRIu64
+                      "INSERT INTO incidents (url_id, kind, url, name, opened_at, detected_at,"
+                      " open_run_id, error_class, error_message, http_status)"
+                      " SELECT c.url_id, 'down', u.url, u.name, c.checked_at, '%s', %" PRIu64
+                      ", c.error_class, c.error_message, c.http_status FROM checks c"
+                      " JOIN urls u ON u.id = c.url_id WHERE c.url_id = %" PRIu64
                       " AND c.success = 0 AND c.checked_at <= '%s' AND c.checked_at > COALESCE("
                       "(SELECT MAX(s.checked_at) FROM checks s WHERE s.url_id = %" PRIu64
                       " AND s.success = 1 AND s.checked_at <= '%s'), '1000-01-01')"
@@ -261,10 +262,10 @@ static int open_cert(struct aw *a, struct arow *r, const struct check_result *re
     clock_utc_format(res->cert_expires_s * 1000, CLOCK_UTC_SQL, cert, sizeof(cert));
     sqlbuf_reset(a->buf);
     if (sqlbuf_printf(a->buf,
-                      "INSERT INTO incidents (url_id, kind, opened_at, detected_at, open_run_id,"
-                      " cert_expires_at) VALUES (%" PRIu64 ", 'cert_expiring', '%s', '%s', "
-                      "%" PRIu64 ", '%s')",
-                      r->s.url_id, det, det, a->run_id, cert) != 0)
+                      "INSERT INTO incidents (url_id, kind, url, name, opened_at, detected_at,"
+                      " open_run_id, cert_expires_at) SELECT id, 'cert_expiring', url, name, '%s',"
+                      " '%s', %" PRIu64 ", '%s' FROM urls WHERE id = %" PRIu64,
+                      det, det, a->run_id, cert, r->s.url_id) != 0)
         return oom(a);
     if (run_sql(a) != 0)
         return -1;

@@ -34,7 +34,7 @@ static void copy(char *dst, size_t cap, const char *s)
 
 /* The incident and URL columns every message needs, from i (incidents) and u (urls). */
 #define EVENT_COLS                                                                                 \
-    "u.id, i.id, u.url, u.name, u.state,"                                                          \
+    "u.id, i.id, i.url, i.name, u.state,"                                                          \
     " CAST(UNIX_TIMESTAMP(i.opened_at) * 1000 AS SIGNED),"                                         \
     " COALESCE(CAST(UNIX_TIMESTAMP(i.closed_at) * 1000 AS SIGNED), 0),"                            \
     " COALESCE(i.error_class, ''), COALESCE(i.error_message, ''), COALESCE(i.http_status, 0),"     \

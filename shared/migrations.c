@@ -179,11 +179,14 @@ static const char *const m7_alerting[] = {
     " ADD INDEX ix_urls_state (state)",
     "ALTER TABLE checks ADD COLUMN IF NOT EXISTS cert_expires_at DATETIME NULL",
     /* kind down: opened_at is the first failed check of the streak, detected_at the
-     * check that reached the threshold; kind cert: opened_at when the warning was raised. */
+     * check that reached the threshold; kind cert: opened_at when the warning was raised.
+ * url and name are the URL's at opening: alerts keep the labels they were raised with. */
     "CREATE TABLE IF NOT EXISTS incidents ("
     " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
     " url_id BIGINT UNSIGNED NOT NULL,"
     " kind ENUM('down','cert_expiring') NOT NULL,"
+    " url VARCHAR(2048) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " name VARCHAR(255) NOT NULL,"
     " opened_at DATETIME(3) NOT NULL,"
     " detected_at DATETIME(3) NOT NULL,"
     " closed_at DATETIME(3) NULL,"
