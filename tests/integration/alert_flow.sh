@@ -136,4 +136,34 @@ expect_eq "success_threshold 2: still down after one success" "$(sql "SELECT sta
     WHERE name = 'strict'")" down
 run
 expect_eq "up after two" "$(sql "SELECT state FROM urls WHERE name = 'strict'")" up
+
+# 7. the API shows it: state and since, the incident lists, the metrics
+aport=$((20000 + CACHE_PORT % 10000 + 49))
+API_PORT=$aport API_ADDRESS=127.0.0.1 "$URLMON_API_BIN" >"$work/api.out" 2>&1 &
+bg_pids+=($!)
+for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "http://127.0.0.1:$aport/healthz" 2>/dev/null; then break; fi
+    sleep 0.1
+done
+A=http://127.0.0.1:$aport
+fid=$(sql "SELECT id FROM urls WHERE name = 'flaky'")
+jq_py() { python3 -c "import json, sys; d = json.load(sys.stdin); print($1)"; }
+expect_eq "GET /urls/{id}: down, since set" "$(curl -fsS "$A/urls/$fid" |
+    jq_py 'd["state"], d["since"] is not None, d["fail_threshold"]')" "down True None"
+expect_eq "GET /incidents?state=open: the open one" "$(curl -fsS "$A/incidents?state=open" |
+    jq_py '[(i["url_id"], i["kind"], i["state"], i["http_status"]) for i in d["items"]]')" \
+    "[($fid, 'down', 'open', 500)]"
+expect_eq "GET /urls/{id}/incidents: 3, newest first, paged" "$(curl -fsS \
+    "$A/urls/$fid/incidents?limit=2" | jq_py '[i["state"] for i in d["items"]],
+    d["next_cursor"] is not None')" "['open', 'closed'] True"
+expect_eq "GET /incidents?state=closed" "$(curl -fsS "$A/incidents?state=closed" |
+    jq_py 'len(d["items"])')" 3
+metrics=$(curl -fsS "$A/metrics")
+check "metrics: URLs by state" grep -q '^urlmon_urls{state="down"} 1$' <<<"$metrics"
+check "metrics: incidents opened" grep -q '^urlmon_incidents_opened_total{kind="down"} 4$' \
+    <<<"$metrics"
+check "metrics: incidents closed" grep -q '^urlmon_incidents_closed_total{kind="down"} 3$' \
+    <<<"$metrics"
+check "metrics: delivery failures" grep -q '^urlmon_alert_delivery_failures_total 1$' \
+    <<<"$metrics"
 finish
