@@ -20,6 +20,7 @@
 
 #define CLAIM_MAX 32
 #define IDLE_POLL_MS 1000
+#define SWEEP_MS 10000 /* between closings of deactivated URLs' incidents */
 
 struct target {
     char url[1024]; /* Alertmanager: base + /api/v2/alerts */
@@ -54,7 +55,7 @@ struct delivery {
     MYSQL *conn;
     struct sqlbuf *buf;
     CURLM *multi;
-    int64_t next_repost, next_connect;
+    int64_t next_repost, next_connect, next_sweep;
     unsigned seed;
     struct outbox_item items[CLAIM_MAX];
     struct delivery_stats st;
@@ -434,6 +435,17 @@ static void *delivery_main(void *arg)
                 break; /* MySQL away: the events wait in the outbox */
             idle(d, 1000);
             continue;
+        }
+        if (clock_mono_ms() >= d->next_sweep) {
+            unsigned closed = 0;
+            d->next_sweep = clock_mono_ms() + SWEEP_MS;
+            if (outbox_close_inactive(d->conn, d->buf, &closed, err, sizeof(err)) != 0) {
+                log_warn("alert delivery: %s", err);
+                db_close(&d->conn);
+                continue;
+            }
+            if (closed > 0)
+                log_info("closed %u incident(s) of deactivated URLs", closed);
         }
         if (d->any_am && clock_mono_ms() >= d->next_repost) {
             repost(d);

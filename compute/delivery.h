@@ -11,6 +11,7 @@
  * event was made, then the event is marked failed and logged. Alertmanager also gets
  * every open incident again every ALERTMANAGER_RESEND_SECONDS (firing alerts carry
  * endsAt = now + hold_s, so they stay firing only while urlmon keeps re-posting them).
+ * Every few seconds it also closes the incidents of URLs deactivated meanwhile.
  *
  * Use:
  *   one-shot run:  delivery_start at the start, delivery_stop(&d, DELIVERY_FINISH_SECONDS)

@@ -198,6 +198,69 @@ oom:
     return -1;
 }
 
+static int close_one(MYSQL *conn, struct sqlbuf *buf, uint64_t id, bool down, uint64_t url_id,
+                     char *err, size_t errlen)
+{
+    const char *type = down ? "incident_closed" : "cert_renewed";
+
+    sqlbuf_reset(buf);
+    if (sqlbuf_printf(buf, "UPDATE incidents SET closed_at = UTC_TIMESTAMP(3) WHERE id = %" PRIu64,
+                      id) ||
+        query(conn, buf, err, errlen) != 0)
+        return -1;
+    sqlbuf_reset(buf);
+    if (sqlbuf_printf(buf,
+                      "UPDATE urls SET %s = NULL, state = 'unknown', state_since = NULL,"
+                      " consec_fail = 0, consec_ok = 0 WHERE id = %" PRIu64,
+                      down ? "incident_id" : "cert_incident_id", url_id) ||
+        query(conn, buf, err, errlen) != 0)
+        return -1;
+    sqlbuf_reset(buf);
+    if (sqlbuf_printf(
+            buf,
+            "INSERT INTO outbox (event_id, type, url_id, incident_id, created_at, next_at)"
+            " VALUES ('urlmon-%" PRIu64 "-%s', '%s', %" PRIu64 ", %" PRIu64
+            ", UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+            id, type, type, url_id, id))
+        return -1;
+    return query(conn, buf, err, errlen);
+}
+
+int outbox_close_inactive(MYSQL *conn, struct sqlbuf *buf, unsigned *closed, char *err,
+                          size_t errlen)
+{
+    MYSQL_RES *res = NULL;
+    MYSQL_ROW row;
+    int rc = -1;
+
+    *closed = 0;
+    if (db_exec(conn, "START TRANSACTION", err, errlen) != 0)
+        return -1;
+    if (mysql_query(conn, "SELECT i.id, i.kind = 'down', i.url_id FROM incidents i"
+                          " JOIN urls u ON u.id = i.url_id WHERE i.closed_at IS NULL"
+                          " AND u.active = 0 ORDER BY i.id FOR UPDATE") != 0 ||
+        !(res = mysql_store_result(conn))) {
+        snprintf(err, errlen, "incidents: %s", mysql_error(conn));
+        goto out;
+    }
+    while ((row = mysql_fetch_row(res))) {
+        if (close_one(conn, buf, num(row[0]), num(row[1]) == 1, num(row[2]), err, errlen) != 0)
+            goto out;
+        (*closed)++;
+    }
+    if (mysql_commit(conn) != 0) {
+        snprintf(err, errlen, "incidents: COMMIT: %s", mysql_error(conn));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (res)
+        mysql_free_result(res);
+    if (rc != 0)
+        (void)mysql_rollback(conn);
+    return rc;
+}
+
 int outbox_incidents(MYSQL *conn, unsigned closed_window_s, outbox_incident_cb cb, void *arg,
                      char *err, size_t errlen)
 {

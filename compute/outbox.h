@@ -42,6 +42,12 @@ int outbox_done(MYSQL *conn, struct sqlbuf *buf, const struct outbox_item *it,
                 enum outbox_verdict v, unsigned retry_s, const char *why, char *err,
                 size_t errlen) MUSTCHECK;
 
+/* Closes the open incidents of deactivated URLs (DELETE /urls/{id}: nobody checks them
+ * any more), with their incident_closed / cert_renewed events, and resets those URLs to
+ * unknown, in one transaction. *closed: how many. */
+int outbox_close_inactive(MYSQL *conn, struct sqlbuf *buf, unsigned *closed, char *err,
+                          size_t errlen) MUSTCHECK;
+
 /* Incidents to re-post to Alertmanager: every open one, and those closed within the
  * last closed_window_s (so a resolve that was lost is sent again). Calls cb per incident
  * (ev.type says down or certificate; closed_ms set when closed). */

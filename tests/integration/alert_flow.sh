@@ -166,4 +166,17 @@ check "metrics: incidents closed" grep -q '^urlmon_incidents_closed_total{kind="
     <<<"$metrics"
 check "metrics: delivery failures" grep -q '^urlmon_alert_delivery_failures_total 1$' \
     <<<"$metrics"
+
+# 8. a URL deactivated while down: its incident is closed and the alert resolved
+expect_eq "Alertmanager: the open incident fires" "$(python3 "$here/alert_check.py" am "$AM" \
+    "$T/flaky?status=500" | cut -d'|' -f1)" UrlmonDown
+curl -fsS -X DELETE -o /dev/null "$A/urls/$fid"
+run
+expect_eq "deactivated: no open incident" "$(sql "SELECT COUNT(*) FROM incidents
+    WHERE closed_at IS NULL")" 0
+expect_eq "deactivated: the URL is unknown" "$(state)" "unknown/0"
+expect_eq "deactivated: closing event sent" "$(sql "SELECT CONCAT(type, '/', state) FROM outbox
+    ORDER BY id DESC LIMIT 1")" "incident_closed/sent"
+expect_eq "Alertmanager: resolved" "$(python3 "$here/alert_check.py" am "$AM" \
+    "$T/flaky?status=500")" none
 finish
