@@ -528,6 +528,21 @@ static void test_retention(void **state)
     itest_sql(c, "INSERT INTO runs (status, started_at) VALUES"
                  " ('done', UTC_TIMESTAMP(3) - INTERVAL 40 DAY), ('done', UTC_TIMESTAMP(3)),"
                  " ('running', UTC_TIMESTAMP(3) - INTERVAL 40 DAY)");
+    /* alerting: delivered events after RETENTION_DAYS (pending ones stay), closed
+     * incidents after ROLLUP_RETENTION_DAYS (open ones stay) */
+    itest_sql(c,
+              "INSERT INTO outbox (event_id, type, url_id, incident_id, created_at, next_at,"
+              " state, done_at) VALUES"
+              " ('a', 'incident_opened', 1, 1, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'sent',"
+              " UTC_TIMESTAMP() - INTERVAL 40 DAY),"
+              " ('b', 'incident_closed', 1, 1, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'pending', NULL),"
+              " ('c', 'incident_opened', 1, 2, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'sent',"
+              " UTC_TIMESTAMP())");
+    itest_sql(c, "INSERT INTO incidents (url_id, kind, url, name, opened_at, detected_at,"
+                 " closed_at, open_run_id) VALUES"
+                 " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(),"
+                 " UTC_TIMESTAMP() - INTERVAL 401 DAY, 1),"
+                 " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(), NULL, 2)");
     assert_int_equal(retention_run(c, (int64_t)time(NULL), 35, 400, NULL, &st, err, sizeof(err)),
                      0);
     assert_int_equal(st.checks, 12000);
@@ -538,6 +553,9 @@ static void test_retention(void **state)
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_hourly"), 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_daily"), 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs"), 2);
+    assert_int_equal(st.alerting, 2);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox"), 2);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents"), 1);
     mysql_close(c);
 }
 
