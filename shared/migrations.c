@@ -180,7 +180,7 @@ static const char *const m7_alerting[] = {
     "ALTER TABLE checks ADD COLUMN IF NOT EXISTS cert_expires_at DATETIME NULL",
     /* kind down: opened_at is the first failed check of the streak, detected_at the
      * check that reached the threshold; kind cert: opened_at when the warning was raised.
- * url and name are the URL's at opening: alerts keep the labels they were raised with. */
+     * url and name are the URL's at opening: alerts keep the labels they were raised with. */
     "CREATE TABLE IF NOT EXISTS incidents ("
     " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
     " url_id BIGINT UNSIGNED NOT NULL,"
