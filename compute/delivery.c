@@ -24,6 +24,7 @@
 
 struct target {
     char url[1024]; /* Alertmanager: base + /api/v2/alerts */
+    char label[96]; /* scheme://host[:port] for logs: a webhook path often is a secret */
     bool am;
 };
 
@@ -81,8 +82,8 @@ int delivery_parse_targets(const char *list, char (*out)[1024], int max, char *e
             return -1;
         }
         if (strncasecmp(p, "http://", 7) != 0 && strncasecmp(p, "https://", 8) != 0) {
-            snprintf(err, errlen, "\"%.*s\" is not an http:// or https:// URL",
-                     (int)(len > 80 ? 80 : len), p);
+            /* the value is not quoted: a webhook URL may carry a token */
+            snprintf(err, errlen, "entry %d is not an http:// or https:// URL", n + 1);
             return -1;
         }
         memcpy(out[n], p, len);
@@ -290,7 +291,7 @@ static void record(struct delivery *d, struct outbox_item *it, struct post *post
             refused = true;
             /* fall through */
         case OUT_RETRY:
-            snprintf(why, sizeof(why), "%.200s: %.200s", d->targets[posts[i].target].url, one);
+            snprintf(why, sizeof(why), "%s: %.200s", d->targets[posts[i].target].label, one);
             break;
         }
     }
@@ -409,7 +410,7 @@ static void repost(struct delivery *d)
     run_posts(d, posts, np);
     for (i = 0; i < np; i++) {
         if (judge(&posts[i], why, sizeof(why)) != OUT_OK)
-            log_warn("alert re-post to %s: %s", d->targets[posts[i].target].url, why);
+            log_warn("alert re-post to %s: %s", d->targets[posts[i].target].label, why);
         post_clear(&posts[i]);
     }
     d->st.reposts++;
@@ -470,6 +471,27 @@ static void *delivery_main(void *arg)
     return NULL;
 }
 
+/* "https://host:port" of a target URL: its path and query (a Slack or Mattermost
+ * webhook's token) and any user:password never reach a log line or last_error. */
+static void target_label(const char *url, char *out, size_t len)
+{
+    const char *host = strstr(url, "://"), *end, *at;
+    size_t scheme;
+
+    if (!host) {
+        snprintf(out, len, "?");
+        return;
+    }
+    scheme = (size_t)(host - url);
+    host += 3;
+    end = host + strcspn(host, "/?#");
+    at = memchr(host, '@', (size_t)(end - host));
+    if (at)
+        host = at + 1;
+    snprintf(out, len, "%.*s://%.*s", (int)scheme, url, (int)(end - host > 64 ? 64 : end - host),
+             host);
+}
+
 static int add_targets(struct delivery *d, const char *list, bool am, const char *var, char *err,
                        size_t errlen)
 {
@@ -492,6 +514,7 @@ static int add_targets(struct delivery *d, const char *list, bool am, const char
         while (am && len > 0 && urls[i][len - 1] == '/')
             urls[i][--len] = '\0';
         snprintf(t->url, sizeof(t->url), "%s%s", urls[i], am ? "/api/v2/alerts" : "");
+        target_label(urls[i], t->label, sizeof(t->label));
         t->am = am;
         d->any_am |= am;
     }

@@ -16,6 +16,7 @@
 #define URLMON_RUN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <mysql.h>
 
@@ -31,6 +32,9 @@ struct run_params {
     int64_t slot;        /* floor(start time / interval) */
     unsigned interval_s; /* the interval slot counts in */
     atomic_int *stop;    /* set by SIGINT/SIGTERM */
+    /* true: the caller runs alert delivery itself (a long-lived delivery_start, as a
+     * service does); false: the run starts its own and delivers before it returns */
+    bool no_delivery;
 };
 
 enum run_outcome {

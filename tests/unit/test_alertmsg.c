@@ -134,7 +134,7 @@ static void test_targets(void **state)
     assert_string_equal(out[0], "http://a:1/x");
     assert_string_equal(out[1], "https://b/");
     assert_int_equal(delivery_parse_targets("ftp://a/", out, 4, err, sizeof(err)), -1);
-    assert_string_equal(err, "\"ftp://a/\" is not an http:// or https:// URL");
+    assert_string_equal(err, "entry 1 is not an http:// or https:// URL");
     assert_int_equal(delivery_parse_targets("http://a,http://b,http://c,http://d,http://e", out, 4,
                                             err, sizeof(err)),
                      -1);
