@@ -126,7 +126,7 @@ out:
 static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 {
     int64_t period = (int64_t)o->interval * 1000, tick = clock_wall_ms(), next, now;
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag, false};
 
     log_info("running every %u s until SIGINT/SIGTERM", o->interval);
     while (!stop_flag) {
@@ -148,7 +148,7 @@ static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 
 static int dispatch(const struct config *cfg, const struct cli_opts *o)
 {
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag, false};
 
     if (o->mode == CLI_MODE_MIGRATE)
         return cmd_migrate(cfg);
