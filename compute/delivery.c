@@ -319,17 +319,27 @@ static void record(struct delivery *d, struct outbox_item *it, struct post *post
     }
 }
 
-static void deliver(struct delivery *d, size_t n)
+/* The events of the claim whose earlier events of the same incident (the claim is in id
+ * order) are in waves before them, so a receiver gets an incident's opening before its
+ * closing when both are due together. */
+static unsigned wave_of(const struct delivery *d, size_t i)
 {
-    struct post *posts = calloc((size_t)n * (d->ntargets ? d->ntargets : 1), sizeof(*posts));
+    unsigned w = 0;
+    size_t k;
+
+    for (k = 0; k < i; k++)
+        w += d->items[k].ev.incident_id == d->items[i].ev.incident_id;
+    return w;
+}
+
+static void deliver_wave(struct delivery *d, size_t n, unsigned wave, struct post *posts)
+{
     size_t np = 0, i;
     unsigned t;
 
-    if (!posts) {
-        log_error("alert delivery: out of memory");
-        return;
-    }
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        if (wave_of(d, i) != wave)
+            continue;
         for (t = 0; t < d->ntargets; t++) {
             struct post *p = &posts[np];
             if (d->items[i].targets_done & ((uint64_t)1 << t))
@@ -341,11 +351,35 @@ static void deliver(struct delivery *d, size_t n)
                 snprintf(p->errbuf, sizeof(p->errbuf), "cannot prepare the post");
             np++;
         }
+    }
     run_posts(d, posts, np);
     for (i = 0; i < n && d->conn; i++)
-        record(d, &d->items[i], posts, np, i);
+        if (wave_of(d, i) == wave)
+            record(d, &d->items[i], posts, np, i);
     for (i = 0; i < np; i++)
         post_clear(&posts[i]);
+}
+
+static void deliver(struct delivery *d, size_t n)
+{
+    struct post *posts = calloc((size_t)n * (d->ntargets ? d->ntargets : 1), sizeof(*posts));
+    unsigned wave, last = 0;
+    size_t i;
+    bool past;
+
+    if (!posts) {
+        log_error("alert delivery: out of memory");
+        return;
+    }
+    for (i = 0; i < n; i++)
+        if (wave_of(d, i) > last)
+            last = wave_of(d, i);
+    for (wave = 0; wave <= last && d->conn; wave++) {
+        (void)stopping(d, &past);
+        if (past)
+            break; /* the rest keeps its claim and is taken again later */
+        deliver_wave(d, n, wave, posts);
+    }
     free(posts);
 }
 

@@ -2,7 +2,8 @@
 """tests/integration/alert_check.py: checks for the alerting tests (prints one line,
 exits 1 when the check fails).
 
-    alert_check.py webhooks LOG SECRET      ids unique, signatures valid; prints
+    alert_check.py webhooks LOG SECRET      ids unique, signatures valid, an incident's
+                                            opening before its closing; prints
                                             "<count> <type>:<count> ..." sorted
     alert_check.py am AM_URL URL            the active alert of URL: its labels as
                                             "alertname|url|name|error_class|severity",
@@ -38,6 +39,10 @@ def webhooks(log, secret):
             if key not in body:
                 print("event %s has no %s" % (body["id"], key))
                 return 1
+        if body["type"] == "incident_closed" and \
+                "urlmon-%d-incident_opened" % body["incident_id"] not in seen:
+            print("incident %d: closed arrived before opened" % body["incident_id"])
+            return 1
         seen[body["id"]] = body
         types[body["type"]] = types.get(body["type"], 0) + 1
     print(" ".join([str(len(seen))] + ["%s:%d" % kv for kv in sorted(types.items())]))
