@@ -48,7 +48,10 @@ PY
 run() {
     sql "DELETE FROM run_locks"
     compute
-    if [ "$rc" -ne 0 ]; then cat "$work/out"; fi
+    if [ "$rc" -ne 0 ]; then
+        bad "urlmon-compute exited $rc"
+        cat "$work/out"
+    fi
 }
 
 reset_all

@@ -41,7 +41,10 @@ export ALERTMANAGER_URL=$AM WEBHOOK_URLS=http://127.0.0.1:$rport/hook WEBHOOK_SE
 run() {
     sql "DELETE FROM run_locks"
     compute
-    if [ "$rc" -ne 0 ]; then cat "$work/out"; fi
+    if [ "$rc" -ne 0 ]; then
+        bad "urlmon-compute exited $rc"
+        cat "$work/out"
+    fi
 }
 set_status() { sql "UPDATE urls SET url = '$T/flaky?status=$1' WHERE name = 'flaky'"; }
 state() { sql "SELECT CONCAT(state, '/', consec_fail) FROM urls WHERE name = 'flaky'"; }
@@ -126,6 +129,7 @@ printf 'name,url,fail_threshold,success_threshold\nstrict,%s/strict?status=500,1
     >"$work/urls.csv"
 sql "DELETE FROM run_locks"
 compute --data-path "$work/urls.csv"
+expect_eq "CSV load and run" "$rc" 0
 expect_eq "CSV thresholds stored" "$(sql "SELECT CONCAT(fail_threshold, '/', success_threshold)
     FROM urls WHERE name = 'strict'")" "1/2"
 expect_eq "fail_threshold 1: down after one failure" "$(sql "SELECT state FROM urls

@@ -20,7 +20,10 @@ run() {
     t0=$(date +%s.%N)
     compute
     wall=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')
-    if [ "$rc" -ne 0 ]; then cat "$work/out"; fi
+    if [ "$rc" -ne 0 ]; then
+        bad "urlmon-compute exited $rc"
+        cat "$work/out"
+    fi
 }
 # checking time of the latest run, from its runs row (recorded before the delivery ends)
 run_secs() {
