@@ -9,7 +9,7 @@ set_tests_properties(alertmanager_stop PROPERTIES FIXTURES_CLEANUP alertmanager)
 set_tests_properties(alertmanager_start alertmanager_stop PROPERTIES
     ENVIRONMENT "${URLMON_ALERT_ENV}" LABELS integration)
 
-foreach(t alert_flow alert_cert alert_hang)
+foreach(t alert_flow alert_cert alert_hang alert_replay)
     urlmon_script_test(${t} bash ${CMAKE_CURRENT_SOURCE_DIR}/${t}.sh)
     set_tests_properties(${t} PROPERTIES FIXTURES_REQUIRED "stack;alertmanager"
         ENVIRONMENT "${URLMON_ALERT_ENV}")
