@@ -248,7 +248,14 @@ static int open_down(struct aw *a, struct arow *r, const struct check_result *re
     }
     r->incident_id = id;
     a->st.opened++;
-    if (set_url_incident(a, "incident_id", r->s.url_id, id) != 0)
+    /* down since the first failed check, as the incident says */
+    sqlbuf_reset(a->buf);
+    if (sqlbuf_printf(a->buf,
+                      "UPDATE urls SET incident_id = %" PRIu64 ", state_since = (SELECT opened_at"
+                      " FROM incidents WHERE id = %" PRIu64 ") WHERE id = %" PRIu64,
+                      id, id, r->s.url_id) != 0)
+        return oom(a);
+    if (run_sql(a) != 0)
         return -1;
     return add_event(a, EV_OPENED, r->s.url_id, id);
 }

@@ -369,7 +369,9 @@ static void test_alert_exactly_once(void **state)
                                        " ON u.incident_id = i.id WHERE i.url_id = 1"
                                        " AND i.kind = 'down' AND i.open_run_id = 24"
                                        " AND i.http_status = 503 AND i.error_class = 'http_status'"
-                                       " AND i.closed_at IS NULL AND u.state = 'down'"),
+                                       " AND i.closed_at IS NULL AND u.state = 'down'"
+                                       " AND u.state_since = i.opened_at"
+                                       " AND i.detected_at > i.opened_at"),
                      1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox WHERE type ="
                                        " 'incident_opened' AND event_id = CONCAT('urlmon-',"
