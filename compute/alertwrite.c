@@ -276,7 +276,8 @@ static int open_cert(struct aw *a, struct arow *r, const struct check_result *re
         return oom(a);
     if (run_sql(a) != 0)
         return -1;
-    id = mysql_insert_id(a->conn);
+    if (mysql_affected_rows(a->conn) != 1 || (id = mysql_insert_id(a->conn)) == 0)
+        return 0; /* the URL row is locked by this transaction: cannot happen */
     r->cert_incident_id = id;
     a->st.cert_warnings++;
     if (set_url_incident(a, "cert_incident_id", r->s.url_id, id) != 0)
