@@ -11,6 +11,7 @@
 #include <event2/bufferevent.h>
 
 #include "api_int.h"
+#include "chunkline.h"
 #include "jsonx.h"
 #include "log.h"
 #include "ptrmap.h"
@@ -30,6 +31,8 @@ struct conn {
     struct evhttp_connection *evcon;
     struct bufferevent *bev;
     struct evbuffer_cb_entry *watch; /* on the output buffer: libevent's own answers */
+    struct evbuffer_cb_entry *input; /* on the input buffer: what the parser consumes */
+    struct chunkline *lines;         /* ... and the last line it read (a chunk size?) */
     int64_t idle_since_ms;
     bool busy;
     bool pipelined;           /* a request was waiting behind one being answered */
@@ -135,8 +138,7 @@ static const char *refusal_message(int code)
         return "request: cannot be parsed (a malformed request line, header or chunk, or a "
                "request line and headers over 16 KiB)";
     case 413:
-        return "body: over 64 KiB (Content-Length or chunks), or a chunk size that cannot be "
-               "read";
+        return "body: over 64 KiB (Content-Length or chunks)";
     case 417:
         return "expect: only 100-continue is supported";
     case 501:
@@ -161,9 +163,25 @@ static void truncate_to(struct evbuffer *buf, size_t keep)
         evbuffer_free(front);
 }
 
-static void refuse(struct conn *c, struct evbuffer *buf, size_t keep, int code)
+static const char *reason_phrase(int code)
 {
-    char *body = jsonx_error("%s", refusal_message(code));
+    switch (code) {
+    case 400:
+        return "Bad Request";
+    case 413:
+        return "Content Too Large";
+    case 417:
+        return "Expectation Failed";
+    case 501:
+        return "Not Implemented";
+    default:
+        return "Error";
+    }
+}
+
+static void refuse(struct conn *c, struct evbuffer *buf, size_t keep, int code, const char *msg)
+{
+    char *body = jsonx_error("%s", msg);
     const char *b = body ? body : "{\"error\":\"out of memory\"}";
 
     c->rewriting = true;
@@ -173,7 +191,7 @@ static void refuse(struct conn *c, struct evbuffer *buf, size_t keep, int code)
                             "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                             "Cache-Control: no-store\r\nConnection: close\r\n"
                             "Content-Length: %zu\r\n\r\n%s",
-                            code, code == 413 ? "Content Too Large" : "Error", strlen(b), b);
+                            code, reason_phrase(code), strlen(b), b);
     }
     c->refused = true;
     c->rewriting = false;
@@ -190,7 +208,7 @@ static void output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     if (info->n_added == 0 || c->cs->own_write || c->rewriting)
         return;
     if (c->refused) {
-        refuse(c, buf, info->orig_size, 0);
+        refuse(c, buf, info->orig_size, 0, "");
         return;
     }
     memset(line, 0, sizeof(line));
@@ -199,7 +217,30 @@ static void output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
         return;
     if (strncmp(line, "HTTP/1.", 7) != 0 || sscanf(line + 9, "%3d", &code) != 1 || code < 400)
         return; /* 100 Continue */
-    refuse(c, buf, info->orig_size, code);
+    /* libevent's 413 also stands for a chunk size it could not read (chunkline.h) */
+    if (code == 413 && chunkline_refusal(c->lines) == 400)
+        refuse(c, buf, info->orig_size, 400,
+               "body: a chunk size that cannot be read (chunked transfer coding: hexadecimal "
+               "digits, then CRLF)");
+    else
+        refuse(c, buf, info->orig_size, code, refusal_message(code));
+}
+
+/* The input buffer changed: bytes arrived (before libevent parses them) or the parser
+ * consumed some from the front. chunkline keeps the front's first bytes to know what
+ * each consumed piece was. */
+static void input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn *c = arg;
+    char front[CHUNKLINE_PEEK];
+    ev_ssize_t n;
+
+    if (info->n_deleted > 0)
+        chunkline_consumed(c->lines, info->n_deleted);
+    if (info->n_deleted > 0 || (info->n_added > 0 && chunkline_wants_front(c->lines))) {
+        n = evbuffer_copyout(buf, front, sizeof(front));
+        chunkline_front(c->lines, front, n > 0 ? (size_t)n : 0);
+    }
 }
 
 /* ---- replies ----------------------------------------------------------------------- */
@@ -299,6 +340,18 @@ static void start_linger(struct conns *cs, struct conn *c)
     }
 }
 
+/* Frees c; with unwatch, first takes its callbacks off its buffers (not when its
+ * bufferevent was already freed: they went with it). */
+static void conn_release(struct conn *c, bool unwatch)
+{
+    if (unwatch && c->watch)
+        evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->watch);
+    if (unwatch && c->input)
+        evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->input);
+    chunkline_free(&c->lines);
+    free(c);
+}
+
 static void conn_closed(struct evhttp_connection *evcon, void *arg)
 {
     struct conn *c = arg;
@@ -307,11 +360,9 @@ static void conn_closed(struct evhttp_connection *evcon, void *arg)
     ptrmap_del(cs->map, evcon);
     if (!c->busy)
         idle_unlink(cs, c);
-    if (c->watch)
-        evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->watch);
     if (c->refused && !cs->stopped)
         start_linger(cs, c);
-    free(c);
+    conn_release(c, true);
     cs->n--;
     listener_update(cs);
 }
@@ -326,11 +377,13 @@ static struct bufferevent *new_bev(struct event_base *base, void *arg)
     /* The listener pauses at the cap, so adopt[] (cap + 1 slots) never overflows. */
     if (!bev || cs->nadopt > cs->max)
         return bev;
-    if (!(c = calloc(1, sizeof(*c))) ||
-        !(c->watch = evbuffer_add_cb(bufferevent_get_output(bev), output_cb, c))) {
-        free(c);
-        bufferevent_free(bev);
-        return NULL; /* evhttp closes the socket */
+    if (!(c = calloc(1, sizeof(*c))) || chunkline_new(&c->lines) != 0 ||
+        !(c->watch = evbuffer_add_cb(bufferevent_get_output(bev), output_cb, c)) ||
+        !(c->input = evbuffer_add_cb(bufferevent_get_input(bev), input_cb, c))) {
+        if (c)
+            conn_release(c, false);
+        bufferevent_free(bev); /* with its buffers and their callbacks */
+        return NULL;           /* evhttp closes the socket */
     }
     c->cs = cs;
     c->bev = bev;
@@ -362,12 +415,11 @@ static void adopt_cb(evutil_socket_t fd, short what, void *arg)
         if (evcon && evhttp_connection_get_bufferevent(evcon) != bev)
             evcon = NULL;
         if (!evcon) {
-            cs->n--; /* closed before we saw it (its output buffer went with it) */
-            free(c);
+            cs->n--; /* closed before we saw it (its buffers went with it) */
+            conn_release(c, false);
         } else if (ptrmap_put(cs->map, evcon, c) != 0) {
             cs->n--;
-            evbuffer_remove_cb_entry(bufferevent_get_output(bev), c->watch);
-            free(c);
+            conn_release(c, true);
             evhttp_connection_free(evcon); /* cannot be tracked: refuse it */
         } else {
             c->evcon = evcon;

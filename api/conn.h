@@ -32,7 +32,8 @@ int conn_watch(struct conns *cs, struct evhttp *http, struct evconnlistener *lis
 void conn_busy(struct conns *cs, struct evhttp_request *req);
 /* Sends req's answer (evhttp_send_reply) and puts the connection back on the idle list.
  * Every answer goes through here: what else appears on a connection is libevent's own
- * error page, which conn.c replaces with {"error": ...} JSON of the same status. */
+ * error page, which conn.c replaces with {"error": ...} JSON of the same status (400, not
+ * libevent's 413, for a chunk size it could not read: chunkline.h). */
 void conn_reply(struct conns *cs, struct evhttp_request *req, int code);
 /* Stops accepting for good (shutdown). */
 void conn_stop(struct conns *cs);

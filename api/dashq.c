@@ -1,14 +1,16 @@
-/* api/dashq.c: the dashboard's data, read-only (GET /dashboard/urls, /dashboard/urls/{id}).
+/* api/dashq.c: the dashboard's data, read-only (GET /dashboard/urls,
+ * /dashboard/percentiles; /dashboard/urls/{id} is in dashq_url.c).
  *
  * /dashboard/urls answers every active URL in one document, for the table: its latest
  * check, uptime over the past 24 h / 7 d / 30 d counted in whole rollup buckets (the 24
  * hourly buckets up to the current hour; the 7 or 30 daily buckets up to today) and a
- * 24-point series (mean response time and failures per hour) for the sparkline. Four
+ * 24-point series (mean response time and failures per hour) for the sparkline. Five
  * statements whatever the number of URLs; rows are streamed and summed here, never
- * grouped by MySQL (see docs/api.md, "Top lists", for why).
+ * grouped by MySQL (see docs/api.md, "Top lists", for why), and the sums of the past
+ * hours and days are kept between builds while they cannot have changed ("settled
+ * buckets" below).
  * /dashboard/percentiles answers p50/p95 of each active URL's successful checks over the
- * past 24 h (exactly as GET /urls/{id} computes them).
- * /dashboard/urls/{id} answers one URL's hourly (168 h) and daily (30 d) series. */
+ * past 24 h (exactly as GET /urls/{id} computes them). */
 #include "query_int.h"
 
 #include <math.h>
@@ -20,7 +22,6 @@
 #include "window.h"
 
 #define HOURS 24
-#define SERIES_HOURS 168
 #define SERIES_DAYS 30
 #define MS_HOUR INT64_C(3600000)
 
@@ -46,21 +47,20 @@ static const char first_run_sql[] =
 static const char times_sql[] =
     "SELECT c.url_id, c.response_ms FROM urls u JOIN checks c ON c.url_id = u.id"
     " AND c.run_id >= ? AND c.checked_at >= ? AND c.success = 1 WHERE u.active = 1";
-static const char exists_sql[] = "SELECT id FROM urls WHERE id = ?";
-static const char url_hourly_sql[] =
-    "SELECT TIMESTAMPDIFF(HOUR, ?, bucket), success_count, fail_count, response_ms_sum"
-    " FROM rollup_hourly WHERE url_id = ? AND bucket >= ?";
-static const char url_daily_sql[] =
-    "SELECT DATEDIFF(bucket, ?), success_count, fail_count, response_ms_sum"
-    " FROM rollup_daily WHERE url_id = ? AND bucket >= ?";
+/* A URL's sums over the buckets of its row: hours of the 24 (the last is the current
+ * hour) and, for the days, the past days of the 30 (s7 .. f30) apart from today (st, ft). */
+struct sums {
+    uint32_t s[HOURS], f[HOURS];
+    uint64_t ms[HOURS];
+    uint64_t s7, f7, s30, f30;
+};
 
 struct dash_url {
     uint64_t id;
     cJSON *obj; /* id, name, url, has_regex; the rest is added at the end (NULL: ids only) */
     cJSON *latest;
-    uint32_t s[HOURS], f[HOURS];
-    uint64_t ms[HOURS];
-    uint64_t s7, f7, s30, f30;
+    struct sums sum;
+    uint64_t st, ft; /* today */
     uint32_t *times;
     size_t ntimes, cap;
 };
@@ -68,6 +68,7 @@ struct dash_url {
 struct dash {
     struct dash_url *u;
     size_t n, cap;
+    size_t hint; /* where the last find() found its URL */
 };
 
 static int oom(char *err, size_t errlen)
@@ -76,14 +77,21 @@ static int oom(char *err, size_t errlen)
     return -1;
 }
 
+/* The URL with this id (u[] is in id order). Rows come in id order within a bucket (the
+ * rollups' primary key is bucket, url_id; the checks' url_id, run_id), so the URL after
+ * the last one found is tried first: the binary search runs once per bucket, not per row. */
 static struct dash_url *find(struct dash *d, uint64_t id)
 {
-    size_t lo = 0, hi = d->n;
+    size_t lo = 0, hi = d->n, h = d->hint;
 
+    if (h < d->n && d->u[h].id == id)
+        return &d->u[h];
+    if (h + 1 < d->n && d->u[h + 1].id == id)
+        return &d->u[d->hint = h + 1];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (d->u[mid].id == id)
-            return &d->u[mid];
+            return &d->u[d->hint = mid];
         if (d->u[mid].id < id)
             lo = mid + 1;
         else
@@ -143,9 +151,9 @@ static int hourly_row(void *arg, const uint64_t *v, unsigned n, char *err, size_
     struct dash_url *u = find(arg, v[0]);
 
     if (u && v[1] < HOURS) {
-        u->s[v[1]] += (uint32_t)v[2];
-        u->f[v[1]] += (uint32_t)v[3];
-        u->ms[v[1]] += v[4];
+        u->sum.s[v[1]] += (uint32_t)v[2];
+        u->sum.f[v[1]] += (uint32_t)v[3];
+        u->sum.ms[v[1]] += v[4];
     }
     return 0;
 }
@@ -154,14 +162,19 @@ static int daily_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t
 {
     struct dash_url *u = find(arg, v[0]);
 
-    /* v[1] = days after the first of the 30; the last 7 are the week */
-    if (u && v[1] < SERIES_DAYS) {
-        u->s30 += v[2];
-        u->f30 += v[3];
-        if (v[1] >= SERIES_DAYS - 7) {
-            u->s7 += v[2];
-            u->f7 += v[3];
-        }
+    /* v[1] = days after the first of the 30; the last is today, the last 7 the week */
+    if (!u || v[1] >= SERIES_DAYS)
+        return 0;
+    if (v[1] == SERIES_DAYS - 1) {
+        u->st += v[2];
+        u->ft += v[3];
+        return 0;
+    }
+    u->sum.s30 += v[2];
+    u->sum.f30 += v[3];
+    if (v[1] >= SERIES_DAYS - 7) {
+        u->sum.s7 += v[2];
+        u->sum.f7 += v[3];
     }
     return 0;
 }
@@ -213,12 +226,47 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Percentage with three decimals, as GET /urls/{id}; null without checks. */
+/* Writes v in decimal at p; returns the end. */
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* Percentage with three decimals, as GET /urls/{id}; null without checks. Written as
+ * text (the thousandths in decimal, trailing zeros dropped), which reads back as the
+ * same double as GET /urls/{id}'s round(100000 s / (s + f)) / 1000. */
 static cJSON *pct(uint64_t s, uint64_t f)
 {
+    static const uint64_t pow10[] = {1, 10, 100, 1000};
+    char text[32], *p;
+    uint64_t k, frac;
+    int d = 3, i;
+
     if (s + f == 0)
         return cJSON_CreateNull();
-    return cJSON_CreateNumber(round(100000.0 * (double)s / (double)(s + f)) / 1000);
+    k = (uint64_t)round(100000.0 * (double)s / (double)(s + f));
+    while (d > 0 && k % 10 == 0) {
+        k /= 10;
+        d--;
+    }
+    p = put_u64(text, k / pow10[d]);
+    if (d > 0) {
+        *p++ = '.';
+        for (i = d - 1, frac = k % pow10[d]; i >= 0; i--, frac /= 10)
+            p[i] = (char)('0' + frac % 10);
+        p += d;
+    }
+    *p = '\0';
+    return cJSON_CreateRaw(text);
 }
 
 /* Nearest rank, as GET /urls/{id}. */
@@ -232,33 +280,55 @@ static cJSON *percentile(const uint32_t *v, size_t n, unsigned p)
     return cJSON_CreateNumber(v[rank ? rank - 1 : 0]);
 }
 
+/* The two 24-point series as JSON arrays of integers, written here: 480,000 numbers at
+ * 10,000 URLs, which cJSON would print as doubles (printf, then sscanf to check). */
+static int add_series(cJSON *o, const struct sums *u)
+{
+    char ms[HOURS * 21 + 3], fl[HOURS * 11 + 3], *p = ms, *q = fl;
+    size_t h;
+
+    *p++ = '[';
+    *q++ = '[';
+    for (h = 0; h < HOURS; h++) {
+        uint64_t c = (uint64_t)u->s[h] + u->f[h];
+        if (h > 0) {
+            *p++ = ',';
+            *q++ = ',';
+        }
+        if (c) {
+            p = put_u64(p, (u->ms[h] + c / 2) / c);
+        } else {
+            memcpy(p, "null", 4);
+            p += 4;
+        }
+        q = put_u64(q, u->f[h]);
+    }
+    *p++ = ']';
+    *q++ = ']';
+    *p = *q = '\0';
+    return cJSON_AddRawToObject(o, "hourly_ms", ms) && cJSON_AddRawToObject(o, "hourly_fail", fl)
+               ? 0
+               : -1;
+}
+
 static int finish_url(struct dash_url *u)
 {
-    cJSON *o = u->obj, *up, *ms, *fl;
+    cJSON *o = u->obj, *up;
     uint64_t s24 = 0, f24 = 0;
     size_t h;
 
     for (h = 0; h < HOURS; h++) {
-        s24 += u->s[h];
-        f24 += u->f[h];
+        s24 += u->sum.s[h];
+        f24 += u->sum.f[h];
     }
     cJSON_AddItemToObject(o, "last_check", u->latest ? u->latest : cJSON_CreateNull());
     u->latest = NULL;
     if (!(up = cJSON_AddObjectToObject(o, "uptime")) ||
         !cJSON_AddItemToObject(up, "24h", pct(s24, f24)) ||
-        !cJSON_AddItemToObject(up, "7d", pct(u->s7, u->f7)) ||
-        !cJSON_AddItemToObject(up, "30d", pct(u->s30, u->f30)) ||
-        !(ms = cJSON_AddArrayToObject(o, "hourly_ms")) ||
-        !(fl = cJSON_AddArrayToObject(o, "hourly_fail")))
+        !cJSON_AddItemToObject(up, "7d", pct(u->sum.s7 + u->st, u->sum.f7 + u->ft)) ||
+        !cJSON_AddItemToObject(up, "30d", pct(u->sum.s30 + u->st, u->sum.f30 + u->ft)))
         return -1;
-    for (h = 0; h < HOURS; h++) {
-        uint64_t c = (uint64_t)u->s[h] + u->f[h];
-        if (!cJSON_AddItemToArray(ms, c ? cJSON_CreateNumber((double)((u->ms[h] + c / 2) / c))
-                                        : cJSON_CreateNull()) ||
-            !cJSON_AddItemToArray(fl, cJSON_CreateNumber(u->f[h])))
-            return -1;
-    }
-    return 0;
+    return add_series(o, &u->sum);
 }
 
 static void dash_clear(struct dash *d)
@@ -273,44 +343,150 @@ static void dash_clear(struct dash *d)
     free(d->u);
 }
 
-static int add_time(cJSON *o, const char *name, int64_t ms)
-{
-    MYSQL_TIME t;
-    char text[40];
+/* ---- settled buckets ------------------------------------------------------------
+ * After each compute run /dashboard/urls is built again, yet most of what it sums has
+ * not changed: checks go into the current hour's and today's rollups. So each URL's
+ * sums over the 23 past hours and the 29 past days (struct sums with the current hour
+ * and today left out) are kept with a fingerprint of those buckets: their window and the
+ * count and sums of rollup_hourly_total over them, which every write to them changes
+ * (the job adds to it in the same transaction as each check, a spool replayed late
+ * included; counts only grow, and rollup retention is over 30 days). While it holds, only
+ * the current hour's and today's rows are read (20,000 rows at 10,000 URLs, not
+ * 540,000). A URL the kept sums do not cover (new, or active again) makes that part read
+ * in full, and kept again. */
+static const char settled_sql[] =
+    "SELECT CONCAT(COUNT(*), ',', COALESCE(SUM(success_count), 0), ',',"
+    " COALESCE(SUM(fail_count), 0)) FROM rollup_hourly_total WHERE bucket >= ? AND bucket < ?"
+    " UNION ALL SELECT CONCAT(COUNT(*), ',', COALESCE(SUM(success_count), 0), ',',"
+    " COALESCE(SUM(fail_count), 0)) FROM rollup_hourly_total WHERE bucket >= ? AND bucket < ?";
 
-    sqlq_time(ms, false, &t);
-    snprintf(text, sizeof(text), "%04u-%02u-%02u %02u:%02u:%02u.%03lu", t.year, t.month, t.day,
-             t.hour, t.minute, t.second, t.second_part / 1000);
-    return qjson_time(o, name, text);
+struct settled {
+    pthread_mutex_t mu;
+    char hkey[96], dkey[96]; /* what the hours and the days of sums[] hold ("": nothing) */
+    size_t n;
+    uint64_t *ids; /* in id order */
+    struct sums *sums;
+};
+
+static struct settled settled = {PTHREAD_MUTEX_INITIALIZER, "", "", 0, NULL, NULL};
+
+struct settled_keys {
+    char k[2][96]; /* hours, days */
+    int i;
+};
+
+static int settled_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+{
+    struct settled_keys *sk = arg;
+
+    if (sk->i < 2) {
+        size_t n = strlen(sk->k[sk->i]);
+        snprintf(sk->k[sk->i] + n, sizeof(sk->k[0]) - n, "|%s", row->val[0] ? row->val[0] : "");
+    }
+    sk->i++;
+    return 0;
+}
+
+/* When both keys are the same as the kept sums' and those cover every URL of d, copies
+ * them into d and returns true. */
+static bool settled_get(struct dash *d, const struct settled_keys *sk)
+{
+    bool kept;
+    size_t i, j = 0;
+
+    pthread_mutex_lock(&settled.mu);
+    kept =
+        settled.sums && strcmp(settled.hkey, sk->k[0]) == 0 && strcmp(settled.dkey, sk->k[1]) == 0;
+    for (i = 0; i < d->n && kept; i++) {
+        while (j < settled.n && settled.ids[j] < d->u[i].id)
+            j++;
+        if (j == settled.n || settled.ids[j] != d->u[i].id)
+            kept = false; /* not covered (new, or active again) */
+        else
+            d->u[i].sum = settled.sums[j];
+    }
+    pthread_mutex_unlock(&settled.mu);
+    if (!kept)
+        for (i = 0; i < d->n; i++)
+            memset(&d->u[i].sum, 0, sizeof(d->u[i].sum));
+    return kept;
+}
+
+/* Keeps d's sums without the current hour (today is apart already). */
+static void settled_put(const struct dash *d, const struct settled_keys *sk)
+{
+    uint64_t *ids = malloc((d->n ? d->n : 1) * sizeof(*ids));
+    struct sums *sums = malloc((d->n ? d->n : 1) * sizeof(*sums));
+    size_t i;
+
+    if (!ids || !sums) {
+        free(ids);
+        free(sums);
+        return; /* out of memory: the next build reads in full */
+    }
+    for (i = 0; i < d->n; i++) {
+        ids[i] = d->u[i].id;
+        sums[i] = d->u[i].sum;
+        sums[i].s[HOURS - 1] = sums[i].f[HOURS - 1] = 0;
+        sums[i].ms[HOURS - 1] = 0;
+    }
+    pthread_mutex_lock(&settled.mu);
+    free(settled.ids);
+    free(settled.sums);
+    settled.ids = ids;
+    settled.sums = sums;
+    settled.n = d->n;
+    snprintf(settled.hkey, sizeof(settled.hkey), "%s", sk->k[0]);
+    snprintf(settled.dkey, sizeof(settled.dkey), "%s", sk->k[1]);
+    pthread_mutex_unlock(&settled.mu);
 }
 
 static int build_urls(struct qctx *q)
 {
-    struct dash d = {NULL, 0, 0};
-    int64_t hour0 = (q->now_ms / MS_HOUR - (HOURS - 1)) * MS_HOUR;
+    struct dash d = {NULL, 0, 0, 0};
+    int64_t hour0 = (q->now_ms / MS_HOUR - (HOURS - 1)) * MS_HOUR,
+            hour_now = q->now_ms / MS_HOUR * MS_HOUR;
     int64_t day0 = (q->now_ms / WINDOW_DAY_MS - (SERIES_DAYS - 1)) * WINDOW_DAY_MS;
-    MYSQL_TIME th, td;
-    MYSQL_BIND b[2];
+    int64_t today = q->now_ms / WINDOW_DAY_MS * WINDOW_DAY_MS;
+    struct settled_keys sk;
+    MYSQL_TIME th, thn, td, ttd;
+    MYSQL_BIND b[4];
+    bool kept;
     cJSON *items;
     size_t i;
     int rc;
 
-    if ((rc = sqlq_run(q->conn, urls_sql, NULL, 0, url_row, &d, NULL, q->err, sizeof(q->err))) ||
-        (rc = sqlq_run(q->conn, latest_sql, NULL, 0, latest_row, &d, NULL, q->err, sizeof(q->err))))
-        goto out;
+    memset(&sk, 0, sizeof(sk));
+    snprintf(sk.k[0], sizeof(sk.k[0]), "%lld", (long long)hour0);
+    snprintf(sk.k[1], sizeof(sk.k[1]), "%lld", (long long)day0);
     sqlq_time(hour0, false, &th);
+    sqlq_time(hour_now, false, &thn);
+    sqlq_time(day0, true, &td);
+    sqlq_time(today, true, &ttd);
     sqlq_bind_time(&b[0], &th);
-    sqlq_bind_time(&b[1], &th);
+    sqlq_bind_time(&b[1], &thn);
+    sqlq_bind_time(&b[2], &td);
+    sqlq_bind_time(&b[3], &ttd);
+    if ((rc = sqlq_run(q->conn, urls_sql, NULL, 0, url_row, &d, NULL, q->err, sizeof(q->err))) ||
+        (rc = sqlq_run(q->conn, latest_sql, NULL, 0, latest_row, &d, NULL, q->err,
+                       sizeof(q->err))) ||
+        (rc = sqlq_run(q->conn, settled_sql, b, 4, settled_row, &sk, NULL, q->err, sizeof(q->err))))
+        goto out;
+    kept = settled_get(&d, &sk); /* then only the current hour and today are read */
+    sqlq_bind_time(&b[0], &th);
+    sqlq_bind_time(&b[1], kept ? &thn : &th);
     if ((rc = sqlq_run_nums(q->conn, hourly_sql, b, 2, hourly_row, &d, q->err, sizeof(q->err))))
         goto out;
-    sqlq_time(day0, true, &td);
     sqlq_bind_time(&b[0], &td);
-    sqlq_bind_time(&b[1], &td);
+    sqlq_bind_time(&b[1], kept ? &ttd : &td);
     if ((rc = sqlq_run_nums(q->conn, daily_sql, b, 2, daily_row, &d, q->err, sizeof(q->err))))
         goto out;
+    if (!kept)
+        settled_put(&d, &sk);
     rc = QRES_ERR;
-    if (!(q->root = cJSON_CreateObject()) || add_time(q->root, "generated_at", q->now_ms) != 0 ||
-        add_time(q->root, "first_hour", hour0) != 0 ||
+    if (!(q->root = cJSON_CreateObject()) ||
+        qjson_time_ms(q->root, "generated_at", q->now_ms) != 0 ||
+        qjson_time_ms(q->root, "first_hour", hour0) != 0 ||
         !(items = cJSON_AddArrayToObject(q->root, "items"))) {
         oom(q->err, sizeof(q->err));
         goto out;
@@ -334,7 +510,7 @@ out:
  * the page can draw the table first and fill these in. */
 static int build_percentiles(struct qctx *q)
 {
-    struct dash d = {NULL, 0, 0};
+    struct dash d = {NULL, 0, 0, 0};
     uint64_t first_run = 0;
     MYSQL_TIME since;
     MYSQL_BIND b[2];
@@ -354,7 +530,8 @@ static int build_percentiles(struct qctx *q)
     if ((rc = sqlq_run_nums(q->conn, times_sql, b, 2, time_row, &d, q->err, sizeof(q->err))))
         goto out;
     rc = QRES_ERR;
-    if (!(q->root = cJSON_CreateObject()) || add_time(q->root, "generated_at", q->now_ms) != 0 ||
+    if (!(q->root = cJSON_CreateObject()) ||
+        qjson_time_ms(q->root, "generated_at", q->now_ms) != 0 ||
         !(items = cJSON_AddArrayToObject(q->root, "items"))) {
         oom(q->err, sizeof(q->err));
         goto out;
@@ -466,95 +643,4 @@ int dashq_urls(struct qctx *q)
 int dashq_percentiles(struct qctx *q)
 {
     return memoized(q, &memo_pct, q->now_ms / 60000, build_percentiles);
-}
-
-/* One URL's series: n buckets of success, fail and the response-time sum. */
-struct series {
-    unsigned n;
-    uint64_t (*v)[3];
-};
-
-static int series_row(void *arg, const uint64_t *v, unsigned n, char *err, size_t errlen)
-{
-    struct series *s = arg;
-
-    if (v[0] < s->n) {
-        s->v[v[0]][0] += v[1];
-        s->v[v[0]][1] += v[2];
-        s->v[v[0]][2] += v[3];
-    }
-    return 0;
-}
-
-static int found_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
-{
-    *(int *)arg = 1;
-    return 0;
-}
-
-static int series_json(cJSON *root, const char *name, const char *key, const struct series *s,
-                       int64_t start_ms, int64_t step_ms)
-{
-    cJSON *arr = cJSON_AddArrayToObject(root, name);
-    unsigned i;
-
-    if (!arr)
-        return -1;
-    for (i = 0; i < s->n; i++) {
-        cJSON *o = cJSON_CreateObject();
-        uint64_t c = s->v[i][0] + s->v[i][1];
-        if (!o || !cJSON_AddItemToArray(arr, o) || add_time(o, key, start_ms + i * step_ms) != 0 ||
-            !cJSON_AddNumberToObject(o, "success", (double)s->v[i][0]) ||
-            !cJSON_AddNumberToObject(o, "fail", (double)s->v[i][1]) ||
-            !cJSON_AddItemToObject(o, "avg_ms",
-                                   c ? cJSON_CreateNumber((double)((s->v[i][2] + c / 2) / c))
-                                     : cJSON_CreateNull()))
-            return -1;
-    }
-    return 0;
-}
-
-int dashq_url(struct qctx *q)
-{
-    uint64_t hv[SERIES_HOURS][3], dv[SERIES_DAYS][3], id = q->r->url_id;
-    struct series hs = {SERIES_HOURS, hv}, ds = {SERIES_DAYS, dv};
-    int64_t hour0 = (q->now_ms / MS_HOUR - (SERIES_HOURS - 1)) * MS_HOUR;
-    int64_t day0 = (q->now_ms / WINDOW_DAY_MS - (SERIES_DAYS - 1)) * WINDOW_DAY_MS;
-    MYSQL_TIME th, td;
-    MYSQL_BIND b[3];
-    int rc, found = 0;
-    char digits[24];
-
-    memset(hv, 0, sizeof(hv));
-    memset(dv, 0, sizeof(dv));
-    sqlq_bind_u64(&b[0], &id);
-    if ((rc = sqlq_run(q->conn, exists_sql, b, 1, found_row, &found, NULL, q->err,
-                       sizeof(q->err))) != 0)
-        return rc;
-    if (!found)
-        return qjson_error(q, 404, "id: no such URL");
-    sqlq_time(hour0, false, &th);
-    sqlq_bind_time(&b[0], &th);
-    sqlq_bind_u64(&b[1], &id);
-    sqlq_bind_time(&b[2], &th);
-    if ((rc = sqlq_run_nums(q->conn, url_hourly_sql, b, 3, series_row, &hs, q->err,
-                            sizeof(q->err))) != 0)
-        return rc;
-    sqlq_time(day0, true, &td);
-    sqlq_bind_time(&b[0], &td);
-    sqlq_bind_u64(&b[1], &id);
-    sqlq_bind_time(&b[2], &td);
-    if ((rc = sqlq_run_nums(q->conn, url_daily_sql, b, 3, series_row, &ds, q->err,
-                            sizeof(q->err))) != 0)
-        return rc;
-    snprintf(digits, sizeof(digits), "%llu", (unsigned long long)id);
-    if (!(q->root = cJSON_CreateObject()) || qjson_raw(q->root, "id", digits) != 0 ||
-        add_time(q->root, "generated_at", q->now_ms) != 0 ||
-        series_json(q->root, "hourly", "hour", &hs, hour0, MS_HOUR) != 0 ||
-        series_json(q->root, "daily", "day", &ds, day0, WINDOW_DAY_MS) != 0) {
-        oom(q->err, sizeof(q->err));
-        return QRES_ERR;
-    }
-    q->status = 200;
-    return QRES_OK;
 }

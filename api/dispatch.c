@@ -27,6 +27,8 @@ typedef void (*handler_fn)(struct rq *rq);
 struct handler {
     handler_fn get; /* also HEAD: rq_reply drops the body */
     handler_fn post;
+    handler_fn put;
+    handler_fn patch;
     handler_fn del;
 };
 
@@ -79,7 +81,7 @@ static const struct handler handlers[ROUTE_COUNT] = {
     [ROUTE_TOP] = {.get = answer_serve},
     [ROUTE_SUMMARY] = {.get = answer_serve},
     [ROUTE_URLS] = {.get = get_list, .post = write_post},
-    [ROUTE_URL] = {.get = get_detail, .del = write_delete},
+    [ROUTE_URL] = {.get = get_detail, .put = write_put, .patch = write_patch, .del = write_delete},
     [ROUTE_URL_CHECKS] = {.get = get_checks},
     [ROUTE_HEALTHZ] = {.get = health_serve},
     [ROUTE_STATUS] = {.get = health_serve},
@@ -94,28 +96,7 @@ static const struct handler handlers[ROUTE_COUNT] = {
 
 static unsigned method_bit(enum evhttp_cmd_type cmd)
 {
-    switch (cmd) {
-    case EVHTTP_REQ_GET:
-    case EVHTTP_REQ_HEAD:
-        return ROUTE_M_GET;
-    case EVHTTP_REQ_POST:
-        return ROUTE_M_POST;
-    case EVHTTP_REQ_DELETE:
-        return ROUTE_M_DELETE;
-    default:
-        return 0;
-    }
-}
-
-static unsigned method_bit_name(const char *m)
-{
-    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
-        return ROUTE_M_GET;
-    if (strcmp(m, "POST") == 0)
-        return ROUTE_M_POST;
-    if (strcmp(m, "DELETE") == 0)
-        return ROUTE_M_DELETE;
-    return 0;
+    return route_method_bit(rq_method_name(cmd)); /* 0 for OPTIONS, TRACE, CONNECT */
 }
 
 /* Headers that must not be repeated: a second Content-Length or Authorization would
@@ -146,7 +127,7 @@ static void preflight(struct rq *rq, const char *origin, const char *want)
 {
     const struct cors *c = &rq->api->cors;
     struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
-    unsigned m = method_bit_name(want);
+    unsigned m = route_method_bit(want);
     const char *allow = m && (rq->route.methods & m) ? cors_allow(c, origin, m) : NULL;
     char msg[160];
 
@@ -172,7 +153,11 @@ static void preflight(struct rq *rq, const char *origin, const char *want)
 static void dispatch(struct rq *rq, unsigned method)
 {
     const struct handler *h = &handlers[rq->route.id];
-    handler_fn fn = method == ROUTE_M_POST ? h->post : method == ROUTE_M_DELETE ? h->del : h->get;
+    handler_fn fn = method == ROUTE_M_POST     ? h->post
+                    : method == ROUTE_M_PUT    ? h->put
+                    : method == ROUTE_M_PATCH  ? h->patch
+                    : method == ROUTE_M_DELETE ? h->del
+                                               : h->get;
 
     if (fn)
         fn(rq);

@@ -8,12 +8,13 @@
 #include "jsonx.h"
 #include "metrics.h"
 #include "rq.h"
+#include "urlpatch.h"
 
 static void job_run(struct wpool_task *t)
 {
     struct job *j = (struct job *)t;
 
-    query_run(&j->api->env, j->kind, &j->route, j->now_ms, &j->out);
+    query_run(&j->api->env, j->kind, &j->route, j->patch, j->now_ms, &j->out);
 }
 
 void job_reply_all(struct job *j, const char *xcache)
@@ -38,6 +39,7 @@ static void job_done(struct wpool_task *t)
     else
         job_reply_all(j, NULL);
     free(j->out.body);
+    urlpatch_free(&j->patch);
     free(j);
 }
 

@@ -25,6 +25,7 @@ struct job {
     struct route_req route;
     int64_t now_ms;
     struct query_out out;
+    struct urlpatch *patch; /* QUERY_UPDATE: owned, freed with the job (the worker reads it) */
     struct rq *waiters, **waiters_tail;
     /* Loop thread, after the worker (or a refused submit); NULL = job_reply_all(j, NULL). */
     void (*finish)(struct job *j);

@@ -46,3 +46,14 @@ int qjson_error(struct qctx *q, int status, const char *msg)
     }
     return QRES_OK;
 }
+
+int qjson_time_ms(cJSON *obj, const char *name, int64_t ms)
+{
+    MYSQL_TIME t;
+    char text[40];
+
+    sqlq_time(ms, false, &t);
+    snprintf(text, sizeof(text), "%04u-%02u-%02u %02u:%02u:%02u.%03lu", t.year, t.month, t.day,
+             t.hour, t.minute, t.second, t.second_part / 1000);
+    return qjson_time(obj, name, text);
+}

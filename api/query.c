@@ -48,6 +48,8 @@ static int dispatch(struct qctx *q, enum query_kind kind)
         return query_checks(q);
     case QUERY_DEACTIVATE:
         return query_deactivate(q);
+    case QUERY_UPDATE:
+        return query_update(q);
     case QUERY_PING:
         return ping(q);
     case QUERY_DASH_URLS:
@@ -74,7 +76,7 @@ static void set_error(struct query_out *out, int status, const char *msg)
 }
 
 void query_run(const struct query_env *env, enum query_kind kind, const struct route_req *r,
-               int64_t now_ms, struct query_out *out)
+               struct urlpatch *patch, int64_t now_ms, struct query_out *out)
 {
     struct qctx q;
     struct timespec t0;
@@ -83,6 +85,7 @@ void query_run(const struct query_env *env, enum query_kind kind, const struct r
     memset(out, 0, sizeof(*out));
     memset(&q, 0, sizeof(q));
     q.r = r;
+    q.patch = patch;
     q.now_ms = now_ms;
     q.tally = env->tally;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -15,6 +15,7 @@ struct qctx {
     MYSQL *conn;
     struct tally *tally;
     const struct route_req *r;
+    struct urlpatch *patch; /* QUERY_UPDATE: what changes */
     int64_t now_ms;
     int status;  /* HTTP status when QRES_OK */
     cJSON *root; /* the answer */
@@ -27,6 +28,7 @@ int query_list(struct qctx *q) MUSTCHECK;
 int query_detail(struct qctx *q) MUSTCHECK;
 int query_checks(struct qctx *q) MUSTCHECK;
 int query_deactivate(struct qctx *q) MUSTCHECK;
+int query_update(struct qctx *q) MUSTCHECK;
 /* api/query_incidents.c: incident lists (per_url: of q->r->url_id) and the alerting
  * metrics (q->root = {"text": exposition lines}). */
 int query_incidents(struct qctx *q, bool per_url) MUSTCHECK;
@@ -43,7 +45,7 @@ int query_page_row(void *arg, const struct sqlq_row *row, char *err, size_t errl
 int query_page_finish(struct qctx *q, struct page *p, const char *cursor_name) MUSTCHECK;
 /* 1 when the URL q->r->url_id exists, 0 when not, or a qres error. */
 int query_url_exists(struct qctx *q) MUSTCHECK;
-/* api/dashq.c: the dashboard's data. */
+/* api/dashq.c: the dashboard's data; api/dashq_url.c: one URL's series. */
 int dashq_urls(struct qctx *q) MUSTCHECK;
 int dashq_url(struct qctx *q) MUSTCHECK;
 int dashq_percentiles(struct qctx *q) MUSTCHECK;
@@ -57,6 +59,8 @@ int query_window_counts(struct qctx *q, uint64_t url_id, int64_t span_ms, uint64
 int qjson_raw(cJSON *obj, const char *name, const char *digits) MUSTCHECK;
 int qjson_str(cJSON *obj, const char *name, const char *s) MUSTCHECK;
 int qjson_time(cJSON *obj, const char *name, const char *mysql_text) MUSTCHECK;
+/* A UTC time in ms since the epoch, as qjson_time writes MySQL's text. */
+int qjson_time_ms(cJSON *obj, const char *name, int64_t ms) MUSTCHECK;
 int qjson_bool(cJSON *obj, const char *name, const char *digit) MUSTCHECK;
 /* {"error": msg} with status. */
 int qjson_error(struct qctx *q, int status, const char *msg) MUSTCHECK;

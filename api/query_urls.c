@@ -1,4 +1,5 @@
-/* api/query_urls.c: the monitored URLs: list, one URL in detail, its checks, DELETE. */
+/* api/query_urls.c: the monitored URLs: list, one URL in detail, its checks, PUT/PATCH,
+ * DELETE. */
 #include "query_int.h"
 
 #include <inttypes.h>
@@ -7,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "urlpatch.h"
 #include "window.h"
 
 /* state: a deactivated URL is unknown; cert_days_left: whole days (negative = expired) */
 #define URL_COLS                                                                                   \
-    "id, name, url, regex, active, created_at, deactivated_at, IF(active = 1, state, 'unknown'),"  \
-    " IF(active = 1, state_since, NULL), fail_threshold, success_threshold, cert_expires_at,"      \
+    "id, name, url, regex, active, created_at, deactivated_at, check_interval,"                    \
+    " IF(active = 1, state, 'unknown'), IF(active = 1, state_since, NULL), fail_threshold,"       \
+    " success_threshold, cert_expires_at,"                                                         \
     " FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), cert_expires_at) / 86400)"
 #define CHECK_COLS                                                                                 \
     "run_id, checked_at, success, http_status, response_ms, dns_ms, connect_ms, tls_ms, "          \
@@ -51,12 +54,13 @@ static cJSON *url_json(const struct sqlq_row *row)
     if (!o || qjson_raw(o, "id", row->val[0]) != 0 || qjson_str(o, "name", row->val[1]) != 0 ||
         qjson_str(o, "url", row->val[2]) != 0 || qjson_str(o, "regex", row->val[3]) != 0 ||
         qjson_bool(o, "active", row->val[4]) != 0 || qjson_time(o, "created", row->val[5]) != 0 ||
-        qjson_time(o, "deactivated", row->val[6]) != 0 || qjson_str(o, "state", row->val[7]) != 0 ||
-        qjson_time(o, "since", row->val[8]) != 0 ||
-        qjson_raw(o, "fail_threshold", row->val[9]) != 0 ||
-        qjson_raw(o, "success_threshold", row->val[10]) != 0 ||
-        qjson_time(o, "cert_expires_at", row->val[11]) != 0 ||
-        qjson_raw(o, "cert_days_left", row->val[12]) != 0) {
+        qjson_time(o, "deactivated", row->val[6]) != 0 ||
+        qjson_raw(o, "interval", row->val[7]) != 0 || qjson_str(o, "state", row->val[8]) != 0 ||
+        qjson_time(o, "since", row->val[9]) != 0 ||
+        qjson_raw(o, "fail_threshold", row->val[10]) != 0 ||
+        qjson_raw(o, "success_threshold", row->val[11]) != 0 ||
+        qjson_time(o, "cert_expires_at", row->val[12]) != 0 ||
+        qjson_raw(o, "cert_days_left", row->val[13]) != 0) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -362,4 +366,30 @@ int query_deactivate(struct qctx *q)
 out:
     cJSON_Delete(o.obj);
     return rc;
+}
+
+/* PUT/PATCH: one UPDATE of the columns the body names (urlpatch.h), then the URL as
+ * GET /urls/{id} shows it. Running it twice leaves the same row (safe to retry). */
+int query_update(struct qctx *q)
+{
+    MYSQL_BIND b[URLPATCH_MAX_FIELDS + 1];
+    uint64_t id = q->r->url_id, matched = 0;
+    unsigned n = urlpatch_count(q->patch);
+    char sql[512];
+    int rc;
+
+    if (n > 0) {
+        if (urlpatch_sql(q->patch, sql, sizeof(sql)) != 0) {
+            snprintf(q->err, sizeof(q->err), "the UPDATE does not fit %zu bytes", sizeof(sql));
+            return QRES_ERR;
+        }
+        urlpatch_bind(q->patch, b);
+        sqlq_bind_u64(&b[n], &id);
+        if ((rc = sqlq_run(q->conn, sql, b, n + 1, NULL, NULL, &matched, q->err, sizeof(q->err))) !=
+            0)
+            return rc;
+        if (matched == 0)
+            return qjson_error(q, 404, "id: no such URL");
+    }
+    return query_detail(q);
 }

@@ -339,7 +339,7 @@ static int match_path(const struct seg *segs, size_t n, struct route_req *r, cha
         r->methods = ROUTE_M_GET;
         snprintf(r->cache_key, sizeof(r->cache_key), "%s/urls/summary", RKEY_CACHE_PREFIX);
     } else if (n == 2) {
-        r->methods = ROUTE_M_GET | ROUTE_M_DELETE;
+        r->methods = ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE;
         r->id = ROUTE_URL;
         return match_id(&segs[1], r, err, errlen);
     } else if (n == 3 && seg_is(&segs[2], "checks")) {
@@ -389,9 +389,26 @@ const char *route_allow_header(unsigned methods)
         return "GET, HEAD, POST";
     case ROUTE_M_GET | ROUTE_M_DELETE:
         return "GET, HEAD, DELETE";
+    case ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE:
+        return "GET, HEAD, PUT, PATCH, DELETE";
     default:
         return "GET, HEAD";
     }
+}
+
+unsigned route_method_bit(const char *name)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } methods[] = {{"GET", ROUTE_M_GET},       {"HEAD", ROUTE_M_GET}, {"POST", ROUTE_M_POST},
+                   {"DELETE", ROUTE_M_DELETE}, {"PUT", ROUTE_M_PUT},  {"PATCH", ROUTE_M_PATCH}};
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(methods); i++)
+        if (strcmp(name, methods[i].name) == 0)
+            return methods[i].bit;
+    return 0;
 }
 
 const char *route_label(enum route_id id)

@@ -16,20 +16,20 @@
 
 enum route_id {
     ROUTE_UNKNOWN = 0,
-    ROUTE_TOP,           /* /urls/top/{status}/{timespan} */
-    ROUTE_SUMMARY,       /* /urls/summary */
-    ROUTE_URLS,          /* /urls (GET list, POST add) */
-    ROUTE_URL,           /* /urls/{id} (GET, DELETE) */
-    ROUTE_URL_CHECKS,    /* /urls/{id}/checks */
-    ROUTE_HEALTHZ,       /* /healthz */
-    ROUTE_STATUS,        /* /status (same answer as /healthz) */
-    ROUTE_METRICS,       /* /metrics */
-    ROUTE_OPENAPI,       /* /openapi.json */
-    ROUTE_DASH_URLS,     /* /dashboard/urls (api/dashq.c) */
-    ROUTE_DASH_URL,      /* /dashboard/urls/{id} */
-    ROUTE_DASH_PCT,      /* /dashboard/percentiles */
-    ROUTE_UI,            /* the dashboard's and the docs' files (api/ui.c) */
-    ROUTE_INCIDENTS,     /* /incidents (api/query_incidents.c) */
+    ROUTE_TOP,        /* /urls/top/{status}/{timespan} */
+    ROUTE_SUMMARY,    /* /urls/summary */
+    ROUTE_URLS,       /* /urls (GET list, POST add) */
+    ROUTE_URL,        /* /urls/{id} (GET, PUT, PATCH, DELETE) */
+    ROUTE_URL_CHECKS, /* /urls/{id}/checks */
+    ROUTE_HEALTHZ,    /* /healthz */
+    ROUTE_STATUS,     /* /status (same answer as /healthz) */
+    ROUTE_METRICS,    /* /metrics */
+    ROUTE_OPENAPI,    /* /openapi.json */
+    ROUTE_DASH_URLS,  /* /dashboard/urls (api/dashq.c) */
+    ROUTE_DASH_URL,   /* /dashboard/urls/{id} */
+    ROUTE_DASH_PCT,   /* /dashboard/percentiles */
+    ROUTE_UI,         /* the dashboard's and the docs' files (api/ui.c) */
+    ROUTE_INCIDENTS,  /* /incidents (api/query_incidents.c) */
     ROUTE_URL_INCIDENTS, /* /urls/{id}/incidents */
     ROUTE_COUNT
 };
@@ -39,6 +39,8 @@ enum route_method {
     ROUTE_M_GET = 1,
     ROUTE_M_POST = 2,
     ROUTE_M_DELETE = 4,
+    ROUTE_M_PUT = 8,
+    ROUTE_M_PATCH = 16,
 };
 
 enum route_status { ROUTE_STATUS_SUCCESS, ROUTE_STATUS_FAIL };
@@ -59,14 +61,14 @@ struct route_req {
     bool cache;                    /* cacheable routes: ?cache=true (default) */
     uint64_t url_id;               /* ROUTE_URL, ROUTE_URL_CHECKS, ROUTE_DASH_URL */
     unsigned limit;                /* ROUTE_URLS, ROUTE_URL_CHECKS */
-    uint64_t cursor;               /* ROUTE_URLS: ids > cursor; ROUTE_URL_CHECKS: run_id < before;
-                                      incident lists: ids < cursor (newest first), 0 = first page */
-    int active;                    /* ROUTE_URLS filter: -1 any, 0 inactive, 1 active */
-    enum route_istate istate;      /* ROUTE_INCIDENTS, ROUTE_URL_INCIDENTS */
+    uint64_t cursor; /* ROUTE_URLS: ids > cursor; ROUTE_URL_CHECKS: run_id < before;
+                        incident lists: ids < cursor (newest first), 0 = first page */
+    int active;      /* ROUTE_URLS filter: -1 any, 0 inactive, 1 active */
+    enum route_istate istate; /* ROUTE_INCIDENTS, ROUTE_URL_INCIDENTS */
     char cache_key[ROUTE_KEY_MAX]; /* cacheable routes: the Redis key, else "" */
 };
 
-/* Parses a GET/POST/DELETE target. Returns 0, or the HTTP status to answer (400, 404)
+/* Parses a GET/POST/PUT/PATCH/DELETE target. Returns 0, or the HTTP status to answer (400, 404)
  * with a message for the client in err ("<field>: <what is wrong>"). On 400 the route
  * is known: r->id and r->methods are set, so a wrong method can still win (405). */
 int route_parse(const char *path, const char *query, struct route_req *r, char *err,
@@ -76,6 +78,8 @@ int route_parse(const char *path, const char *query, struct route_req *r, char *
 bool route_cacheable(const struct route_req *r);
 /* The Allow header value for a route ("GET, HEAD", "GET, HEAD, POST", ...). */
 const char *route_allow_header(unsigned methods);
+/* The method bit of a method name ("GET", "HEAD", "PUT", ...); 0 = none of ours. */
+unsigned route_method_bit(const char *name);
 /* A short stable label for metrics ("top", "summary", "urls", ...). */
 const char *route_label(enum route_id id);
 const char *route_status_name(enum route_status s);

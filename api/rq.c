@@ -112,16 +112,8 @@ static void add_cors(struct rq *rq, struct evkeyvalq *h)
     origin = evhttp_find_header(evhttp_request_get_input_headers(rq->req), "Origin");
     if (!origin)
         return;
-    switch (evhttp_request_get_command(rq->req)) {
-    case EVHTTP_REQ_POST:
-        method = ROUTE_M_POST;
-        break;
-    case EVHTTP_REQ_DELETE:
-        method = ROUTE_M_DELETE;
-        break;
-    default:
+    if (!(method = route_method_bit(rq_method_name(evhttp_request_get_command(rq->req)))))
         method = ROUTE_M_GET;
-    }
     if ((allow = cors_allow(c, origin, method))) {
         evhttp_add_header(h, "Access-Control-Allow-Origin", allow);
         evhttp_add_header(h, "Access-Control-Expose-Headers", "X-Cache");

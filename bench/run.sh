@@ -401,38 +401,11 @@ SQL
 
 # --- scenarios 3 and 4: the API ----------------------------------------------------------
 load_history() {
-    local d=$WORK/history hourly=edges t0 t1 bg bg2 half
+    local d=$WORK/history hourly=edges t0 t1
     if [ "$MODE" = full ]; then hourly=all; fi
     t0=$(date +%s.%N)
-    python3 "$BENCH/gen.py" history --urls 10000 --days 30 --hourly "$hourly" \
-        --rollup-bin "$ROLLUP_BIN" --out "$d" >&2
-    sql <<'SQL'
-TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
-TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks; DELETE FROM urls;
-SQL
-    # The big table in two halves of its key range (bucket first), each on its own
-    # connection, beside the small tables: the two cores append at two points.
-    half=$(($(wc -l <"$d/rollup_hourly.tsv") / 2))
-    head -n "$half" "$d/rollup_hourly.tsv" >"$d/rollup_hourly.1.tsv"
-    tail -n +$((half + 1)) "$d/rollup_hourly.tsv" >"$d/rollup_hourly.2.tsv"
-    sql --local-infile=1 -e "SET SESSION unique_checks = 0;
-        LOAD DATA LOCAL INFILE '$d/rollup_hourly.2.tsv' INTO TABLE rollup_hourly" &
-    bg=$!
-    sql --local-infile=1 -e "SET SESSION unique_checks = 0;
-        LOAD DATA LOCAL INFILE '$d/rollup_hourly.1.tsv' INTO TABLE rollup_hourly" &
-    bg2=$!
-    sql --local-infile=1 <<SQL
-SET SESSION time_zone = '+00:00', unique_checks = 0;
-LOAD DATA LOCAL INFILE '$d/urls.tsv' INTO TABLE urls (id, name, url, regex, active, created_at, updated_at);
-LOAD DATA LOCAL INFILE '$d/runs.tsv' INTO TABLE runs (id, slot, status, started_at, finished_at, urls_total, urls_checked);
-LOAD DATA LOCAL INFILE '$d/checks.tsv' INTO TABLE checks (url_id, run_id, checked_at, success, http_status, response_ms, error_class);
-LOAD DATA LOCAL INFILE '$d/rollup_daily.tsv' INTO TABLE rollup_daily;
-LOAD DATA LOCAL INFILE '$d/rollup_hourly_total.tsv' INTO TABLE rollup_hourly_total;
-SQL
-    wait "$bg" || die "loading rollup_hourly failed"
-    wait "$bg2" || die "loading rollup_hourly failed"
-    rm -f "$d/rollup_hourly.1.tsv" "$d/rollup_hourly.2.tsv"
-    sql -e "ANALYZE TABLE urls, runs, checks, rollup_hourly, rollup_daily, rollup_hourly_total" >/dev/null
+    bash "$BENCH/load_history.sh" "$d" "$ROLLUP_BIN" --urls 10000 --days 30 --hourly "$hourly" ||
+        die "generating or loading the history failed"
     t1=$(date +%s.%N)
     log "api: 10,000 URLs x 30 days generated and loaded in $(python3 -c "print(round($t1 - $t0, 1))") s"
     echo "{\"scenario\":\"api_load\",\"hourly\":\"$hourly\",\"wall_s\":$(python3 -c "print(round($t1 - $t0, 3))"),\"rows\":{$(
@@ -624,5 +597,7 @@ main() {
 }
 
 # Everything above is functions, parsed before main runs: editing this file during a run
-# cannot change what the run does.
-main "$@"
+# cannot change what the run does. Sourced (bench/shards.sh), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+    main "$@"
+fi

@@ -10,9 +10,12 @@
 // /dashboard/urls request (server time, bytes) and the page's own work after it. Then, on
 // the loaded page: sorting all URLs by p95 (click to rows redrawn), a search keystroke
 // sequence, and scrolling to the middle. The first load (after urlmon-api started, so
-// it computes the answers, as after each compute run) is printed apart as "cold"; the REPS
-// after it are answered from the API's in-process copies. Prints one JSON line per load
-// and a summary.
+// it computes the answers) is printed apart as "cold"; the REPS after it are answered
+// from the API's in-process copies ("warm"). With UI_AFTER_RUN set to a shell command
+// that writes as a compute run does (bench/ui_render.sh sets one), REPS more loads each
+// follow that command ("after a run": the answers are built again, the settled sums of
+// past hours and days kept). Prints one JSON line per load and a summary.
+import { execSync } from "node:child_process";
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
@@ -93,6 +96,7 @@ async function main() {
       `--user-data-dir=${profile}`],
   });
   const all = [];
+  const after = [];
   let cold;
   try {
     // The first load after the API started: urlmon-api computes both answers (as after
@@ -103,6 +107,12 @@ async function main() {
       const m = await rep(browser);
       console.log(JSON.stringify(m));
       all.push(m);
+    }
+    for (let i = 0; process.env.UI_AFTER_RUN && i < REPS; i++) {
+      execSync(process.env.UI_AFTER_RUN, { stdio: "inherit" });
+      const m = await rep(browser);
+      console.log(JSON.stringify({ after_run: true, ...m }));
+      after.push(m);
     }
   } finally {
     await browser.close();
@@ -116,6 +126,10 @@ async function main() {
   for (const k of keys) {
     const v = all.map((m) => m[k]);
     summary[k] = { median: Math.round(median(v)), min: Math.round(Math.min(...v)), max: Math.round(Math.max(...v)) };
+  }
+  for (const k of after.length ? ["first_render_ms", "dash_request_ms", "after_data_ms", "pct_filled_ms", "pct_request_ms"] : []) {
+    const v = after.map((m) => m[k]);
+    summary["after_run_" + k] = { median: Math.round(median(v)), min: Math.round(Math.min(...v)), max: Math.round(Math.max(...v)) };
   }
   console.log("SUMMARY " + JSON.stringify(summary));
 }

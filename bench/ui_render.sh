@@ -5,10 +5,12 @@
 #   bench/ui_render.sh [REPS]      # default 5 (after one warm-up load)
 #
 # Starts a private MariaDB + Redis (scripts/stack.sh; data in bench/work/stack-ui), fills
-# it with 10,000 URLs checked every 10 minutes for 30 days (tests/integration/
-# api_bench_data.sh: raw checks and the rollups the compute job keeps), runs urlmon-api
-# on a free loopback port and bench/ui_render.mjs. Prints one JSON line per load and a
-# SUMMARY line; BENCHMARKS.md ("Dashboard") records the numbers.
+# it with 10,000 URLs checked every 10 minutes for 30 days (bench/load_history.sh: gen.py
+# history, whose rollups urlmon-rollup makes with the compute job's own code; hourly
+# rollups for every hour, daily ones for every day, the raw checks of the past 24 hours),
+# runs urlmon-api on a free loopback port and bench/ui_render.mjs (cold, warm, and after
+# a write as a compute run makes). Prints one JSON line per load and a SUMMARY line;
+# BENCHMARKS.md ("Dashboard") records the numbers.
 #
 # Environment: BENCH_BUILD_DIR (build-bench; built here unless BENCH_SKIP_BUILD=1),
 # BENCH_UI_KEEP_DATA=1 (reuse the data of a previous run), BENCH_KEEP_STACK=1,
@@ -24,7 +26,7 @@ export URLMON_STACK_REDIS_PORT=${BENCH_UI_REDIS_PORT:-64412}
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-    cmake --build "$BUILD" -j2 --target urlmon-api urlmon-compute >/dev/null
+    cmake --build "$BUILD" -j2 --target urlmon-api urlmon-compute urlmon-rollup >/dev/null
 fi
 
 api_pid=""
@@ -44,11 +46,14 @@ eval "$(bash scripts/stack.sh env compute)"
 "$BUILD/compute/urlmon-compute" migrate >/dev/null
 if [ "${BENCH_UI_KEEP_DATA:-0}" != 1 ]; then
     start=$(date +%s)
-    bash tests/integration/api_bench_data.sh "${BENCH_UI_URLS:-10000}" "${BENCH_UI_DAYS:-30}" >/dev/null
+    bash bench/load_history.sh "$ROOT/bench/work/history-ui" "$BUILD/compute/urlmon-rollup" \
+        --urls "${BENCH_UI_URLS:-10000}" --days "${BENCH_UI_DAYS:-30}" --hourly all --raw-hours 24
     echo "ui_render: data made in $(($(date +%s) - start)) s" >&2
 fi
 bash scripts/stack.sh sql -N -e "SELECT CONCAT(COUNT(*), ' active URLs') FROM urls WHERE active = 1;
-    SELECT CONCAT(COUNT(*), ' checks in the past 24 h') FROM checks WHERE checked_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY" >&2
+    SELECT CONCAT(COUNT(*), ' checks in the past 24 h') FROM checks WHERE checked_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY;
+    SELECT CONCAT(COUNT(*), ' hourly rollups, ', COUNT(DISTINCT bucket), ' hours') FROM rollup_hourly;
+    SELECT CONCAT(COUNT(*), ' daily rollups, ', COUNT(DISTINCT bucket), ' days') FROM rollup_daily" >&2
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 eval "$(bash scripts/stack.sh env api)"
@@ -60,4 +65,12 @@ for _ in $(seq 100); do
 done
 curl -sf "http://127.0.0.1:$port/healthz" >/dev/null
 echo "ui_render: $(nproc) cores, $(chromium --version 2>/dev/null), node $(node --version)" >&2
-UI_BASE="http://127.0.0.1:$port" node bench/ui_render.mjs "$REPS"
+# "After a run": one check of URL 1 written as the job writes it (its rollups made by
+# urlmon-rollup, in the current hour and today) and the API's Redis answers deleted as
+# the job deletes them at the end of a run, so every answer the page asks for is built again.
+rcli="redis-cli -h 127.0.0.1 -p $URLMON_STACK_REDIS_PORT"
+after_run="printf '1\\t%s\\t1\\t100\\n' \$(date +%s%3N) | '$BUILD/compute/urlmon-rollup' | bash scripts/stack.sh sql &&
+  $rcli --scan --pattern 'urlmon:cache:*' | xargs -r $rcli DEL >/dev/null"
+echo "ui_render: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+UI_BASE="http://127.0.0.1:$port" UI_AFTER_RUN=$after_run node bench/ui_render.mjs "$REPS"
+echo "ui_render: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

@@ -24,6 +24,7 @@ struct drainer {
     struct qentry e;
     struct drain_stats *st;
     bool dead[DRAIN_CHUNK];
+    enum urlstore_outcome how[DRAIN_CHUNK];
     char why[DRAIN_CHUNK][URLMON_ERRLEN];
 };
 
@@ -86,11 +87,11 @@ static int store_chunk(struct drainer *d, char *const *data, const size_t *lens,
         goto out;
     for (i = 0; i < n; i++) {
         d->dead[i] = false;
-        if (qentry_parse_json(data[i], lens[i], &d->e, d->why[i], sizeof(d->why[i])) != 0) {
+        if (qentry_parse_json(data[i], lens[i], NULL, &d->e, d->why[i], sizeof(d->why[i])) != 0) {
             d->dead[i] = true;
             continue;
         }
-        if (urlstore_upsert(d->us, &d->e, d->why[i], sizeof(d->why[i])) == 0)
+        if (urlstore_upsert(d->us, &d->e, &d->how[i], d->why[i], sizeof(d->why[i])) == 0)
             continue;
         if (urlstore_error_is_transient(d->us)) {
             snprintf(err, errlen, "%s", d->why[i]);
@@ -136,6 +137,8 @@ static int settle_chunk(struct drainer *d, char *const *data, const size_t *lens
             redisAppendCommand(d->rc, "LREM %s 1 %b", RKEY_PROCESSING, data[i], lens[i]);
             expect++;
             d->st->stored++;
+            if (d->how[i] == URLSTORE_UPDATED)
+                d->st->updated++;
         }
     }
     for (i = 0; i < expect; i++) {
@@ -265,6 +268,9 @@ int drain_queue(redisContext *rc, MYSQL *conn, atomic_int *stop, struct drain_st
     if (urlstore_open(conn, &d->us, err, errlen) != 0 || recover(d, err, errlen) != 0 ||
         drain_loop(d, stop, err, errlen) != 0)
         goto out;
+    if (st->stored > 0)
+        log_info("queue: %lu URLs stored: %lu new, %lu already known (updated and active again)",
+                 st->stored, st->stored - st->updated, st->updated);
     ret = 0;
 out:
     if (d)

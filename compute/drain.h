@@ -8,7 +8,10 @@
  * idempotent. A crash at any point therefore neither loses nor duplicates a URL.
  * An entry that fails validation (qentry_parse_json) is pushed to urlmon:queue:dead
  * as {"entry":..., "reason":..., "at":...} and removed from processing in one
- * MULTI/EXEC, and the reason is logged. */
+ * MULTI/EXEC, and the reason is logged. An entry's interval is checked against the widest
+ * bounds only (qentry_bounds_any): the API applied MIN_INTERVAL/MAX_INTERVAL when it queued
+ * it, and a drain with other settings must not kill what the API accepted; entries from before
+ * intervals existed (none given) are stored as entries without one (urlstore.h). */
 #ifndef URLMON_DRAIN_H
 #define URLMON_DRAIN_H
 
@@ -23,6 +26,7 @@
 struct drain_stats {
     unsigned long recovered; /* found in processing at the start */
     unsigned long stored;    /* upserted into urls */
+    unsigned long updated;   /* of those, URLs that were known (updated, reactivated) */
     unsigned long dead;      /* moved to the dead list */
 };
 

@@ -15,8 +15,9 @@
 #include "urlstore.h"
 
 struct columns {
-    long name, url, regex, fail_th, success_th; /* field index, -1 = absent */
-    size_t count;                               /* fields in the header */
+    long name, url, regex, interval, fail_th, success_th; /* field index, -1 = absent */
+    size_t count;                    /* fields in the header */
+    const struct qentry_bounds *bounds;
 };
 
 /* The header field, trimmed of spaces, equal to want (case-insensitive)? */
@@ -37,27 +38,28 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     size_t i, len;
     int r;
 
-    col->name = col->url = col->regex = col->fail_th = col->success_th = -1;
+    col->name = col->url = col->regex = col->interval = col->fail_th = col->success_th = -1;
     while ((r = csv_next(c)) == CSV_BAD)
         log_warn("%s: %s", path, csv_errstr(c));
     if (r != CSV_RECORD) {
         snprintf(err, errlen, "%s: %s", path,
-                 r == CSV_END ? "is empty (expected a header line: name,url[,regex])"
+                 r == CSV_END ? "is empty (expected a header line: name,url[,regex][,interval])"
                               : csv_errstr(c));
         return -1;
     }
     col->count = csv_nfields(c);
     for (i = 0; i < col->count; i++) {
         const char *f = csv_field(c, i, &len);
-        long *slot = header_is(f, len, "name")                ? &col->name
-                     : header_is(f, len, "url")               ? &col->url
-                     : header_is(f, len, "regex")             ? &col->regex
+        long *slot = header_is(f, len, "name")       ? &col->name
+                     : header_is(f, len, "url")      ? &col->url
+                     : header_is(f, len, "regex")    ? &col->regex
+                     : header_is(f, len, "interval") ? &col->interval
                      : header_is(f, len, "fail_threshold")    ? &col->fail_th
                      : header_is(f, len, "success_threshold") ? &col->success_th
                                                               : NULL;
         if (!slot)
-            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url, regex, fail_threshold or "
-                     "success_threshold: ignored",
+            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url, regex, interval, "
+                     "fail_threshold or success_threshold: ignored",
                      path, csv_line(c), i + 1, f);
         else if (*slot >= 0) {
             snprintf(err, errlen, "%s:%lu: column \"%.40s\" appears twice in the header", path,
@@ -69,7 +71,7 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     if (col->name < 0 || col->url < 0) {
         snprintf(err, errlen,
                  "%s:%lu: missing header: the first line must name the columns name and url "
-                 "(optionally regex)",
+                 "(optionally regex and interval)",
                  path, csv_line(c));
         return -1;
     }
@@ -80,8 +82,8 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
 static int row_entry(struct csv *c, const struct columns *col, struct qentry *e, char *err,
                      size_t errlen)
 {
-    size_t nlen, ulen, rlen = 0, flen = 0, slen = 0;
-    const char *name, *url, *regex = NULL, *ft = NULL, *st = NULL;
+    size_t nlen, ulen, rlen = 0, ilen, flen = 0, slen = 0;
+    const char *name, *url, *regex = NULL, *interval, *ft = NULL, *st = NULL;
 
     if (csv_nfields(c) != col->count) {
         snprintf(err, errlen, "has %zu field%s, the header has %zu", csv_nfields(c),
@@ -92,17 +94,21 @@ static int row_entry(struct csv *c, const struct columns *col, struct qentry *e,
     url = csv_field(c, (size_t)col->url, &ulen);
     if (col->regex >= 0)
         regex = csv_field(c, (size_t)col->regex, &rlen);
-    if (col->fail_th >= 0)
-        ft = csv_field(c, (size_t)col->fail_th, &flen);
-    if (col->success_th >= 0)
-        st = csv_field(c, (size_t)col->success_th, &slen);
     if (memchr(name, '\0', nlen) || memchr(url, '\0', ulen)) {
         snprintf(err, errlen, "contains a NUL byte");
         return -1;
     }
-    if (qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen) != 0)
+    if (col->fail_th >= 0)
+        ft = csv_field(c, (size_t)col->fail_th, &flen);
+    if (col->success_th >= 0)
+        st = csv_field(c, (size_t)col->success_th, &slen);
+    if (qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen) != 0 ||
+        qentry_set_thresholds(e, ft, flen, st, slen, err, errlen) != 0)
         return -1;
-    return qentry_set_thresholds(e, ft, flen, st, slen, err, errlen);
+    if (col->interval < 0)
+        return 0;
+    interval = csv_field(c, (size_t)col->interval, &ilen);
+    return qentry_set_interval_text(e, interval, ilen, col->bounds, err, errlen);
 }
 
 static int commit(MYSQL *conn, char *err, size_t errlen)
@@ -119,6 +125,7 @@ static int load_rows(MYSQL *conn, struct csv *c, const char *path, const struct 
 {
     struct urlstore *us = NULL;
     struct qentry e;
+    enum urlstore_outcome how;
     char why[URLMON_ERRLEN];
     unsigned pending = 0;
     int r, rc = -1;
@@ -137,9 +144,11 @@ static int load_rows(MYSQL *conn, struct csv *c, const char *path, const struct 
             st->bad++;
             continue;
         }
-        if (urlstore_upsert(us, &e, err, errlen) != 0)
+        if (urlstore_upsert(us, &e, &how, err, errlen) != 0)
             goto out;
         st->loaded++;
+        if (how == URLSTORE_UPDATED)
+            st->updated++;
         if (++pending >= LOADER_TXN_ROWS) {
             if (commit(conn, err, errlen) != 0 || db_exec(conn, "BEGIN", err, errlen) != 0)
                 goto out;
@@ -156,8 +165,8 @@ out:
     return rc;
 }
 
-int loader_load_csv(MYSQL *conn, const char *path, struct loader_stats *st, char *err,
-                    size_t errlen)
+int loader_load_csv(MYSQL *conn, const char *path, const struct qentry_bounds *b,
+                    struct loader_stats *st, char *err, size_t errlen)
 {
     FILE *f = NULL;
     struct csv *c = NULL;
@@ -174,6 +183,7 @@ int loader_load_csv(MYSQL *conn, const char *path, struct loader_stats *st, char
         snprintf(err, errlen, "--data-path: %s is not a regular file", path);
         goto out;
     }
+    col.bounds = b ? b : &qentry_bounds_any;
     if (csv_open_file(f, &c) != 0) {
         snprintf(err, errlen, "out of memory");
         goto out;

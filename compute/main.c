@@ -102,6 +102,7 @@ static int cmd_load(const struct config *cfg, const char *path)
 {
     char err[URLMON_ERRLEN] = "";
     struct loader_stats st;
+    const struct qentry_bounds bounds = {cfg->min_interval, cfg->max_interval};
     MYSQL *conn = NULL;
     int rc = 1;
 
@@ -109,12 +110,13 @@ static int cmd_load(const struct config *cfg, const char *path)
         log_error("--data-path not loaded: %s", err);
         goto out;
     }
-    if (loader_load_csv(conn, path, &st, err, sizeof(err)) != 0) {
+    if (loader_load_csv(conn, path, &bounds, &st, err, sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;
     }
-    log_info("%s: %lu rows, %lu URLs loaded, %lu bad rows skipped", path, st.rows, st.loaded,
-             st.bad);
+    log_info("%s: %lu rows, %lu URLs loaded, %lu bad rows skipped (%lu new URLs, %lu already "
+             "known: updated and active again)",
+             path, st.rows, st.loaded, st.bad, st.loaded - st.updated, st.updated);
     rc = 0;
 out:
     db_close(&conn);

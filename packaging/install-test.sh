@@ -39,9 +39,11 @@ want_tree() {
         'f 644 /usr/lib/systemd/system/urlmon-compute.timer' \
         'f 644 /usr/share/man/man1/urlmon-api.1' \
         'f 644 /usr/share/man/man1/urlmon-compute.1' \
+        'f 644 /usr/share/man/man1/urlmon.1' \
         'f 644 /usr/share/urlmon/urlmon.env.example' \
         'f 755 /usr/bin/urlmon-api' \
-        'f 755 /usr/bin/urlmon-compute' | sort)
+        'f 755 /usr/bin/urlmon-compute' \
+        'f 755 /usr/bin/urlmon' | sort)
     got=$(cd "$D" && find . -type f -printf '%y %m /%P\n' | sort)
     diff <(echo "$want") <(echo "$got")
 }
@@ -99,7 +101,9 @@ man_pages() {
             return 1
         fi
     done
-    grep -q 'migrate' "$D/usr/share/man/man1/urlmon-compute.1"
+    grep -q 'migrate' "$D/usr/share/man/man1/urlmon-compute.1" &&
+        grep -q '^\.TH "\?URLMON"\? ' "$D/usr/share/man/man1/urlmon.1" &&
+        grep -q 'URLMON_API' "$D/usr/share/man/man1/urlmon.1"
 }
 check "man pages: titled, carry the --help text" man_pages
 

@@ -62,6 +62,10 @@ static const struct param params[] = {
     UINT("CONNECT_TIMEOUT", connect_timeout, "5", 1, 300, "seconds to connect to a monitored URL"),
     UINT("CONCURRENCY", concurrency, "1000", 1, 50000, "checks in flight at once"),
     UINT("CHECK_THREADS", check_threads, "0", 0, 64, "event loops checking URLs; 0 = one per core"),
+    UINT("MIN_INTERVAL", min_interval, "5", 1, 2592000,
+         "shortest check interval (seconds) a URL may be given (POST, PUT/PATCH, CSV)"),
+    UINT("MAX_INTERVAL", max_interval, "86400", 1, 2592000,
+         "longest check interval (seconds) a URL may be given (>= MIN_INTERVAL)"),
     UINT("MAX_REDIRECTS", max_redirects, "5", 0, 50, "redirects followed per check"),
     UINT("MAX_BODY_BYTES", max_body_bytes, "1048576", 1024, 1073741824,
          "body bytes read per check; more fails as too_large"),
@@ -201,6 +205,11 @@ int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), 
     if (cfg->min_pool > cfg->max_pool) {
         snprintf(err, errlen, "MIN_POOL: %u is larger than MAX_POOL (%u)", cfg->min_pool,
                  cfg->max_pool);
+        return -1;
+    }
+    if (cfg->min_interval > cfg->max_interval) {
+        snprintf(err, errlen, "MIN_INTERVAL: %u is larger than MAX_INTERVAL (%u)",
+                 cfg->min_interval, cfg->max_interval);
         return -1;
     }
     /* a CA setting that cannot be read would fail every https check as `tls` */

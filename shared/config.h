@@ -38,6 +38,8 @@ struct config {
     unsigned connect_timeout; /* seconds to establish the connection */
     unsigned concurrency;     /* checks in flight across all loops */
     unsigned check_threads;   /* event loops; 0 = one per core */
+    unsigned min_interval;    /* bounds of a URL's check interval (seconds) */
+    unsigned max_interval;
     unsigned max_redirects;
     unsigned max_body_bytes;
     unsigned batch_size; /* rows per INSERT */

@@ -97,6 +97,25 @@ void stmt_bind_u64(MYSQL_BIND *b, const uint64_t *v)
     b->is_unsigned = 1;
 }
 
+void stmt_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
+{
+    if (!s) {
+        stmt_bind_null(b);
+        return;
+    }
+    memset(b, 0, sizeof(*b));
+    b->buffer_type = MYSQL_TYPE_STRING;
+    b->buffer = (void *)s;
+    b->buffer_length = *len;
+    b->length = len;
+}
+
+void stmt_bind_null(MYSQL_BIND *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->buffer_type = MYSQL_TYPE_NULL;
+}
+
 void stmt_bind_int(MYSQL_BIND *b, const int *v)
 {
     memset(b, 0, sizeof(*b));

@@ -46,6 +46,10 @@ void stmt_param_null_if(struct stmt_params *p, bool is_null);
 void stmt_bind_u64(MYSQL_BIND *b, const uint64_t *v);
 void stmt_bind_int(MYSQL_BIND *b, const int *v);
 void stmt_bind_time(MYSQL_BIND *b, MYSQL_TIME *t);
+/* len bytes at s (kept alive by the caller until executed; *len too); s NULL = SQL NULL. */
+void stmt_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len);
+/* SQL NULL. */
+void stmt_bind_null(MYSQL_BIND *b);
 /* ms since the epoch as a UTC MySQL DATE (date_only) or DATETIME(3). */
 void stmt_time(int64_t ms, bool date_only, MYSQL_TIME *out);
 

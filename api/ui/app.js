@@ -258,10 +258,10 @@
       if (!performance.getEntriesByName("urlmon:percentiles").length) performance.mark("urlmon:percentiles");
     });
   }
+  // The table's data first, then the percentiles: the two answers are the heaviest the
+  // API builds (after each compute run), and built together they slow each other down.
   function loadOverview() {
     var span = state.span;
-    var pct = getJSON("/dashboard/percentiles");   // in parallel; merged after the table is drawn
-    pct.catch(function () { /* reported by mergePercentiles */ });
     return Promise.all([
       getJSON("/urls/summary"), getJSON("/urls/top/fail/" + span), getJSON("/urls/top/success/" + span),
       getJSON("/dashboard/urls")
@@ -275,7 +275,7 @@
         state.rendered = true;
         performance.mark("urlmon:first-render");
       }
-      return mergePercentiles(pct);
+      return mergePercentiles(getJSON("/dashboard/percentiles"));
     });
   }
 
@@ -338,9 +338,20 @@
     box.appendChild(strip("30 days (daily)", s.daily, "day"));
     drawChart();
   }
+  // Chart.js is loaded when a URL's page first needs it, not with the overview.
+  var chartScript = null;
   function drawChart() {
     var s = state.series;
-    if (!s || typeof Chart === "undefined") return;
+    if (!s) return;
+    if (typeof Chart === "undefined") {
+      if (!chartScript) {
+        chartScript = document.createElement("script");
+        chartScript.src = "/ui/chart.min.js";
+        chartScript.addEventListener("load", drawChart);
+        document.head.appendChild(chartScript);
+      }
+      return;
+    }
     var pts = s.hourly.slice(-state.chartSpan);
     var labels = pts.map(function (b) { return b.hour.slice(5, 13).replace("T", " ") + "h"; });
     var data = pts.map(function (b) { return b.avg_ms; });

@@ -8,6 +8,10 @@ urlmon_script_test(api_flow ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_fl
 urlmon_script_test(api_local ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_local.py)
 urlmon_script_test(api_http ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_http.py)
 urlmon_script_test(api_contract ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_contract.py)
+urlmon_script_test(api_settings ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_settings.py)
+# The urlmon command line (cli/) against this API and the stack.
+urlmon_script_test(urlmon_cli ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/urlmon_cli.py
+    $<TARGET_FILE:urlmon>)
 
 # Windowed counts at chosen instants (both sides of the half hour) against raw checks.
 urlmon_itest(test_api_edges)

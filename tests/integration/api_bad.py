@@ -4,8 +4,9 @@
 Runs urlmon-api with API_TOKEN set. Every case is sent as raw bytes on its own
 connection, and every answer must be {"error": "..."} JSON with Cache-Control: no-store,
 including those for requests libevent's HTTP parser refuses before a handler runs
-(request line or headers over 16 KiB or malformed: 400; a body over 64 KiB: 413; an
-unknown method token: 501), whose HTML pages api/conn.c replaces. Afterwards the
+(request line or headers over 16 KiB or malformed: 400; a body over 64 KiB: 413; a
+chunk size that cannot be read: 400, though libevent says 413; an unknown method
+token: 501), whose HTML pages api/conn.c replaces. Afterwards the
 service must still be healthy and the tables intact.
 """
 import json
@@ -28,6 +29,12 @@ def req(method, target, headers="", body=b""):
     if body or method == "POST":
         head += "Content-Length: %d\r\n" % len(body)
     return head.encode("latin-1") + b"\r\n" + body
+
+
+def chunked(body):
+    """POST /urls with a chunked body, sent as is (no Content-Length)."""
+    return ("POST /urls HTTP/1.1\r\nHost: t\r\nConnection: close\r\n%s%s"
+            "Transfer-Encoding: chunked\r\n\r\n" % (AUTH, JSON)).encode() + body
 
 
 def post(body, headers=AUTH + JSON):
@@ -74,7 +81,8 @@ CASES = [
     ("cursor of 200 digits", req("GET", "/urls?cursor=" + "9" * 200), 400, True, "cursor"),
     ("before=0", req("GET", "/urls/1/checks?before=0"), 400, True, "before"),
     ("PUT", req("PUT", "/urls"), 405, True, "method"),
-    ("PATCH", req("PATCH", "/urls/1"), 405, True, "method"),
+    ("PATCH", req("PATCH", "/urls/1/checks"), 405, True, "method"),
+    ("PUT a list", req("PUT", "/urls/summary"), 405, True, "method"),
     ("DELETE a list", req("DELETE", "/urls/summary", AUTH), 405, True, "method"),
     ("POST a top list", req("POST", "/urls/top/success/hour", AUTH + JSON, "{}"), 405, True,
      "method"),
@@ -129,6 +137,44 @@ CASES = [
     ("regex does not compile", post('{"name":"a","url":"http://a.example/","regex":"("}'), 400,
      True, "regex"),
     ("regex 1025 chars", post(big(1025)), 400, True, "regex"),
+    ("interval below MIN_INTERVAL", post('{"name":"a","url":"http://a.example/","interval":4}'),
+     400, True, "interval: is out of range (expected whole seconds from 5 to 86400)"),
+    ("interval above MAX_INTERVAL",
+     post('{"name":"a","url":"http://a.example/","interval":86401}'), 400, True, "interval"),
+    ("interval text", post('{"name":"a","url":"http://a.example/","interval":"60"}'), 400, True,
+     "interval"),
+    ("interval fraction", post('{"name":"a","url":"http://a.example/","interval":60.5}'), 400,
+     True, "interval"),
+    ("PATCH without token", req("PATCH", "/urls/1", JSON, '{"interval":60}'), 401, True,
+     "authorization"),
+    ("PUT without token", req("PUT", "/urls/1", JSON, '{"name":"n"}'), 401, True,
+     "authorization"),
+    ("PUT text/plain", req("PUT", "/urls/1", AUTH + "Content-Type: text/plain\r\n",
+                           '{"name":"n"}'), 415, True, "content-type"),
+    ("PATCH no content type", req("PATCH", "/urls/1", AUTH, '{"interval":60}'), 415, True,
+     "content-type"),
+    ("PUT empty body", req("PUT", "/urls/1", AUTH + JSON), 400, True, "body"),
+    ("PUT without name", req("PUT", "/urls/1", AUTH + JSON, '{"interval":60}'), 400, True,
+     "name: is required"),
+    ("PATCH name null", req("PATCH", "/urls/1", AUTH + JSON, '{"name":null}'), 400, True,
+     "name"),
+    ("PATCH url", req("PATCH", "/urls/1", AUTH + JSON, '{"url":"http://b.example/"}'), 400,
+     True, "url: cannot be changed"),
+    ("PATCH unknown field", req("PATCH", "/urls/1", AUTH + JSON, '{"active":true}'), 400, True,
+     "body"),
+    ("PATCH interval 0", req("PATCH", "/urls/1", AUTH + JSON, '{"interval":0}'), 400, True,
+     "interval: is out of range (expected whole seconds from 5 to 86400)"),
+    ("PATCH interval injection", req("PATCH", "/urls/1", AUTH + JSON,
+                                     '{"interval":"1; DROP TABLE urls"}'), 400, True,
+     "interval"),
+    ("PATCH regex does not compile", req("PATCH", "/urls/1", AUTH + JSON, '{"regex":"("}'), 400,
+     True, "regex"),
+    ("PATCH malformed JSON", req("PATCH", "/urls/1", AUTH + JSON, '{"interval":'), 400, True,
+     "body"),
+    ("PATCH unknown id", req("PATCH", "/urls/424242", AUTH + JSON, '{"interval":60}'), 404, True,
+     "id"),
+    ("PUT bad id", req("PUT", "/urls/1%20OR%201=1", AUTH + JSON, '{"name":"n"}'), 400, True,
+     "id"),
     ("invalid UTF-8", post(b'{"name":"\xff\xfe","url":"http://a.example/"}'), 400, True, "body"),
     ("overlong UTF-8", post(b'{"name":"\xc0\xaf","url":"http://a.example/"}'), 400, True,
      "body"),
@@ -138,9 +184,29 @@ CASES = [
     ("nesting under the limit", post("[" * 3000 + "]" * 3000), 400, True, "body"),
     ("body 100 KiB", post("x" * (100 * 1024)), 413, True, "body"),
     ("body 10 MiB", post("x" * (10 * 1024 * 1024)), 413, True, "body"),
-    ("chunked body over 64 KiB",
+    ("chunked and Content-Length together",
      req("POST", "/urls", AUTH + JSON + "Transfer-Encoding: chunked\r\n",
          b"%x\r\n%s\r\n0\r\n\r\n" % (70000, b"x" * 70000)), 400, True, "request"),
+    # chunked bodies (raw: no Content-Length). libevent answers 413 for a chunk size it
+    # cannot read as for one over the limit; conn.c tells them apart (api/chunkline.h).
+    ("a chunk of 70000 bytes", chunked(b"%x\r\n%s\r\n0\r\n\r\n" % (70000, b"x" * 70000)), 413,
+     True, "body: over 64 KiB"),
+    ("chunks over 64 KiB together", chunked(b"8000\r\n%s\r\n8001\r\n" % (b"x" * 0x8000)), 413,
+     True, "body: over 64 KiB"),
+    ("a chunk size of 30 hex digits", chunked(b"F" * 30 + b"\r\nhello\r\n0\r\n\r\n"), 413, True,
+     "body: over 64 KiB"),
+    ("a chunk size that is not hex", chunked(b"zz\r\nabc\r\n0\r\n\r\n"), 400, True,
+     "body: a chunk size"),
+    ("a negative chunk size", chunked(b"-5\r\nhello\r\n0\r\n\r\n"), 400, True,
+     "body: a chunk size"),
+    ("a chunk size with an extension", chunked(b"5;x=1\r\nhello\r\n0\r\n\r\n"), 400, True,
+     "body: a chunk size"),
+    ("chunk data longer than its size", chunked(b"5\r\nhelloXX\r\n0\r\n\r\n"), 400, True,
+     "body: a chunk size"),
+    ("the second chunk size not hex", chunked(b"3\r\nabc\r\nq1\r\nx\r\n0\r\n\r\n"), 400, True,
+     "body: a chunk size"),
+    ("a chunk size line of 100 letters", chunked(b"g" * 100 + b"\r\n"), 400, True,
+     "body: a chunk size"),
     ("URL of 100 KiB", req("GET", "/urls?x=" + "a" * (100 * 1024)), 400, True, "request"),
     ("header of 20 KiB", req("GET", "/healthz", "X-Big: " + "b" * (20 * 1024) + "\r\n"), 400,
      True, "request"),

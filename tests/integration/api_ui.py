@@ -9,6 +9,10 @@
 - GET /dashboard/urls, /dashboard/percentiles and /dashboard/urls/{id} after real compute runs against
   urlmon-target: every active URL, its latest check, p50/p95 equal to GET /urls/{id},
   uptimes and hourly series equal to what the runs wrote; 400/404 for bad ids.
+- /dashboard/urls built again after writes keeps the sums of past hours and days only
+  while they cannot have changed: after a write in the current hour, a late write into a
+  past hour (a spool replayed late) and a URL made active again, its answer equals the
+  one a freshly started urlmon-api builds from scratch.
 """
 import gzip
 import json
@@ -18,7 +22,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import Api, check, eq, mysql, reset, run_tests  # noqa: E402
+import datetime as dt  # noqa: E402
+
+from api_lib import Api, Checks, check, eq, mysql, now, reset, run_tests  # noqa: E402
 from ui_lib import Target, compute_run  # noqa: E402
 
 ROOT = os.environ["URLMON_ROOT"]
@@ -141,6 +147,46 @@ def test_dashboard_url():
     eq((st, h.get("allow")), (405, "GET, HEAD"), "DELETE on a dashboard route")
 
 
+def fresh_items():
+    """/dashboard/urls's items as a urlmon-api started now builds them (nothing kept)."""
+    api = Api()
+    try:
+        d, _ = api.get_json("/dashboard/urls")
+    finally:
+        api.stop_checked()
+    return d["items"]
+
+
+def test_dashboard_settled_sums():
+    ids = {name: int(i) for name, i in mysql("SELECT name, id FROM urls")}
+    t = now()
+    c = Checks()  # history: past hours of today or yesterday, and past days
+    for h in (2, 5, 20):
+        c.add(ids["ok"], t - dt.timedelta(hours=h), success=h != 5, response_ms=40 + h)
+    for days in (3, 10, 25):
+        c.add(ids["half"], t - dt.timedelta(days=days), success=days != 10, response_ms=90)
+        c.add(ids["gone"], t - dt.timedelta(days=days), success=False, response_ms=70)
+    c.flush()
+    d, _ = API.get_json("/dashboard/urls")  # built in full; the past sums kept
+    eq(d["items"], fresh_items(), "after the history was written")
+    steps = [
+        ("a write in the current hour", lambda: (c.add(ids["ok"], now(), False, 300), c.flush())),
+        ("a late write into a past hour", lambda: (c.add(ids["slow"], now() - dt.timedelta(
+            hours=3), False, 250), c.flush())),
+        ("a late write into a past day", lambda: (c.add(ids["503"], now() - dt.timedelta(
+            days=4), True, 20), c.flush())),
+        ("a URL active again", lambda: mysql(
+            "UPDATE urls SET active = 1, deactivated_at = NULL, updated_at = UTC_TIMESTAMP(3)"
+            " WHERE name = 'gone';")),
+    ]
+    for what, write in steps:
+        before, _ = API.get_json("/dashboard/urls")
+        write()
+        d, _ = API.get_json("/dashboard/urls")
+        check(d["items"] != before["items"], "%s changes the answer" % what)
+        eq(d["items"], fresh_items(), "after %s" % what)
+
+
 def main():
     global API, TGT
     reset()
@@ -154,7 +200,8 @@ def main():
               " WHERE name = 'gone';")
         API = Api()
         try:
-            run_tests([test_files, test_dashboard_urls, test_dashboard_url])
+            run_tests([test_files, test_dashboard_urls, test_dashboard_url,
+                       test_dashboard_settled_sums])
         finally:
             API.stop_checked()
     finally:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration: --data-path. Bad rows are reported with their line number and reason and
-# skipped (exit 0); loading again updates instead of duplicating and reactivates; a
+# skipped (exit 0); loading again updates instead of duplicating and reactivates; the
+# optional interval column is stored, a bad one skips its row naming the bounds; a
 # missing file or a missing header stops with a clear message and a non-zero exit.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -52,6 +53,8 @@ expect_eq "UTF-8 name" "$(sql "SELECT name FROM urls WHERE url = '$T/g'")" "$(pr
 expect_eq "later row wins" "$(sql "SELECT name FROM urls WHERE url = '$T/a'")" "Alpha again"
 expect_eq "the loaded URLs were checked" "$(sql "SELECT COUNT(*) FROM checks")" 4
 
+check "new and known counted" grep -q "(4 new URLs, 1 already known" "$work/out"
+
 # Again, with a change and a deactivated URL: updated and reactivated, not duplicated.
 sql "UPDATE urls SET active = 0, deactivated_at = UTC_TIMESTAMP(3) WHERE url = '$T/g'"
 ids_before=$(sql "SELECT GROUP_CONCAT(id ORDER BY id) FROM urls")
@@ -71,6 +74,46 @@ printf 'name,url\nUpper,%s\n' "$(echo "$T/a" | sed 's|http://|HTTP://|')" >"$wor
 compute --data-path "$work/upper.csv"
 expect_eq "canonical URL: no duplicate" "$(sql "SELECT COUNT(*) FROM urls")" 4
 expect_eq "canonical URL: renamed" "$(sql "SELECT name FROM urls WHERE url = '$T/a'")" Upper
+
+# The optional interval column: whole seconds within MIN_INTERVAL..MAX_INTERVAL (5..86400);
+# a bad cell skips the row naming the bounds; an empty cell gives a new URL 600 and leaves a
+# known URL's interval as it is.
+{
+    printf 'name,url,interval\n'
+    printf 'Fast,%s/a,30\n' "$T"
+    printf 'Slow,%s/m, 3600 \n' "$T"
+    printf 'Default,%s/n,\n' "$T"
+    printf 'Too fast,%s/o,4\n' "$T"
+    printf 'Garbled,%s/p,1m\n' "$T"
+    printf 'Too slow,%s/q,86401\n' "$T"
+    printf 'Negative,%s/r,-5\n' "$T"
+} >"$work/interval.csv"
+compute --data-path "$work/interval.csv"
+expect_eq "interval column: exit status" "$rc" 0
+ireport() { grep -q -- "interval.csv:$1: bad row skipped: $2" "$work/out"; }
+check "line 5: below MIN_INTERVAL" ireport 5 \
+    "interval: is out of range (expected whole seconds from 5 to 86400)"
+check "line 6: garbled" ireport 6 "interval: is not a whole number of seconds (expected whole seconds from 5 to 86400)"
+check "line 7: above MAX_INTERVAL" ireport 7 "interval: is out of range"
+check "line 8: negative" ireport 8 "interval: is not a whole number"
+expect_eq "interval stored" "$(sql "SELECT check_interval FROM urls WHERE url = '$T/a'")" 30
+expect_eq "spaces around it" "$(sql "SELECT check_interval FROM urls WHERE url = '$T/m'")" 3600
+expect_eq "empty cell, new URL: 600" \
+    "$(sql "SELECT check_interval FROM urls WHERE url = '$T/n'")" 600
+expect_eq "bad rows not stored" "$(sql "SELECT COUNT(*) FROM urls WHERE url IN ('$T/o', '$T/p',
+                                        '$T/q', '$T/r')")" 0
+printf 'name,url,interval\nFast kept,%s/a,\n' "$T" >"$work/keep.csv"
+compute --data-path "$work/keep.csv"
+expect_eq "empty cell, known URL: interval kept" \
+    "$(sql "SELECT CONCAT(name, '/', check_interval) FROM urls WHERE url = '$T/a'")" \
+    "Fast kept/30"
+printf 'name,url,interval\nFast,%s/a,30\n' "$T" >"$work/min.csv"
+MIN_INTERVAL=60 compute --data-path "$work/min.csv"
+check "MIN_INTERVAL=60 names its bounds" grep -q "min.csv:2: bad row skipped: .*from 60 to 86400" \
+    "$work/out"
+MIN_INTERVAL=100 MAX_INTERVAL=50 compute --data-path "$work/min.csv"
+expect_eq "MIN_INTERVAL > MAX_INTERVAL: exit 2" "$rc" 2
+check "names both" grep -q "MIN_INTERVAL: 100 is larger than MAX_INTERVAL (50)" "$work/out"
 
 compute --data-path "$work/missing.csv"
 check "missing file: non-zero exit" test "$rc" -ne 0

@@ -17,3 +17,10 @@ foreach(t ${URLMON_FAULT_PY})
 endforeach()
 set_tests_properties(${URLMON_FAULT_SH} ${URLMON_FAULT_PY} PROPERTIES
     TIMEOUT 180 LABELS "integration;fault")
+
+# A deliberate leak (not part of the product) to prove fault_api_soak can fail:
+# FAULT_SOAK_LEAK_BYTES=64 ctest -R fault_api_soak preloads it into urlmon-api and must FAIL.
+add_library(soak_leak MODULE soak_leak.c)
+target_link_libraries(soak_leak PRIVATE PkgConfig::LIBEVENT ${CMAKE_DL_LIBS})
+set_property(TEST fault_api_soak APPEND PROPERTY ENVIRONMENT
+    FAULT_SOAK_LEAK_LIB=$<TARGET_FILE:soak_leak>)

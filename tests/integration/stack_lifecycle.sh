@@ -4,7 +4,10 @@
 set -euo pipefail
 root=${URLMON_ROOT:?run through ctest}
 dir=$(mktemp -d /tmp/urlmon-stack-XXXXXX)
-export URLMON_STACK_DIR=$dir URLMON_STACK_DB_PORT=33091 URLMON_STACK_REDIS_PORT=63821
+# Ports of its own, next to the suite's stack (DB_PORT/CACHE_PORT from ctest), so that two
+# builds with different test ports never collide with each other's lifecycle stack.
+export URLMON_STACK_DIR=$dir URLMON_STACK_DB_PORT=$((${DB_PORT:-33071} + 20)) \
+    URLMON_STACK_REDIS_PORT=$((${CACHE_PORT:-63801} + 20))
 pass=0
 fail=0
 check() {

@@ -366,7 +366,7 @@ static void test_summary_matches_raw(void **state)
                  "[{\"status\":\"success\",\"count\":%" PRIu64 "},"
                  "{\"status\":\"fail\",\"count\":%" PRIu64 "}]",
                  s, f);
-        query_run(&env, QUERY_SUMMARY, &r, now, &out);
+        query_run(&env, QUERY_SUMMARY, &r, NULL, now, &out);
         fmt_time(now - QUERY_SPAN_MONTH_MS, when, sizeof(when));
         assert_int_equal(out.status, 200);
         if (!out.body || strcmp(out.body, want) != 0)

@@ -79,7 +79,7 @@ static void test_params(void **state)
     assert_int_equal(r.cursor, 5);
     assert_int_equal(r.methods, ROUTE_M_GET);
     assert_int_equal(route_parse("/urls/123", NULL, &r, err, sizeof(err)), 0);
-    assert_int_equal(r.methods, ROUTE_M_GET | ROUTE_M_DELETE);
+    assert_int_equal(r.methods, ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE);
     assert_int_equal(
         route_parse("/incidents", "state=closed&cursor=12&limit=3", &r, err, sizeof(err)), 0);
     assert_int_equal(r.istate, ROUTE_ISTATE_CLOSED);
@@ -212,7 +212,7 @@ static void test_method_known_on_400(void **state)
 
     /* A bad id or value still names the route, so a wrong method can answer 405. */
     assert_int_equal(route_parse("/urls/abc", NULL, &r, err, sizeof(err)), 400);
-    assert_int_equal(r.methods, ROUTE_M_GET | ROUTE_M_DELETE);
+    assert_int_equal(r.methods, ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE);
     assert_int_equal(route_parse("/urls/top/x/hour", NULL, &r, err, sizeof(err)), 400);
     assert_int_equal(r.methods, ROUTE_M_GET);
     assert_int_equal(r.id, ROUTE_TOP);
@@ -245,6 +245,14 @@ static void test_labels(void **state)
     assert_string_equal(route_allow_header(ROUTE_M_GET | ROUTE_M_POST), "GET, HEAD, POST");
     assert_string_equal(route_allow_header(ROUTE_M_GET | ROUTE_M_DELETE), "GET, HEAD, DELETE");
     assert_string_equal(route_allow_header(ROUTE_M_GET), "GET, HEAD");
+    assert_string_equal(
+        route_allow_header(ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE),
+        "GET, HEAD, PUT, PATCH, DELETE");
+    assert_int_equal(route_method_bit("PATCH"), ROUTE_M_PATCH);
+    assert_int_equal(route_method_bit("PUT"), ROUTE_M_PUT);
+    assert_int_equal(route_method_bit("HEAD"), ROUTE_M_GET);
+    assert_int_equal(route_method_bit("patch"), 0);
+    assert_int_equal(route_method_bit("TRACE"), 0);
 }
 
 int main(void)

@@ -17,7 +17,7 @@ static void test_good_json(void **state)
                                "\"regex\":\"Example\\\\s+Domain\"}";
     char *json;
 
-    assert_int_equal(qentry_parse_json(body, strlen(body), &e, err, sizeof(err)), 0);
+    assert_int_equal(qentry_parse_json(body, strlen(body), NULL, &e, err, sizeof(err)), 0);
     assert_string_equal(e.name, "Example \xc3\xa9");
     assert_string_equal(e.url, "https://example.com/");
     assert_true(e.has_regex);
@@ -26,14 +26,14 @@ static void test_good_json(void **state)
     json = qentry_to_json(&e);
     assert_non_null(json);
     struct qentry back;
-    assert_int_equal(qentry_parse_json(json, strlen(json), &back, err, sizeof(err)), 0);
+    assert_int_equal(qentry_parse_json(json, strlen(json), NULL, &back, err, sizeof(err)), 0);
     assert_string_equal(back.name, e.name);
     assert_string_equal(back.url, e.url);
     assert_string_equal(back.regex, e.regex);
     free(json);
 
     static const char noregex[] = " {\"url\":\"http://a.com/\",\"name\":\"a\",\"regex\":null} \n";
-    assert_int_equal(qentry_parse_json(noregex, strlen(noregex), &e, err, sizeof(err)), 0);
+    assert_int_equal(qentry_parse_json(noregex, strlen(noregex), NULL, &e, err, sizeof(err)), 0);
     assert_false(e.has_regex);
 }
 
@@ -74,7 +74,7 @@ static void test_bad_json(void **state)
         struct qentry e;
         char err[256] = "";
         size_t len = cases[i].len ? cases[i].len : strlen(cases[i].body);
-        if (qentry_parse_json(cases[i].body, len, &e, err, sizeof(err)) == 0)
+        if (qentry_parse_json(cases[i].body, len, NULL, &e, err, sizeof(err)) == 0)
             fail_msg("case %zu accepted", i);
         if (!strstr(err, cases[i].must_contain))
             fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].must_contain);
@@ -99,6 +99,77 @@ static void test_limits(void **state)
     assert_int_equal(qentry_set(&e, "n", 1, "http://a.com", 12, regex, 1024, err, sizeof(err)), 0);
     assert_int_equal(qentry_set(&e, "n", 1, "http://a.com", 12, regex, 1025, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "1024"));
+}
+
+static void test_interval(void **state)
+{
+    static const struct qentry_bounds b = {5, 86400};
+    struct qentry e;
+    char err[256] = "";
+    char *json;
+    static const struct {
+        const char *body;
+        int ok;
+        unsigned want;
+        const char *must_contain;
+    } cases[] = {
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":5}", 1, 5, NULL},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":86400}", 1, 86400, NULL},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":60.0}", 1, 60, NULL},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":null}", 1, 0, NULL},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":4}", 0, 0, "from 5 to 86400"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":86401}", 0, 0, "out of range"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":-1}", 0, 0, "out of range"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":1e300}", 0, 0, "out of range"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":7.5}", 0, 0, "whole"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":\"60\"}", 0, 0, "number"},
+        {"{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":true}", 0, 0, "number"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = qentry_parse_json(cases[i].body, strlen(cases[i].body), &b, &e, err, sizeof(err));
+        if (cases[i].ok) {
+            if (rc != 0)
+                fail_msg("case %zu refused: %s", i, err);
+            assert_int_equal(e.has_interval, cases[i].want != 0);
+            assert_int_equal(e.interval, cases[i].want);
+        } else {
+            if (rc == 0)
+                fail_msg("case %zu accepted", i);
+            if (!strstr(err, cases[i].must_contain) || !strstr(err, "interval:"))
+                fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].must_contain);
+        }
+    }
+    /* the queue form carries the interval and reads back; without one it has none */
+    assert_int_equal(
+        qentry_parse_json(cases[0].body, strlen(cases[0].body), &b, &e, err, sizeof(err)), 0);
+    json = qentry_to_json(&e);
+    assert_non_null(json);
+    assert_non_null(strstr(json, "\"interval\":5"));
+    free(json);
+    /* NULL bounds: the absolute ones (what the drain uses) */
+    static const char wide[] = "{\"name\":\"a\",\"url\":\"http://a.com\",\"interval\":1}";
+    assert_int_equal(qentry_parse_json(wide, strlen(wide), NULL, &e, err, sizeof(err)), 0);
+    assert_int_equal(e.interval, 1);
+
+    /* CSV cells */
+    assert_int_equal(qentry_set_interval_text(&e, " 60 ", 4, &b, err, sizeof(err)), 0);
+    assert_true(e.has_interval);
+    assert_int_equal(e.interval, 60);
+    assert_int_equal(qentry_set_interval_text(&e, "", 0, &b, err, sizeof(err)), 0);
+    assert_false(e.has_interval);
+    assert_int_equal(qentry_set_interval_text(&e, "  ", 2, &b, err, sizeof(err)), 0);
+    assert_false(e.has_interval);
+    assert_int_equal(qentry_set_interval_text(&e, "4", 1, &b, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "from 5 to 86400"));
+    assert_int_equal(qentry_set_interval_text(&e, "99999999999999999999", 20, &b, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(qentry_set_interval_text(&e, "6 0", 3, &b, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "whole number"));
+    assert_int_equal(qentry_set_interval_text(&e, "-5", 2, &b, err, sizeof(err)), -1);
+    assert_int_equal(qentry_set_interval_text(&e, "1m", 2, &b, err, sizeof(err)), -1);
 }
 
 static void test_utf8(void **state)
@@ -139,7 +210,7 @@ static void test_thresholds(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = qentry_parse_json(cases[i].body, strlen(cases[i].body), &e, err, sizeof(err));
+        int rc = qentry_parse_json(cases[i].body, strlen(cases[i].body), NULL, &e, err, sizeof(err));
         if (rc != cases[i].rc)
             fail_msg("%s: rc %d (%s)", cases[i].body, rc, err);
         if (rc == 0 && (e.fail_threshold != cases[i].ft || e.success_threshold != cases[i].st))
@@ -148,10 +219,10 @@ static void test_thresholds(void **state)
             fail_msg("%s: message %s", cases[i].body, err);
     }
     /* the queue form keeps them */
-    assert_int_equal(qentry_parse_json(cases[0].body, strlen(cases[0].body), &e, err, sizeof(err)),
+    assert_int_equal(qentry_parse_json(cases[0].body, strlen(cases[0].body), NULL, &e, err, sizeof(err)),
                      0);
     assert_non_null(json = qentry_to_json(&e));
-    assert_int_equal(qentry_parse_json(json, strlen(json), &back, err, sizeof(err)), 0);
+    assert_int_equal(qentry_parse_json(json, strlen(json), NULL, &back, err, sizeof(err)), 0);
     assert_int_equal(back.fail_threshold, 3);
     free(json);
     /* CSV cells */
@@ -169,9 +240,9 @@ static void test_thresholds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_json),  cmocka_unit_test(test_bad_json),
-        cmocka_unit_test(test_limits),     cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_good_json), cmocka_unit_test(test_bad_json),
+        cmocka_unit_test(test_limits),    cmocka_unit_test(test_interval),
+        cmocka_unit_test(test_utf8),      cmocka_unit_test(test_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
