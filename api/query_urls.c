@@ -14,7 +14,7 @@
 /* state: a deactivated URL is unknown; cert_days_left: whole days (negative = expired) */
 #define URL_COLS                                                                                   \
     "id, name, url, regex, active, created_at, deactivated_at, check_interval,"                    \
-    " IF(active = 1, state, 'unknown'), IF(active = 1, state_since, NULL), fail_threshold,"       \
+    " IF(active = 1, state, 'unknown'), IF(active = 1, state_since, NULL), fail_threshold,"        \
     " success_threshold, cert_expires_at,"                                                         \
     " FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), cert_expires_at) / 86400)"
 #define CHECK_COLS                                                                                 \

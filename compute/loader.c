@@ -16,7 +16,7 @@
 
 struct columns {
     long name, url, regex, interval, fail_th, success_th; /* field index, -1 = absent */
-    size_t count;                    /* fields in the header */
+    size_t count;                                         /* fields in the header */
     const struct qentry_bounds *bounds;
 };
 
@@ -50,10 +50,10 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     col->count = csv_nfields(c);
     for (i = 0; i < col->count; i++) {
         const char *f = csv_field(c, i, &len);
-        long *slot = header_is(f, len, "name")       ? &col->name
-                     : header_is(f, len, "url")      ? &col->url
-                     : header_is(f, len, "regex")    ? &col->regex
-                     : header_is(f, len, "interval") ? &col->interval
+        long *slot = header_is(f, len, "name")                ? &col->name
+                     : header_is(f, len, "url")               ? &col->url
+                     : header_is(f, len, "regex")             ? &col->regex
+                     : header_is(f, len, "interval")          ? &col->interval
                      : header_is(f, len, "fail_threshold")    ? &col->fail_th
                      : header_is(f, len, "success_threshold") ? &col->success_th
                                                               : NULL;

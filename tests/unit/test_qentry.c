@@ -210,7 +210,8 @@ static void test_thresholds(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int rc = qentry_parse_json(cases[i].body, strlen(cases[i].body), NULL, &e, err, sizeof(err));
+        int rc =
+            qentry_parse_json(cases[i].body, strlen(cases[i].body), NULL, &e, err, sizeof(err));
         if (rc != cases[i].rc)
             fail_msg("%s: rc %d (%s)", cases[i].body, rc, err);
         if (rc == 0 && (e.fail_threshold != cases[i].ft || e.success_threshold != cases[i].st))
@@ -219,8 +220,8 @@ static void test_thresholds(void **state)
             fail_msg("%s: message %s", cases[i].body, err);
     }
     /* the queue form keeps them */
-    assert_int_equal(qentry_parse_json(cases[0].body, strlen(cases[0].body), NULL, &e, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        qentry_parse_json(cases[0].body, strlen(cases[0].body), NULL, &e, err, sizeof(err)), 0);
     assert_non_null(json = qentry_to_json(&e));
     assert_int_equal(qentry_parse_json(json, strlen(json), NULL, &back, err, sizeof(err)), 0);
     assert_int_equal(back.fail_threshold, 3);
