@@ -195,20 +195,27 @@ int qentry_set_thresholds(struct qentry *e, const char *fail, size_t fail_len, c
     return 0;
 }
 
+int qentry_check_threshold(const char *field, double v, char *err, size_t errlen)
+{
+    if (!(v >= 1 && v <= QENTRY_THRESHOLD_MAX) || v != (double)(unsigned)v)
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    return 0;
+}
+
 /* fail_threshold / success_threshold: absent or null = not given; else 1..100. */
 static int get_threshold(const cJSON *obj, const char *field, unsigned *out, char *err,
                          size_t errlen)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
-    double v;
 
     *out = 0;
     if (!item || cJSON_IsNull(item))
         return 0;
-    v = cJSON_GetNumberValue(item);
-    if (!cJSON_IsNumber(item) || v < 1 || v > QENTRY_THRESHOLD_MAX || v != (double)(unsigned)v)
+    if (!cJSON_IsNumber(item))
         return field_error(err, errlen, field, "must be an integer from 1 to 100");
-    *out = (unsigned)v;
+    if (qentry_check_threshold(field, item->valuedouble, err, errlen) != 0)
+        return -1;
+    *out = (unsigned)item->valuedouble;
     return 0;
 }
 

@@ -53,6 +53,9 @@ int qentry_check_regex(const char *regex, size_t len, char *err, size_t errlen) 
 /* A JSON number (already parsed: v) that must be a whole number within b. */
 int qentry_check_interval(double v, const struct qentry_bounds *b, char *err,
                           size_t errlen) MUSTCHECK;
+/* A JSON number (already parsed: v) that must be a whole number 1..QENTRY_THRESHOLD_MAX;
+ * field names it in err ("fail_threshold", "success_threshold"). */
+int qentry_check_threshold(const char *field, double v, char *err, size_t errlen) MUSTCHECK;
 /* The message an out-of-range or garbled interval gets, naming the bounds. */
 void qentry_interval_error(const struct qentry_bounds *b, const char *what, char *err,
                            size_t errlen);
