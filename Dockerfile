@@ -30,6 +30,7 @@ RUN apt-get update \
         libjs-chart.js \
         libmariadb-dev \
         libpcre2-dev \
+        libssl-dev \
         nodejs \
         npm \
         pkg-config \

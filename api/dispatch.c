@@ -62,6 +62,16 @@ static void get_dash_pct(struct rq *rq)
     job_answer(rq, QUERY_DASH_PCT);
 }
 
+static void get_incidents(struct rq *rq)
+{
+    job_answer(rq, QUERY_INCIDENTS);
+}
+
+static void get_url_incidents(struct rq *rq)
+{
+    job_answer(rq, QUERY_URL_INCIDENTS);
+}
+
 static void get_openapi(struct rq *rq)
 {
     rq_reply(rq, 200, RQ_CT_JSON, (const char *)openapi_json, openapi_json_len, NULL);
@@ -80,6 +90,8 @@ static const struct handler handlers[ROUTE_COUNT] = {
     [ROUTE_DASH_URLS] = {.get = get_dash_urls},
     [ROUTE_DASH_URL] = {.get = get_dash_url},
     [ROUTE_DASH_PCT] = {.get = get_dash_pct},
+    [ROUTE_INCIDENTS] = {.get = get_incidents},
+    [ROUTE_URL_INCIDENTS] = {.get = get_url_incidents},
 };
 
 static unsigned method_bit(enum evhttp_cmd_type cmd)

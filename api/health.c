@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "acache.h"
 #include "answer.h"
@@ -74,7 +77,9 @@ void health_serve(struct rq *rq)
     job_submit(j);
 }
 
-static void metrics_answer(struct rq *rq, long queue_length)
+/* The exposition: the service's own metrics, then the alerting lines MySQL gave (none
+ * when it is away: the scrape still answers). */
+static void metrics_answer(struct rq *rq, long queue_length, const char *alerting)
 {
     struct api *a = rq->api;
     struct metrics_gauges g;
@@ -94,17 +99,56 @@ static void metrics_answer(struct rq *rq, long queue_length)
         rq_error(rq, 500, "internal error: out of memory");
         return;
     }
+    if (alerting && alerting[0]) {
+        size_t extra = strlen(alerting);
+        char *all = realloc(text, len + extra + 1);
+        if (all) {
+            memcpy(all + len, alerting, extra + 1);
+            text = all;
+            len += extra;
+        }
+    }
     rq_reply(rq, 200, CT_METRICS, text, len, NULL);
     free(text);
 }
 
+/* The alerting lines travel in rq->post (the cJSON answer of QUERY_ALERT_METRICS; freed
+ * with the rq). */
+static const char *alerting_text(struct rq *rq)
+{
+    const cJSON *t = rq->post ? cJSON_GetObjectItemCaseSensitive(rq->post, "text") : NULL;
+    return cJSON_IsString(t) ? t->valuestring : NULL;
+}
+
 static void metrics_llen(void *arg, const redisReply *reply)
 {
-    metrics_answer(arg, reply && reply->type == REDIS_REPLY_INTEGER ? (long)reply->integer : -1);
+    struct rq *rq = arg;
+
+    metrics_answer(rq, reply && reply->type == REDIS_REPLY_INTEGER ? (long)reply->integer : -1,
+                   alerting_text(rq));
+}
+
+static void metrics_mysql(struct job *j)
+{
+    struct rq *rq = j->waiters;
+
+    j->waiters = NULL;
+    if (!rq)
+        return;
+    rq->post = j->out.status == 200 && j->out.body ? cJSON_Parse(j->out.body) : NULL;
+    if (acache_send(rq->api->cache, metrics_llen, rq, "LLEN", RKEY_QUEUE, NULL) != 0)
+        metrics_answer(rq, -1, alerting_text(rq)); /* rq_reply frees rq->post */
 }
 
 void health_metrics(struct rq *rq)
 {
-    if (acache_send(rq->api->cache, metrics_llen, rq, "LLEN", RKEY_QUEUE, NULL) != 0)
-        metrics_answer(rq, -1);
+    struct job *j = job_new(rq->api, QUERY_ALERT_METRICS, &rq->route);
+
+    if (!j) {
+        rq_error(rq, 500, "internal error: out of memory");
+        return;
+    }
+    j->finish = metrics_mysql;
+    job_add_waiter(j, rq);
+    job_submit(j);
 }

@@ -58,6 +58,11 @@ static int dispatch(struct qctx *q, enum query_kind kind)
         return dashq_url(q);
     case QUERY_DASH_PCT:
         return dashq_percentiles(q);
+    case QUERY_INCIDENTS:
+    case QUERY_URL_INCIDENTS:
+        return query_incidents(q, kind == QUERY_URL_INCIDENTS);
+    case QUERY_ALERT_METRICS:
+        return query_alert_metrics(q);
     }
     snprintf(q->err, sizeof(q->err), "unknown query kind %d", (int)kind);
     return QRES_ERR;

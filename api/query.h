@@ -13,17 +13,20 @@
 #include "route.h"
 
 enum query_kind {
-    QUERY_TOP,        /* route: status, span */
-    QUERY_SUMMARY,    /* past 30 days, success and fail counts */
-    QUERY_LIST,       /* route: limit, cursor, active */
-    QUERY_DETAIL,     /* route: url_id */
-    QUERY_CHECKS,     /* route: url_id, limit, cursor (= before) */
-    QUERY_DEACTIVATE, /* route: url_id */
-    QUERY_UPDATE,     /* route: url_id; PUT/PATCH, the changes in patch (urlpatch.h) */
-    QUERY_PING,       /* SELECT 1 */
-    QUERY_DASH_URLS,  /* every active URL for the dashboard's table (api/dashq.c) */
-    QUERY_DASH_URL,   /* route: url_id; hourly and daily series (api/dashq.c) */
-    QUERY_DASH_PCT,   /* p50/p95 of every active URL over 24 h (api/dashq.c) */
+    QUERY_TOP,           /* route: status, span */
+    QUERY_SUMMARY,       /* past 30 days, success and fail counts */
+    QUERY_LIST,          /* route: limit, cursor, active */
+    QUERY_DETAIL,        /* route: url_id */
+    QUERY_CHECKS,        /* route: url_id, limit, cursor (= before) */
+    QUERY_DEACTIVATE,    /* route: url_id */
+    QUERY_UPDATE,        /* route: url_id; PUT/PATCH, the changes in patch (urlpatch.h) */
+    QUERY_PING,          /* SELECT 1 */
+    QUERY_DASH_URLS,     /* every active URL for the dashboard's table (api/dashq.c) */
+    QUERY_DASH_URL,      /* route: url_id; hourly and daily series (api/dashq.c) */
+    QUERY_DASH_PCT,      /* p50/p95 of every active URL over 24 h (api/dashq.c) */
+    QUERY_INCIDENTS,     /* route: istate, limit, cursor (api/query_incidents.c) */
+    QUERY_URL_INCIDENTS, /* route: url_id, istate, limit, cursor */
+    QUERY_ALERT_METRICS, /* /metrics: URLs by state, incidents, deliveries, certificates */
 };
 
 struct query_out {

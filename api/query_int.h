@@ -3,6 +3,7 @@
 #define URLMON_QUERY_INT_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 
 #include "query.h"
 #include "sqlq.h"
@@ -28,6 +29,24 @@ int query_detail(struct qctx *q) MUSTCHECK;
 int query_checks(struct qctx *q) MUSTCHECK;
 int query_deactivate(struct qctx *q) MUSTCHECK;
 int query_update(struct qctx *q) MUSTCHECK;
+/* api/query_incidents.c: incident lists (per_url: of q->r->url_id) and the alerting
+ * metrics (q->root = {"text": exposition lines}). */
+int query_incidents(struct qctx *q, bool per_url) MUSTCHECK;
+int query_alert_metrics(struct qctx *q) MUSTCHECK;
+/* The shared pager of the list routes (query_urls.c): items collected by to_json from
+ * rows whose column key_col (0 unless set) is the key; page_finish answers
+ * {"items", cursor_name}. */
+struct page {
+    cJSON *items;
+    cJSON *(*to_json)(const struct sqlq_row *row);
+    unsigned limit, seen;
+    unsigned key_col; /* the column that continues the next page */
+    char last[24];
+};
+int query_page_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen);
+int query_page_finish(struct qctx *q, struct page *p, const char *cursor_name) MUSTCHECK;
+/* 1 when the URL q->r->url_id exists, 0 when not, or a qres error. */
+int query_url_exists(struct qctx *q) MUSTCHECK;
 /* api/dashq.c: the dashboard's data; api/dashq_url.c: one URL's series. */
 int dashq_urls(struct qctx *q) MUSTCHECK;
 int dashq_url(struct qctx *q) MUSTCHECK;

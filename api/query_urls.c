@@ -11,7 +11,12 @@
 #include "urlpatch.h"
 #include "window.h"
 
-#define URL_COLS "id, name, url, regex, active, created_at, deactivated_at, check_interval"
+/* state: a deactivated URL is unknown; cert_days_left: whole days (negative = expired) */
+#define URL_COLS                                                                                   \
+    "id, name, url, regex, active, created_at, deactivated_at, check_interval,"                    \
+    " IF(active = 1, state, 'unknown'), IF(active = 1, state_since, NULL), fail_threshold,"        \
+    " success_threshold, cert_expires_at,"                                                         \
+    " FLOOR(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), cert_expires_at) / 86400)"
 #define CHECK_COLS                                                                                 \
     "run_id, checked_at, success, http_status, response_ms, dns_ms, connect_ms, tls_ms, "          \
     "ttfb_ms, error_class, error_message, regex_matched, regex_match"
@@ -40,6 +45,9 @@ static const char deactivate_sql[] =
     "UPDATE urls SET deactivated_at = IF(active = 1, UTC_TIMESTAMP(3), deactivated_at),"
     " updated_at = IF(active = 1, UTC_TIMESTAMP(3), updated_at), active = 0 WHERE id = ?";
 
+struct one;
+static int load_url(struct qctx *q, struct one *o);
+
 static int oom(struct qctx *q)
 {
     snprintf(q->err, sizeof(q->err), "out of memory");
@@ -54,7 +62,12 @@ static cJSON *url_json(const struct sqlq_row *row)
         qjson_str(o, "url", row->val[2]) != 0 || qjson_str(o, "regex", row->val[3]) != 0 ||
         qjson_bool(o, "active", row->val[4]) != 0 || qjson_time(o, "created", row->val[5]) != 0 ||
         qjson_time(o, "deactivated", row->val[6]) != 0 ||
-        qjson_raw(o, "interval", row->val[7]) != 0) {
+        qjson_raw(o, "interval", row->val[7]) != 0 || qjson_str(o, "state", row->val[8]) != 0 ||
+        qjson_time(o, "since", row->val[9]) != 0 ||
+        qjson_raw(o, "fail_threshold", row->val[10]) != 0 ||
+        qjson_raw(o, "success_threshold", row->val[11]) != 0 ||
+        qjson_time(o, "cert_expires_at", row->val[12]) != 0 ||
+        qjson_raw(o, "cert_days_left", row->val[13]) != 0) {
         cJSON_Delete(o);
         return NULL;
     }
@@ -83,16 +96,8 @@ static cJSON *check_json(const struct sqlq_row *row)
 }
 
 /* Collects up to `limit` items into an array and remembers the key of the last one
- * (column 0) and whether one more row exists. */
-struct page {
-    cJSON *items;
-    cJSON *(*to_json)(const struct sqlq_row *row);
-    unsigned limit, seen;
-    unsigned key_col; /* the column that continues the next page */
-    char last[24];
-};
-
-static int page_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
+ * (column key_col) and whether one more row exists. */
+int query_page_row(void *arg, const struct sqlq_row *row, char *err, size_t errlen)
 {
     struct page *p = arg;
     cJSON *item;
@@ -108,7 +113,7 @@ static int page_row(void *arg, const struct sqlq_row *row, char *err, size_t err
     return 0;
 }
 
-static int page_finish(struct qctx *q, struct page *p, const char *cursor_name)
+int query_page_finish(struct qctx *q, struct page *p, const char *cursor_name)
 {
     q->status = 200;
     if (!(q->root = cJSON_CreateObject()))
@@ -134,14 +139,15 @@ int query_list(struct qctx *q)
         sqlq_bind_int(&b[0], &active);
         sqlq_bind_u64(&b[1], &after);
         sqlq_bind_int(&b[2], &probe);
-        rc = sqlq_run(q->conn, list_active_sql, b, 3, page_row, &p, NULL, q->err, sizeof(q->err));
+        rc = sqlq_run(q->conn, list_active_sql, b, 3, query_page_row, &p, NULL, q->err,
+                      sizeof(q->err));
     } else {
         sqlq_bind_u64(&b[0], &after);
         sqlq_bind_int(&b[1], &probe);
-        rc = sqlq_run(q->conn, list_sql, b, 2, page_row, &p, NULL, q->err, sizeof(q->err));
+        rc = sqlq_run(q->conn, list_sql, b, 2, query_page_row, &p, NULL, q->err, sizeof(q->err));
     }
     if (rc == 0)
-        rc = page_finish(q, &p, "next_cursor");
+        rc = query_page_finish(q, &p, "next_cursor");
     cJSON_Delete(p.items);
     return rc;
 }
@@ -162,6 +168,17 @@ static int one_row(void *arg, const struct sqlq_row *row, char *err, size_t errl
         return -1;
     }
     return 0;
+}
+
+int query_url_exists(struct qctx *q)
+{
+    struct one o = {NULL};
+    int rc = load_url(q, &o);
+
+    if (rc == 0)
+        rc = o.obj ? 1 : 0;
+    cJSON_Delete(o.obj);
+    return rc;
 }
 
 static int load_url(struct qctx *q, struct one *o)
@@ -320,14 +337,15 @@ int query_checks(struct qctx *q)
     if (before) {
         sqlq_bind_u64(&b[1], &before);
         sqlq_bind_int(&b[2], &probe);
-        rc = sqlq_run(q->conn, checks_before_sql, b, 3, page_row, &p, NULL, q->err, sizeof(q->err));
+        rc = sqlq_run(q->conn, checks_before_sql, b, 3, query_page_row, &p, NULL, q->err,
+                      sizeof(q->err));
     } else {
         sqlq_bind_int(&b[1], &probe);
-        rc = sqlq_run(q->conn, checks_sql, b, 2, page_row, &p, NULL, q->err, sizeof(q->err));
+        rc = sqlq_run(q->conn, checks_sql, b, 2, query_page_row, &p, NULL, q->err, sizeof(q->err));
     }
     if (rc != 0)
         goto out;
-    rc = page_finish(q, &p, "next_before");
+    rc = query_page_finish(q, &p, "next_before");
 out:
     cJSON_Delete(p.items);
     cJSON_Delete(o.obj);

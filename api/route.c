@@ -213,6 +213,11 @@ static int parse_uint(const char *name, const char *v, uint64_t lo, uint64_t hi,
     return 0;
 }
 
+static bool incident_list(const struct route_req *r)
+{
+    return r->id == ROUTE_INCIDENTS || r->id == ROUTE_URL_INCIDENTS;
+}
+
 /* Applies the query parameters the route accepts. */
 static int apply_params(struct route_req *r, const struct param *params, size_t n, char *err,
                         size_t errlen)
@@ -228,11 +233,23 @@ static int apply_params(struct route_req *r, const struct param *params, size_t 
         if (strcmp(k, "cache") == 0 && route_cacheable(r)) {
             if ((rc = parse_bool(k, v, &r->cache, err, errlen)) != 0)
                 return rc;
-        } else if (strcmp(k, "limit") == 0 && (r->id == ROUTE_URLS || r->id == ROUTE_URL_CHECKS)) {
+        } else if (strcmp(k, "state") == 0 && incident_list(r)) {
+            if (strcmp(v, "open") == 0)
+                r->istate = ROUTE_ISTATE_OPEN;
+            else if (strcmp(v, "closed") == 0)
+                r->istate = ROUTE_ISTATE_CLOSED;
+            else if (strcmp(v, "all") == 0)
+                r->istate = ROUTE_ISTATE_ALL;
+            else {
+                snprintf(err, errlen, "state: must be open, closed or all");
+                return 400;
+            }
+        } else if (strcmp(k, "limit") == 0 &&
+                   (r->id == ROUTE_URLS || r->id == ROUTE_URL_CHECKS || incident_list(r))) {
             if ((rc = parse_uint(k, v, 1, ROUTE_LIMIT_MAX, &x, err, errlen)) != 0)
                 return rc;
             r->limit = (unsigned)x;
-        } else if ((strcmp(k, "cursor") == 0 && r->id == ROUTE_URLS) ||
+        } else if ((strcmp(k, "cursor") == 0 && (r->id == ROUTE_URLS || incident_list(r))) ||
                    (strcmp(k, "before") == 0 && r->id == ROUTE_URL_CHECKS)) {
             /* cursor=0 is the first page; before=0 would name no check (before 1970) */
             if ((rc = parse_uint(k, v, k[0] == 'b' ? 1 : 0, ROUTE_ID_MAX, &x, err, errlen)) != 0)
@@ -303,6 +320,9 @@ static int match_path(const struct seg *segs, size_t n, struct route_req *r, cha
     } else if (n == 2 && seg_is(&segs[0], "dashboard") && seg_is(&segs[1], "percentiles")) {
         r->methods = ROUTE_M_GET;
         r->id = ROUTE_DASH_PCT;
+    } else if (n == 1 && seg_is(&segs[0], "incidents")) {
+        r->id = ROUTE_INCIDENTS;
+        r->methods = ROUTE_M_GET;
     } else if (n == 0 || !seg_is(&segs[0], "urls")) {
         return fail(err, errlen, 404, "%s", "no such route");
     } else if (n == 1) {
@@ -325,6 +345,10 @@ static int match_path(const struct seg *segs, size_t n, struct route_req *r, cha
     } else if (n == 3 && seg_is(&segs[2], "checks")) {
         r->methods = ROUTE_M_GET;
         r->id = ROUTE_URL_CHECKS;
+        return match_id(&segs[1], r, err, errlen);
+    } else if (n == 3 && seg_is(&segs[2], "incidents")) {
+        r->methods = ROUTE_M_GET;
+        r->id = ROUTE_URL_INCIDENTS;
         return match_id(&segs[1], r, err, errlen);
     } else {
         return fail(err, errlen, 404, "%s", "no such route");
@@ -404,6 +428,8 @@ const char *route_label(enum route_id id)
         [ROUTE_DASH_URL] = "dash_url",
         [ROUTE_DASH_PCT] = "dash_percentiles",
         [ROUTE_UI] = "ui",
+        [ROUTE_INCIDENTS] = "incidents",
+        [ROUTE_URL_INCIDENTS] = "url_incidents",
     };
     return (unsigned)id < ROUTE_COUNT ? labels[id] : "unknown";
 }

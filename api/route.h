@@ -16,19 +16,21 @@
 
 enum route_id {
     ROUTE_UNKNOWN = 0,
-    ROUTE_TOP,        /* /urls/top/{status}/{timespan} */
-    ROUTE_SUMMARY,    /* /urls/summary */
-    ROUTE_URLS,       /* /urls (GET list, POST add) */
-    ROUTE_URL,        /* /urls/{id} (GET, PUT, PATCH, DELETE) */
-    ROUTE_URL_CHECKS, /* /urls/{id}/checks */
-    ROUTE_HEALTHZ,    /* /healthz */
-    ROUTE_STATUS,     /* /status (same answer as /healthz) */
-    ROUTE_METRICS,    /* /metrics */
-    ROUTE_OPENAPI,    /* /openapi.json */
-    ROUTE_DASH_URLS,  /* /dashboard/urls (api/dashq.c) */
-    ROUTE_DASH_URL,   /* /dashboard/urls/{id} */
-    ROUTE_DASH_PCT,   /* /dashboard/percentiles */
-    ROUTE_UI,         /* the dashboard's and the docs' files (api/ui.c) */
+    ROUTE_TOP,           /* /urls/top/{status}/{timespan} */
+    ROUTE_SUMMARY,       /* /urls/summary */
+    ROUTE_URLS,          /* /urls (GET list, POST add) */
+    ROUTE_URL,           /* /urls/{id} (GET, PUT, PATCH, DELETE) */
+    ROUTE_URL_CHECKS,    /* /urls/{id}/checks */
+    ROUTE_HEALTHZ,       /* /healthz */
+    ROUTE_STATUS,        /* /status (same answer as /healthz) */
+    ROUTE_METRICS,       /* /metrics */
+    ROUTE_OPENAPI,       /* /openapi.json */
+    ROUTE_DASH_URLS,     /* /dashboard/urls (api/dashq.c) */
+    ROUTE_DASH_URL,      /* /dashboard/urls/{id} */
+    ROUTE_DASH_PCT,      /* /dashboard/percentiles */
+    ROUTE_UI,            /* the dashboard's and the docs' files (api/ui.c) */
+    ROUTE_INCIDENTS,     /* /incidents (api/query_incidents.c) */
+    ROUTE_URL_INCIDENTS, /* /urls/{id}/incidents */
     ROUTE_COUNT
 };
 
@@ -43,6 +45,8 @@ enum route_method {
 
 enum route_status { ROUTE_STATUS_SUCCESS, ROUTE_STATUS_FAIL };
 enum route_span { ROUTE_SPAN_HOUR, ROUTE_SPAN_WEEK, ROUTE_SPAN_MONTH };
+/* The incident lists' ?state= (default all). */
+enum route_istate { ROUTE_ISTATE_ALL, ROUTE_ISTATE_OPEN, ROUTE_ISTATE_CLOSED };
 
 #define ROUTE_ID_MAX ((uint64_t)INT64_MAX)
 #define ROUTE_LIMIT_DEFAULT 100
@@ -57,8 +61,10 @@ struct route_req {
     bool cache;                    /* cacheable routes: ?cache=true (default) */
     uint64_t url_id;               /* ROUTE_URL, ROUTE_URL_CHECKS, ROUTE_DASH_URL */
     unsigned limit;                /* ROUTE_URLS, ROUTE_URL_CHECKS */
-    uint64_t cursor;               /* ROUTE_URLS: ids > cursor; ROUTE_URL_CHECKS: run_id < before */
+    uint64_t cursor;               /* ROUTE_URLS: ids > cursor; ROUTE_URL_CHECKS: run_id < before;
+                                      incident lists: ids < cursor (newest first), 0 = first page */
     int active;                    /* ROUTE_URLS filter: -1 any, 0 inactive, 1 active */
+    enum route_istate istate;      /* ROUTE_INCIDENTS, ROUTE_URL_INCIDENTS */
     char cache_key[ROUTE_KEY_MAX]; /* cacheable routes: the Redis key, else "" */
 };
 

@@ -46,11 +46,27 @@ static int check_interval(const cJSON *v, const struct config *cfg, char *err, s
     return qentry_check_interval(v->valuedouble, &b, err, errlen);
 }
 
+static int check_fail_threshold(const cJSON *v, const struct config *cfg, char *err, size_t errlen)
+{
+    (void)cfg;
+    return qentry_check_threshold("fail_threshold", v->valuedouble, err, errlen);
+}
+
+static int check_success_threshold(const cJSON *v, const struct config *cfg, char *err,
+                                   size_t errlen)
+{
+    (void)cfg;
+    return qentry_check_threshold("success_threshold", v->valuedouble, err, errlen);
+}
+
 /* Every setting PUT and PATCH may change: one line each. */
 static const struct field fields[] = {
     {"name", "name", F_STRING, true, false, 0, check_name},
     {"regex", "regex", F_STRING, false, true, 0, check_regex},
     {"interval", "check_interval", F_UINT, false, false, QENTRY_INTERVAL_DEFAULT, check_interval},
+    /* alerting (docs/alerting.md): null or left out by PUT = the global threshold */
+    {"fail_threshold", "fail_threshold", F_UINT, false, true, 0, check_fail_threshold},
+    {"success_threshold", "success_threshold", F_UINT, false, true, 0, check_success_threshold},
 };
 
 _Static_assert(ARRAY_LEN(fields) <= URLPATCH_MAX_FIELDS, "raise URLPATCH_MAX_FIELDS");

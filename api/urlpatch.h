@@ -5,7 +5,7 @@
  * qentry_check_* rules POST /urls and the CSV use). A new per-URL setting is one line there.
  *
  * - PUT replaces the settings: every required field (name) must be given; a field left out
- *   gets its default (regex: none, interval: 600 s).
+ *   gets its default (regex: none, interval: 600 s, alerting thresholds: the global ones).
  * - PATCH is a JSON merge patch (RFC 7396): only the fields present change; null resets a
  *   field to its default (regex null clears it); a required field may not be null.
  * - url is the URL's identity, not a setting: a body naming it is a 400 (add the new URL and

@@ -30,6 +30,17 @@ static int ms_or_null(struct sqlbuf *b, uint32_t ms)
     return sqlbuf_printf(b, ",%" PRIu32, ms);
 }
 
+/* The certificate expiry column, then the end of the tuple. */
+static int cert_or_null(struct sqlbuf *b, int64_t expires_s)
+{
+    char when[64];
+
+    if (expires_s <= 0)
+        return sqlbuf_append(b, ",NULL)");
+    clock_utc_format(expires_s * 1000, CLOCK_UTC_SQL, when, sizeof(when));
+    return sqlbuf_printf(b, ",'%s')", when);
+}
+
 static int append_row(struct sqlbuf *b, MYSQL *conn, uint64_t run_id, const struct check_result *r)
 {
     char when[64];
@@ -57,12 +68,14 @@ static int append_row(struct sqlbuf *b, MYSQL *conn, uint64_t run_id, const stru
     if (sqlbuf_append(b, ",") != 0 ||
         quote_or_null(b, conn, r->success ? "" : r->message, sizeof(r->message)) != 0)
         return -1;
-    if (r->regex_matched < 0)
-        return sqlbuf_append(b, ",NULL,NULL)");
-    if (sqlbuf_printf(b, ",%d,", r->regex_matched ? 1 : 0) != 0 ||
-        quote_or_null(b, conn, r->regex_matched ? r->regex_match : "", sizeof(r->regex_match)) != 0)
+    if (r->regex_matched < 0) {
+        if (sqlbuf_append(b, ",NULL,NULL") != 0)
+            return -1;
+    } else if (sqlbuf_printf(b, ",%d,", r->regex_matched ? 1 : 0) != 0 ||
+               quote_or_null(b, conn, r->regex_matched ? r->regex_match : "",
+                             sizeof(r->regex_match)) != 0)
         return -1;
-    return sqlbuf_append(b, ")");
+    return cert_or_null(b, r->cert_expires_s);
 }
 
 long batchsql_checks(struct sqlbuf *b, MYSQL *conn, uint64_t run_id, const struct check_result *r,
@@ -73,7 +86,7 @@ long batchsql_checks(struct sqlbuf *b, MYSQL *conn, uint64_t run_id, const struc
     sqlbuf_reset(b);
     if (sqlbuf_append(b, "INSERT INTO checks (url_id,run_id,checked_at,success,http_status,"
                          "response_ms,dns_ms,connect_ms,tls_ms,ttfb_ms,error_class,"
-                         "error_message,regex_matched,regex_match) VALUES ") != 0)
+                         "error_message,regex_matched,regex_match,cert_expires_at) VALUES ") != 0)
         return -1;
     for (i = 0; i < n; i++) {
         before = sqlbuf_len(b);

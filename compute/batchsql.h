@@ -3,8 +3,8 @@
  * Numbers are printed, every string (error message, regex match, error class) goes
  * through sqlbuf_quote, NULL is written where the checks table wants it:
  * http_status 0, phase times CHECK_MS_UNKNOWN, error fields on success, regex fields
- * when the URL has no regex. Text that is not valid UTF-8 is cut at the first bad
- * byte so the row can never be refused for its encoding. */
+ * when the URL has no regex, cert_expires_at without a certificate. Text that is not valid UTF-8 is
+ * cut at the first bad byte so the row can never be refused for its encoding. */
 #ifndef URLMON_BATCHSQL_H
 #define URLMON_BATCHSQL_H
 

@@ -93,8 +93,9 @@ static int count_in_run(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id,
     return exec(conn, buf, err, errlen);
 }
 
-int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t batch_no,
-                      const struct check_result *r, size_t n, char *err, size_t errlen)
+int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, const struct alert_rules *rules,
+                      uint64_t run_id, uint32_t batch_no, const struct check_result *r, size_t n,
+                      char *err, size_t errlen)
 {
     int res = BATCHWRITE_FAILED;
 
@@ -118,7 +119,8 @@ int batchwrite_commit(MYSQL *conn, struct sqlbuf *buf, uint64_t run_id, uint32_t
     }
     if (write_rows(conn, buf, run_id, r, n, err, errlen) != 0 ||
         write_rollups(conn, buf, r, n, err, errlen) != 0 ||
-        count_in_run(conn, buf, run_id, r, n, err, errlen) != 0)
+        count_in_run(conn, buf, run_id, r, n, err, errlen) != 0 ||
+        alertwrite_apply(conn, buf, rules, run_id, r, n, NULL, err, errlen) != 0)
         goto fail;
     if (mysql_commit(conn) != 0) {
         snprintf(err, errlen, "COMMIT: %s", mysql_error(conn));
@@ -157,8 +159,9 @@ out:
 
 /* One file: 1 = left in place (damaged, refused or foreign), 0 = done and deleted, -1 =
  * MySQL went away. */
-static int replay_one(MYSQL *conn, struct sqlbuf *buf, const char *path, const char *install_id,
-                      struct replay_stats *st, char *err, size_t errlen)
+static int replay_one(MYSQL *conn, struct sqlbuf *buf, const struct alert_rules *rules,
+                      const char *path, const char *install_id, struct replay_stats *st, char *err,
+                      size_t errlen)
 {
     struct spool_batch b;
     char why[URLMON_ERRLEN];
@@ -182,7 +185,7 @@ static int replay_one(MYSQL *conn, struct sqlbuf *buf, const char *path, const c
         spool_batch_clear(&b);
         return 1;
     }
-    res = batchwrite_commit(conn, buf, b.run_id, b.batch_no, b.rows, b.n, why, sizeof(why));
+    res = batchwrite_commit(conn, buf, rules, b.run_id, b.batch_no, b.rows, b.n, why, sizeof(why));
     if (res == BATCHWRITE_RETRY) {
         snprintf(err, errlen, "%s", why);
         rc = -1;
@@ -202,8 +205,8 @@ static int replay_one(MYSQL *conn, struct sqlbuf *buf, const char *path, const c
     return rc;
 }
 
-int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const char *dir, struct replay_stats *st,
-                      char *err, size_t errlen)
+int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const struct alert_rules *rules,
+                      const char *dir, struct replay_stats *st, char *err, size_t errlen)
 {
     char **paths = NULL;
     size_t n = 0, i;
@@ -217,7 +220,7 @@ int batchwrite_replay(MYSQL *conn, struct sqlbuf *buf, const char *dir, struct r
     if (n > 0 && batchwrite_install_id(conn, id, sizeof(id), err, errlen) != 0)
         goto out;
     for (i = 0; i < n; i++)
-        if (replay_one(conn, buf, paths[i], id, st, err, errlen) < 0)
+        if (replay_one(conn, buf, rules, paths[i], id, st, err, errlen) < 0)
             goto out;
     if (st->batches > 0)
         log_info("spool: replayed %lu batches (%lu rows; %lu already written)", st->batches,

@@ -53,6 +53,8 @@ struct check_result {
     char message[CHECK_MESSAGE_MAX];   /* short, valid UTF-8, "" on success */
     int regex_matched;                 /* -1 = URL has no regex, 0 = no, 1 = yes */
     char regex_match[CHECK_MATCH_MAX]; /* first match, valid UTF-8, truncated */
+    int64_t cert_expires_s; /* https: the leaf certificate's notAfter (s since the epoch);
+                               0 = no certificate seen (http, no handshake) */
 };
 
 #endif

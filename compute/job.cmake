@@ -7,7 +7,12 @@ list(APPEND URLMON_JOB_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/batchsql.c
     ${CMAKE_CURRENT_LIST_DIR}/rollup.c
     ${CMAKE_CURRENT_LIST_DIR}/spool.c
+    ${CMAKE_CURRENT_LIST_DIR}/urlstate.c
+    ${CMAKE_CURRENT_LIST_DIR}/alertwrite.c
     ${CMAKE_CURRENT_LIST_DIR}/batchwrite.c
+    ${CMAKE_CURRENT_LIST_DIR}/alertmsg.c
+    ${CMAKE_CURRENT_LIST_DIR}/outbox.c
+    ${CMAKE_CURRENT_LIST_DIR}/delivery.c
     ${CMAKE_CURRENT_LIST_DIR}/urlstore.c
     ${CMAKE_CURRENT_LIST_DIR}/loader.c
     ${CMAKE_CURRENT_LIST_DIR}/drain.c

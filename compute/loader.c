@@ -15,8 +15,8 @@
 #include "urlstore.h"
 
 struct columns {
-    long name, url, regex, interval; /* field index, -1 = absent */
-    size_t count;                    /* fields in the header */
+    long name, url, regex, interval, fail_th, success_th; /* field index, -1 = absent */
+    size_t count;                                         /* fields in the header */
     const struct qentry_bounds *bounds;
 };
 
@@ -38,7 +38,7 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     size_t i, len;
     int r;
 
-    col->name = col->url = col->regex = col->interval = -1;
+    col->name = col->url = col->regex = col->interval = col->fail_th = col->success_th = -1;
     while ((r = csv_next(c)) == CSV_BAD)
         log_warn("%s: %s", path, csv_errstr(c));
     if (r != CSV_RECORD) {
@@ -50,13 +50,16 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
     col->count = csv_nfields(c);
     for (i = 0; i < col->count; i++) {
         const char *f = csv_field(c, i, &len);
-        long *slot = header_is(f, len, "name")       ? &col->name
-                     : header_is(f, len, "url")      ? &col->url
-                     : header_is(f, len, "regex")    ? &col->regex
-                     : header_is(f, len, "interval") ? &col->interval
-                                                     : NULL;
+        long *slot = header_is(f, len, "name")                ? &col->name
+                     : header_is(f, len, "url")               ? &col->url
+                     : header_is(f, len, "regex")             ? &col->regex
+                     : header_is(f, len, "interval")          ? &col->interval
+                     : header_is(f, len, "fail_threshold")    ? &col->fail_th
+                     : header_is(f, len, "success_threshold") ? &col->success_th
+                                                              : NULL;
         if (!slot)
-            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url, regex or interval: ignored",
+            log_warn("%s:%lu: column %zu (\"%.40s\") is not name, url, regex, interval, "
+                     "fail_threshold or success_threshold: ignored",
                      path, csv_line(c), i + 1, f);
         else if (*slot >= 0) {
             snprintf(err, errlen, "%s:%lu: column \"%.40s\" appears twice in the header", path,
@@ -79,8 +82,8 @@ static int read_header(struct csv *c, const char *path, struct columns *col, cha
 static int row_entry(struct csv *c, const struct columns *col, struct qentry *e, char *err,
                      size_t errlen)
 {
-    size_t nlen, ulen, rlen = 0, ilen;
-    const char *name, *url, *regex = NULL, *interval;
+    size_t nlen, ulen, rlen = 0, ilen, flen = 0, slen = 0;
+    const char *name, *url, *regex = NULL, *interval, *ft = NULL, *st = NULL;
 
     if (csv_nfields(c) != col->count) {
         snprintf(err, errlen, "has %zu field%s, the header has %zu", csv_nfields(c),
@@ -95,7 +98,12 @@ static int row_entry(struct csv *c, const struct columns *col, struct qentry *e,
         snprintf(err, errlen, "contains a NUL byte");
         return -1;
     }
-    if (qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen) != 0)
+    if (col->fail_th >= 0)
+        ft = csv_field(c, (size_t)col->fail_th, &flen);
+    if (col->success_th >= 0)
+        st = csv_field(c, (size_t)col->success_th, &slen);
+    if (qentry_set(e, name, nlen, url, ulen, regex, rlen, err, errlen) != 0 ||
+        qentry_set_thresholds(e, ft, flen, st, slen, err, errlen) != 0)
         return -1;
     if (col->interval < 0)
         return 0;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "db.h"
+#include "delivery.h"
 #include "loader.h"
 #include "log.h"
 #include "migrate.h"
@@ -27,6 +28,25 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
+}
+
+/* The alert targets parse (delivery.h), so a typo stops start-up, not delivery. */
+static int check_targets(const struct config *cfg, char *err, size_t errlen)
+{
+    static char urls[DELIVERY_MAX_TARGETS][1024];
+    char why[URLMON_ERRLEN];
+
+    if (delivery_parse_targets(cfg->alertmanager_url, urls, DELIVERY_MAX_TARGETS, why,
+                               sizeof(why)) < 0) {
+        snprintf(err, errlen, "ALERTMANAGER_URL: %.200s", why);
+        return -1;
+    }
+    if (delivery_parse_targets(cfg->webhook_urls, urls, DELIVERY_MAX_TARGETS, why, sizeof(why)) <
+        0) {
+        snprintf(err, errlen, "WEBHOOK_URLS: %.200s", why);
+        return -1;
+    }
+    return 0;
 }
 
 static int install_signals(void)
@@ -109,7 +129,7 @@ out:
 static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 {
     int64_t period = (int64_t)o->interval * 1000, tick = clock_wall_ms(), next, now;
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag, false};
 
     log_info("running every %u s until SIGINT/SIGTERM", o->interval);
     while (!stop_flag) {
@@ -131,7 +151,7 @@ static int cmd_run_local(const struct config *cfg, const struct cli_opts *o)
 
 static int dispatch(const struct config *cfg, const struct cli_opts *o)
 {
-    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag};
+    struct run_params p = {cfg, o->shard_index, o->shard_count, 0, o->interval, &stop_flag, false};
 
     if (o->mode == CLI_MODE_MIGRATE)
         return cmd_migrate(cfg);
@@ -170,6 +190,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (config_load(&cfg, NULL, err, sizeof(err)) != 0) {
+        fprintf(stderr, "urlmon-compute: configuration error: %s\n", err);
+        return 2;
+    }
+    if (check_targets(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "urlmon-compute: configuration error: %s\n", err);
         return 2;
     }

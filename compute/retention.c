@@ -12,7 +12,7 @@ struct target {
     const char *sql; /* one ? for the cutoff */
     bool raw;        /* raw retention (else rollup retention) */
     bool date_only;  /* the column is a DATE */
-    int which;       /* 0 checks, 1 rollups, 2 batches, 3 runs */
+    int which;       /* 0 checks, 1 rollups, 2 batches, 3 runs, 4 alerting */
 };
 
 static const struct target targets[] = {
@@ -22,6 +22,8 @@ static const struct target targets[] = {
     {"DELETE FROM rollup_hourly_total WHERE bucket < ? LIMIT 5000", false, false, 1},
     {"DELETE FROM result_batches WHERE written_at < ? LIMIT 5000", true, false, 2},
     {"DELETE FROM runs WHERE started_at < ? AND status <> 'running' LIMIT 5000", true, false, 3},
+    {"DELETE FROM outbox WHERE state <> 'pending' AND done_at < ? LIMIT 5000", true, false, 4},
+    {"DELETE FROM incidents WHERE closed_at < ? LIMIT 5000", false, false, 4},
 };
 
 /* Deletes in chunks until a chunk comes back short; *deleted grows. */
@@ -56,7 +58,7 @@ out:
 int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup_days,
                   atomic_int *stop, struct retention_stats *st, char *err, size_t errlen)
 {
-    uint64_t *counts[4];
+    uint64_t *counts[5];
     char cutoff[64];
     size_t i;
 
@@ -65,6 +67,7 @@ int retention_run(MYSQL *conn, int64_t now_s, unsigned raw_days, unsigned rollup
     counts[1] = &st->rollups;
     counts[2] = &st->batches;
     counts[3] = &st->runs;
+    counts[4] = &st->alerting;
     for (i = 0; i < ARRAY_LEN(targets) && !(stop && *stop); i++) {
         unsigned days = targets[i].raw ? raw_days : rollup_days;
         clock_utc_format((now_s - (int64_t)days * 86400) * 1000,

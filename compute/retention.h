@@ -1,7 +1,8 @@
 /* compute/retention.h: deleting data older than its retention, in small steps.
  *
  * Raw checks older than RETENTION_DAYS, rollups older than ROLLUP_RETENTION_DAYS,
- * result_batches and finished runs older than RETENTION_DAYS. Each table is cleaned
+ * result_batches, finished runs and delivered (or failed) alert events older than
+ * RETENTION_DAYS, closed incidents older than ROLLUP_RETENTION_DAYS. Each table is cleaned
  * with DELETE ... WHERE <time> < cutoff LIMIT RETENTION_CHUNK in a loop; every
  * statement is its own short transaction, so readers and writers are never blocked
  * for long. The cutoff is fixed once per call. */
@@ -17,7 +18,7 @@
 #define RETENTION_CHUNK 5000
 
 struct retention_stats {
-    uint64_t checks, rollups, batches, runs;
+    uint64_t checks, rollups, batches, runs, alerting; /* alerting: events + incidents */
 };
 
 /* now_s: the current time (seconds, UTC). *stop (may be NULL) ends it early. */

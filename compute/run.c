@@ -13,6 +13,7 @@
 #include "checker.h"
 #include "clock.h"
 #include "db.h"
+#include "delivery.h"
 #include "drain.h"
 #include "log.h"
 #include "rconn.h"
@@ -40,6 +41,8 @@ struct run {
     long cache_deleted;
     struct retention_stats ret;
     bool retained;
+    struct delivery *delivery;
+    struct delivery_stats dst;
 };
 
 static void sleep_s(unsigned s, atomic_int *stop)
@@ -73,11 +76,13 @@ static void replay_spool(struct run *r)
 {
     struct sqlbuf *buf = NULL;
     struct replay_stats st;
+    struct alert_rules rules;
     char err[URLMON_ERRLEN];
 
     if (sqlbuf_new(&buf) != 0)
         return;
-    if (batchwrite_replay(r->conn, buf, r->p->cfg->spool_dir, &st, err, sizeof(err)) != 0)
+    alertwrite_rules_from_config(&rules, r->p->cfg);
+    if (batchwrite_replay(r->conn, buf, &rules, r->p->cfg->spool_dir, &st, err, sizeof(err)) != 0)
         log_warn("spool replay: %s", err);
     sqlbuf_free(&buf);
 }
@@ -122,6 +127,18 @@ static int start(struct run *r, enum run_outcome *out)
                  (unsigned long long)stale, r->shard_key);
     log_context_run(r->run_id, r->shard_key, NULL);
     return 0;
+}
+
+/* Alert events go out while the run checks; a firing alert lasts three intervals in
+ * Alertmanager unless the next run re-posts it. */
+static void delivery_step(struct run *r)
+{
+    char err[URLMON_ERRLEN];
+
+    if (r->p->no_delivery)
+        return;
+    if (delivery_start(r->p->cfg, 3 * r->p->interval_s, &r->delivery, err, sizeof(err)) != 0)
+        log_error("alerts not delivered in this run (they wait in the outbox): %s", err);
 }
 
 redisContext *run_redis_connect(const struct config *cfg, char *err, size_t errlen)
@@ -310,7 +327,7 @@ static void summary(const struct run *r, enum run_outcome out)
     log_info("run %llu %s: slot %lld, %llu/%llu URLs checked (%llu ok, %llu failed), "
              "p50/p95/p99 %s, %.1f s (%.0f checks/s), %llu written, %llu spooled, %llu lost, "
              "queue %llu stored %llu dead, %ld cache keys deleted, retention %llu checks %llu "
-             "rollups",
+             "rollups, alert events %llu sent %llu failed %llu to retry",
              (unsigned long long)r->run_id, run_outcome_name(out), (long long)r->p->slot,
              (unsigned long long)r->tot.results, (unsigned long long)r->total,
              (unsigned long long)r->tot.successes, (unsigned long long)r->tot.failures, pct,
@@ -318,7 +335,8 @@ static void summary(const struct run *r, enum run_outcome out)
              (unsigned long long)r->tot.spooled, (unsigned long long)r->tot.lost,
              (unsigned long long)r->drain.stored, (unsigned long long)r->drain.dead,
              r->cache_deleted, (unsigned long long)r->ret.checks,
-             (unsigned long long)r->ret.rollups);
+             (unsigned long long)r->ret.rollups, (unsigned long long)r->dst.sent,
+             (unsigned long long)r->dst.failed, (unsigned long long)r->dst.retried);
 }
 
 enum run_outcome run_once(const struct run_params *p)
@@ -335,6 +353,7 @@ enum run_outcome run_once(const struct run_params *p)
     snprintf(r->shard_key, sizeof(r->shard_key), "%u/%u", p->shard_index, p->shard_count);
     if (start(r, &out) != 0)
         goto done;
+    delivery_step(r);
     drain_step(r);
     check_step(r);
     r->secs = clock_mono_s() - r->t0;
@@ -344,8 +363,10 @@ enum run_outcome run_once(const struct run_params *p)
     else if (r->writer_rc > 0)
         replay_spool(r); /* MySQL came back after the writer gave up waiting */
     after_step(r);
+    delivery_stop(&r->delivery, *p->stop ? 2 : DELIVERY_FINISH_SECONDS, &r->dst);
     summary(r, decide(r));
 done:
+    delivery_stop(&r->delivery, 0, NULL);
     if (r->redis)
         redisFree(r->redis);
     db_close(&r->conn);

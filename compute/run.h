@@ -7,6 +7,9 @@
  *  4. check the URLs of the shard due in the slot (source.h: never checked, or last
  *     check + its interval before the slot's end): source.h -> checker_run -> writer.h, with
  *     the watch thread (watch.h) for progress, lease renewal and stop requests;
+ *     alert events are delivered meanwhile (delivery.h), and what is due at the end
+ *     before the run returns (at most DELIVERY_FINISH_SECONDS; the rest waits in the
+ *     outbox for the next run);
  *  5. record the end (status, counts, p50/p95/p99), release the lease, invalidate the
  *     API cache (Redis down = warning), apply retention (shard 0 only), and log one
  *     summary line. */
@@ -14,6 +17,7 @@
 #define URLMON_RUN_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <hiredis/hiredis.h>
 #include <mysql.h>
@@ -30,6 +34,9 @@ struct run_params {
     int64_t slot;        /* floor(start time / interval) */
     unsigned interval_s; /* the interval slot counts in */
     atomic_int *stop;    /* set by SIGINT/SIGTERM */
+    /* true: the caller runs alert delivery itself (a long-lived delivery_start, as a
+     * service does); false: the run starts its own and delivers before it returns */
+    bool no_delivery;
 };
 
 enum run_outcome {

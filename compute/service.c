@@ -14,6 +14,7 @@
 #include "checker.h"
 #include "clock.h"
 #include "db.h"
+#include "delivery.h"
 #include "drain.h"
 #include "log.h"
 #include "rconn.h"
@@ -163,11 +164,13 @@ static void replay_spool(struct service *s)
 {
     struct sqlbuf *buf = NULL;
     struct replay_stats st;
+    struct alert_rules rules;
     char err[URLMON_ERRLEN];
 
     if (!have_conn(s) || sqlbuf_new(&buf) != 0)
         return;
-    if (batchwrite_replay(s->conn, buf, s->p->cfg->spool_dir, &st, err, sizeof(err)) != 0) {
+    alertwrite_rules_from_config(&rules, s->p->cfg);
+    if (batchwrite_replay(s->conn, buf, &rules, s->p->cfg->spool_dir, &st, err, sizeof(err)) != 0) {
         log_warn("spool replay: %s", err);
         conn_failed(s);
     }
@@ -600,6 +603,7 @@ release:
 int service_run(const struct service_params *p)
 {
     struct service *s = calloc(1, sizeof(*s));
+    struct delivery *d = NULL;
     char err[URLMON_ERRLEN];
     uint32_t l50 = 0, l99 = 0;
     int rc = 1, h = 0;
@@ -621,6 +625,9 @@ int service_run(const struct service_params *p)
         goto out;
     }
     log_info("service mode: shard %s, each URL at its own interval", s->shard_key);
+    /* alert events go out continuously from their own thread (docs/alerting.md) */
+    if (delivery_start(p->cfg, 4 * p->cfg->alertmanager_resend, &d, err, sizeof(err)) != 0)
+        log_error("alerts not delivered (they wait in the outbox): %s", err);
     while (!*p->stop && h >= 0 && acquire(s)) {
         if ((h = hold(s)) == 1)
             agenda_free(&s->ag); /* lost: wait for the lease again */
@@ -633,6 +640,7 @@ int service_run(const struct service_params *p)
              (unsigned long long)s->lost);
     rc = h < 0 || s->lost > 0 || s->end_unrecorded ? 1 : 0;
 out:
+    delivery_stop(&d, 5, NULL);
     if (s) {
         agenda_free(&s->ag);
         stats_hist_free(&s->late_all);

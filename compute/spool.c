@@ -12,10 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char magic[12] = "URLMONSPOOL2";
+static const char magic[12] = "URLMONSPOOL3";    /* rows carry the certificate expiry */
+static const char magic_v2[12] = "URLMONSPOOL2"; /* before it: read, expiry 0 */
 static const char magic_v1[12] = "URLMONSPOOL1"; /* before install ids: no identity */
 static const char trailer[4] = "END\n";
-#define ROW_FIXED (8 + 8 + 1 + 4 * 8 + 2 + 2) /* a row with empty strings */
+#define ROW_FIXED_V2 (8 + 8 + 1 + 4 * 8 + 2 + 2) /* a row with empty strings */
+#define ROW_FIXED (ROW_FIXED_V2 + 8)
 #define MAX_ROWS 10000000u
 
 /* ---- encoding ---------------------------------------------------------------- */
@@ -55,6 +57,7 @@ static void encode_row(struct wbuf *w, const struct check_result *r)
     put(w, (uint32_t)r->regex_matched, 4);
     put_str(w, r->message, sizeof(r->message));
     put_str(w, r->regex_match, sizeof(r->regex_match));
+    put(w, (uint64_t)r->cert_expires_s, 8);
 }
 
 /* ---- writing ----------------------------------------------------------------- */
@@ -193,7 +196,7 @@ static void get_str(struct rbuf *r, char *dst, size_t cap)
     r->pos += n;
 }
 
-static void decode_row(struct rbuf *rb, struct check_result *c)
+static void decode_row(struct rbuf *rb, struct check_result *c, int version)
 {
     memset(c, 0, sizeof(*c));
     c->url_id = get(rb, 8);
@@ -209,6 +212,8 @@ static void decode_row(struct rbuf *rb, struct check_result *c)
     c->regex_matched = (int)(int32_t)(uint32_t)get(rb, 4);
     get_str(rb, c->message, sizeof(c->message));
     get_str(rb, c->regex_match, sizeof(c->regex_match));
+    if (version >= 3)
+        c->cert_expires_s = (int64_t)get(rb, 8);
     if (c->error > CHECK_ERR_OTHER)
         rb->bad = 1;
 }
@@ -250,6 +255,7 @@ int spool_read(const char *path, struct spool_batch *b, char *err, size_t errlen
     struct rbuf rb = {NULL, 0, 0, 0};
     int rc = -1;
     size_t i;
+    int version = 3;
 
     memset(b, 0, sizeof(*b));
     if (read_file(path, &data, &rb.len, err, errlen) != 0)
@@ -261,8 +267,10 @@ int spool_read(const char *path, struct spool_batch *b, char *err, size_t errlen
         rc = SPOOL_FOREIGN;
         goto out;
     }
+    if (rb.len >= sizeof(magic_v2) && memcmp(data, magic_v2, sizeof(magic_v2)) == 0)
+        version = 2;
     if (rb.len < sizeof(magic) + SPOOL_ID_LEN + 16 + sizeof(trailer) ||
-        memcmp(data, magic, sizeof(magic)) != 0 ||
+        (version == 3 && memcmp(data, magic, sizeof(magic)) != 0) ||
         memcmp(data + rb.len - sizeof(trailer), trailer, sizeof(trailer)) != 0)
         goto bad;
     memcpy(b->install_id, data + sizeof(magic), SPOOL_ID_LEN);
@@ -272,14 +280,14 @@ int spool_read(const char *path, struct spool_batch *b, char *err, size_t errlen
     b->run_id = get(&rb, 8);
     b->batch_no = (uint32_t)get(&rb, 4);
     b->n = (size_t)get(&rb, 4);
-    if (b->n == 0 || b->n > MAX_ROWS || b->n > rb.len / ROW_FIXED)
+    if (b->n == 0 || b->n > MAX_ROWS || b->n > rb.len / ROW_FIXED_V2)
         goto bad;
     if (!(b->rows = calloc(b->n, sizeof(*b->rows)))) {
         snprintf(err, errlen, "spool: out of memory");
         goto out;
     }
     for (i = 0; i < b->n && !rb.bad; i++)
-        decode_row(&rb, &b->rows[i]);
+        decode_row(&rb, &b->rows[i], version);
     if (rb.bad || rb.pos != rb.len)
         goto bad;
     rc = 0;

@@ -2,6 +2,9 @@
 #include "transfer.h"
 
 #include <arpa/inet.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -35,9 +38,48 @@ struct transfer {
     char rx_pattern[RX_MAX_PATTERN + 1];
     char rx_error[CHECK_MESSAGE_MAX];
     char errbuf[CURL_ERROR_SIZE];
+    int64_t cert_expires_s; /* the leaf certificate's notAfter, 0 = none seen */
 };
 
 static int set_slot_options(struct transfer *t);
+
+/* ---- the leaf certificate's expiry ---------------------------------------------
+ * OpenSSL's verify callback sees every certificate of the chain as it is checked; at
+ * depth 0 (the server's own) it reads notAfter into the transfer. This costs one
+ * ASN1_TIME conversion per https check, where CURLOPT_CERTINFO would print the whole
+ * chain to text (PEM and all) for every check. The transfer travels to the callback
+ * through an ex_data slot of the SSL_CTX libcurl makes per connection. */
+static int ctx_index = -1;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+
+static void ctx_index_init(void)
+{
+    ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static int on_verify(int preverify_ok, X509_STORE_CTX *xs)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
+    struct transfer *t = ssl ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index) : NULL;
+    X509 *cert = X509_STORE_CTX_get_current_cert(xs);
+    struct tm tm;
+
+    if (t && cert && X509_STORE_CTX_get_error_depth(xs) == 0 &&
+        ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1)
+        t->cert_expires_s = (int64_t)timegm(&tm);
+    return preverify_ok; /* libcurl's verdict stands */
+}
+
+static CURLcode on_ssl_ctx(CURL *e, void *ctx, void *ud)
+{
+    SSL_CTX *c = ctx;
+
+    (void)e;
+    if (ctx_index < 0 || SSL_CTX_set_ex_data(c, ctx_index, ud) != 1)
+        return CURLE_OK; /* no expiry recorded; the check itself goes on */
+    SSL_CTX_set_verify(c, SSL_CTX_get_verify_mode(c), on_verify);
+    return CURLE_OK;
+}
 
 /* CA_BUNDLE replaces the system bundle; CA_PATH adds a hashed directory (libcurl then
  * cannot cache the CA store, see transfer.h). */
@@ -186,6 +228,7 @@ static void result_reset(const struct transfer *t, struct check_result *r)
     r->message[0] = '\0';
     r->regex_matched = t->target.regex[0] ? 0 : -1;
     r->regex_match[0] = '\0';
+    r->cert_expires_s = 0;
 }
 
 /* Compiles the URL's regex unless the previous check of this slot had the same. */
@@ -249,6 +292,9 @@ static int set_slot_options(struct transfer *t)
     bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)t) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)t) != CURLE_OK;
+    (void)pthread_once(&ctx_once, ctx_index_init);
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, (void *)t) != CURLE_OK;
     return bad ? -1 : 0;
 }
 
@@ -264,6 +310,7 @@ int transfer_begin(struct transfer *t, struct check_result *r)
     t->nsock = 0;
     t->blocked_addr[0] = '\0';
     t->errbuf[0] = '\0';
+    t->cert_expires_s = 0;
     t->target.url[sizeof(t->target.url) - 1] = '\0';
     t->target.regex[sizeof(t->target.regex) - 1] = '\0';
     t->keep_body = t->target.regex[0] != '\0';
@@ -368,6 +415,7 @@ void transfer_finish(struct transfer *t, CURLcode code, struct check_result *r)
     in.timeout_ms = t->conf->timeout_ms;
     r->error = classify_check(&in, r->message, sizeof(r->message));
     r->success = r->error == CHECK_OK;
+    r->cert_expires_s = t->cert_expires_s;
 
     if (t->body_cap > TRANSFER_BODY_KEEP) {
         free(t->body);

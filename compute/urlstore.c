@@ -13,10 +13,12 @@ struct urlstore {
 };
 
 static const char upsert_sql[] =
-    "INSERT INTO urls (name, url, regex, check_interval, active, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
+    "INSERT INTO urls (name, url, regex, check_interval, fail_threshold, success_threshold,"
+    " active, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, 1, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))"
     " ON DUPLICATE KEY UPDATE name = VALUES(name), regex = VALUES(regex),"
-    " check_interval = COALESCE(?, check_interval), active = 1,"
+    " check_interval = COALESCE(?, check_interval), fail_threshold = VALUES(fail_threshold),"
+    " success_threshold = VALUES(success_threshold), active = 1,"
     " deactivated_at = NULL, updated_at = VALUES(updated_at)";
 
 int urlstore_open(MYSQL *conn, struct urlstore **out, char *err, size_t errlen)
@@ -57,12 +59,17 @@ int urlstore_upsert(struct urlstore *u, const struct qentry *e, enum urlstore_ou
     struct stmt_params p;
     uint32_t interval = e->has_interval ? e->interval : QENTRY_INTERVAL_DEFAULT;
     char err2[URLMON_ERRLEN];
+    uint32_t ft = e->fail_threshold, st = e->success_threshold; /* 0: NULL, the global one */
 
     stmt_params_init(&p);
     stmt_param_str(&p, e->name);
     stmt_param_str(&p, e->url);
     stmt_param_str(&p, e->has_regex ? e->regex : NULL);
     stmt_param_u32(&p, &interval);
+    stmt_param_u32(&p, &ft);
+    stmt_param_null_if(&p, ft == 0);
+    stmt_param_u32(&p, &st);
+    stmt_param_null_if(&p, st == 0);
     stmt_param_u32(&p, &interval); /* the update keeps the row's interval when none is given */
     stmt_param_null_if(&p, !e->has_interval);
     if (stmt_execute_params(u->stmt, &p, err2, sizeof(err2)) != 0) {

@@ -19,6 +19,7 @@
 
 struct writer {
     const struct config *cfg;
+    struct alert_rules rules;
     uint64_t run_id;
     char install_id[SPOOL_ID_LEN + 1]; /* stamped on spool files */
     atomic_int *stop;
@@ -126,7 +127,8 @@ static void replay(struct writer *w)
     struct replay_stats st;
     char err[URLMON_ERRLEN];
 
-    if (batchwrite_replay(w->conn, w->buf, w->cfg->spool_dir, &st, err, sizeof(err)) != 0) {
+    if (batchwrite_replay(w->conn, w->buf, &w->rules, w->cfg->spool_dir, &st, err, sizeof(err)) !=
+        0) {
         log_warn("spool replay stopped: %s", err);
         db_close(&w->conn);
     } else
@@ -169,8 +171,8 @@ static bool commit_retry(struct writer *w, uint32_t batch_no, size_t n, bool *re
 
     *refused = false;
     while (ensure_conn(w)) {
-        res =
-            batchwrite_commit(w->conn, w->buf, w->run_id, batch_no, w->batch, n, err, sizeof(err));
+        res = batchwrite_commit(w->conn, w->buf, &w->rules, w->run_id, batch_no, w->batch, n, err,
+                                sizeof(err));
         if (res == BATCHWRITE_OK || res == BATCHWRITE_DUPLICATE) {
             if (res == BATCHWRITE_OK)
                 w->tot.written += n;
@@ -290,6 +292,7 @@ int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, st
     if (!w)
         goto oom;
     w->cfg = cfg;
+    alertwrite_rules_from_config(&w->rules, cfg);
     w->run_id = run_id;
     w->stop = stop;
     w->batch_cap = cfg->batch_size;

@@ -50,6 +50,15 @@ struct config {
     char ca_bundle[512];        /* CA file checks trust; "" = the system bundle */
     char ca_path[512];          /* hashed CA directory checks also trust; "" = none */
     bool allow_private_targets; /* lifts the SSRF guard (tests, local run) */
+    /* alerting (docs/alerting.md) */
+    unsigned fail_threshold;        /* consecutive failures that make a URL down */
+    unsigned success_threshold;     /* consecutive successes that make it up again */
+    unsigned cert_expiry_days;      /* cert_expiring when fewer days are left */
+    char alertmanager_url[1024];    /* comma list of Alertmanager base URLs; "" = none */
+    unsigned alertmanager_resend;   /* seconds between re-posts of firing alerts */
+    char webhook_urls[2048];        /* comma list of webhook URLs; "" = none */
+    char webhook_secret[256];       /* HMAC-SHA256 key of X-Urlmon-Signature; secret */
+    unsigned webhook_retry_seconds; /* how long an event is retried before it fails */
     /* logging */
     int log_level;
     int log_format; /* enum log_format */

@@ -133,7 +133,7 @@ static const char *const m2_urls_name_url[] = {
  * recorded with the last slot done so that slots of different intervals are never
  * compared (a 60 s slot number is ten times a 600 s one). */
 static const char *const m3_run_locks_interval[] = {
-    "ALTER TABLE run_locks ADD COLUMN IF NOT EXISTS last_interval INT UNSIGNED NULL",
+    "ALTER TABLE run_locks ADD COLUMN last_interval INT UNSIGNED NULL",
     NULL,
 };
 
@@ -172,6 +172,72 @@ static const char *const m6_checks_key_checked_at[] = {
     NULL,
 };
 
+/* Alerting (docs/alerting.md). Each URL's state (up/down/unknown with the streak that
+ * changes it), its own thresholds (NULL = FAIL_THRESHOLD / SUCCESS_THRESHOLD) and its
+ * certificate's expiry; each check's certificate expiry; incidents (down periods and
+ * certificate warnings); the outbox of events to deliver. compute/alertwrite.c writes
+ * all of it in the transaction of the result batch that causes it. Event ids are
+ * unique, so a replayed batch (already refused by result_batches) can never add one. */
+static const char *const m7_alerting[] = {
+    "ALTER TABLE urls"
+    " ADD COLUMN fail_threshold SMALLINT UNSIGNED NULL,"
+    " ADD COLUMN success_threshold SMALLINT UNSIGNED NULL,"
+    " ADD COLUMN state ENUM('unknown','up','down') NOT NULL DEFAULT 'unknown',"
+    " ADD COLUMN state_since DATETIME(3) NULL,"
+    " ADD COLUMN state_checked_at DATETIME(3) NULL,"
+    " ADD COLUMN consec_fail INT UNSIGNED NOT NULL DEFAULT 0,"
+    " ADD COLUMN consec_ok INT UNSIGNED NOT NULL DEFAULT 0,"
+    " ADD COLUMN incident_id BIGINT UNSIGNED NULL,"
+    " ADD COLUMN cert_expires_at DATETIME NULL,"
+    " ADD COLUMN cert_incident_id BIGINT UNSIGNED NULL,"
+    " ADD INDEX ix_urls_state (state)",
+    "ALTER TABLE checks ADD COLUMN cert_expires_at DATETIME NULL",
+    /* kind down: opened_at is the first failed check of the streak, detected_at the
+     * check that reached the threshold; kind cert: opened_at when the warning was raised.
+     * url and name are the URL's at opening: alerts keep the labels they were raised with. */
+    "CREATE TABLE IF NOT EXISTS incidents ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
+    " url_id BIGINT UNSIGNED NOT NULL,"
+    " kind ENUM('down','cert_expiring') NOT NULL,"
+    " url VARCHAR(2048) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+    " name VARCHAR(255) NOT NULL,"
+    " opened_at DATETIME(3) NOT NULL,"
+    " detected_at DATETIME(3) NOT NULL,"
+    " closed_at DATETIME(3) NULL,"
+    " open_run_id BIGINT UNSIGNED NOT NULL,"
+    " close_run_id BIGINT UNSIGNED NULL,"
+    " error_class ENUM('dns','connect','tls','timeout','http_status','regex_mismatch',"
+    "'too_large','blocked','other') NULL,"
+    " error_message VARCHAR(255) NULL,"
+    " http_status SMALLINT UNSIGNED NULL,"
+    " cert_expires_at DATETIME NULL,"
+    " PRIMARY KEY (id),"
+    " UNIQUE KEY uq_incidents_open (url_id, kind, open_run_id),"
+    " KEY ix_incidents_url (url_id, id),"
+    " KEY ix_incidents_closed (closed_at, id)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    /* targets_done: bit i = target i (ALERTMANAGER_URL entries, then WEBHOOK_URLS) has it
+     * (delivered, or refused for good). next_at doubles as the claim of a sender. */
+    "CREATE TABLE IF NOT EXISTS outbox ("
+    " id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,"
+    " event_id VARCHAR(64) CHARACTER SET ascii NOT NULL,"
+    " type ENUM('incident_opened','incident_closed','cert_expiring','cert_renewed') NOT NULL,"
+    " url_id BIGINT UNSIGNED NOT NULL,"
+    " incident_id BIGINT UNSIGNED NOT NULL,"
+    " created_at DATETIME(3) NOT NULL,"
+    " state ENUM('pending','sent','failed') NOT NULL DEFAULT 'pending',"
+    " attempts INT UNSIGNED NOT NULL DEFAULT 0,"
+    " next_at DATETIME(3) NOT NULL,"
+    " targets_done BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " done_at DATETIME(3) NULL,"
+    " last_error VARCHAR(255) NULL,"
+    " PRIMARY KEY (id),"
+    " UNIQUE KEY uq_outbox_event (event_id),"
+    " KEY ix_outbox_due (state, next_at)"
+    ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    NULL,
+};
+
 const struct migration migrations[] = {
     {1, "initial", m1_initial},
     {2, "urls_name_url", m2_urls_name_url},
@@ -179,5 +245,6 @@ const struct migration migrations[] = {
     {4, "install_id", m4_install_id},
     {5, "urls_interval", m5_urls_interval},
     {6, "checks_key_checked_at", m6_checks_key_checked_at},
+    {7, "alerting", m7_alerting},
 };
 const unsigned migrations_count = sizeof(migrations) / sizeof(migrations[0]);

@@ -157,6 +157,68 @@ static int get_string(const cJSON *obj, const char *field, bool required, const 
     return 0;
 }
 
+static int threshold_text(const char *field, const char *s, size_t len, unsigned *out, char *err,
+                          size_t errlen)
+{
+    unsigned v = 0;
+    size_t i;
+
+    *out = 0;
+    if (!s)
+        return 0;
+    while (len > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len == 0)
+        return 0;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > QENTRY_THRESHOLD_MAX)
+            return field_error(err, errlen, field, "must be an integer from 1 to 100");
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    if (v < 1 || v > QENTRY_THRESHOLD_MAX)
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    *out = v;
+    return 0;
+}
+
+int qentry_set_thresholds(struct qentry *e, const char *fail, size_t fail_len, const char *success,
+                          size_t success_len, char *err, size_t errlen)
+{
+    if (threshold_text("fail_threshold", fail, fail_len, &e->fail_threshold, err, errlen) != 0 ||
+        threshold_text("success_threshold", success, success_len, &e->success_threshold, err,
+                       errlen) != 0)
+        return -1;
+    return 0;
+}
+
+int qentry_check_threshold(const char *field, double v, char *err, size_t errlen)
+{
+    if (!(v >= 1 && v <= QENTRY_THRESHOLD_MAX) || v != (double)(unsigned)v)
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    return 0;
+}
+
+/* fail_threshold / success_threshold: absent or null = not given; else 1..100. */
+static int get_threshold(const cJSON *obj, const char *field, unsigned *out, char *err,
+                         size_t errlen)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, field);
+
+    *out = 0;
+    if (!item || cJSON_IsNull(item))
+        return 0;
+    if (!cJSON_IsNumber(item))
+        return field_error(err, errlen, field, "must be an integer from 1 to 100");
+    if (qentry_check_threshold(field, item->valuedouble, err, errlen) != 0)
+        return -1;
+    *out = (unsigned)item->valuedouble;
+    return 0;
+}
+
 /* interval: absent or null = none; else a whole number within b. */
 static int get_interval(const cJSON *obj, const struct qentry_bounds *b, struct qentry *e,
                         char *err, size_t errlen)
@@ -192,9 +254,12 @@ int qentry_parse_json(const char *json, size_t len, const struct qentry_bounds *
     {
         if (!item->string ||
             (strcmp(item->string, "name") != 0 && strcmp(item->string, "url") != 0 &&
-             strcmp(item->string, "regex") != 0 && strcmp(item->string, "interval") != 0)) {
+             strcmp(item->string, "regex") != 0 && strcmp(item->string, "interval") != 0 &&
+             strcmp(item->string, "fail_threshold") != 0 &&
+             strcmp(item->string, "success_threshold") != 0)) {
             snprintf(err, errlen,
-                     "body: unknown field \"%.64s\" (expected name, url, regex, interval)",
+                     "body: unknown field \"%.64s\" (expected name, url, regex, interval, "
+                     "fail_threshold, success_threshold)",
                      item->string ? item->string : "");
             goto out;
         }
@@ -204,7 +269,9 @@ int qentry_parse_json(const char *json, size_t len, const struct qentry_bounds *
         get_string(root, "regex", false, &regex, &regex_len, err, errlen) != 0)
         goto out;
     if (qentry_set(e, name, name_len, url, url_len, regex, regex_len, err, errlen) != 0 ||
-        get_interval(root, b ? b : &qentry_bounds_any, e, err, errlen) != 0)
+        get_interval(root, b ? b : &qentry_bounds_any, e, err, errlen) != 0 ||
+        get_threshold(root, "fail_threshold", &e->fail_threshold, err, errlen) != 0 ||
+        get_threshold(root, "success_threshold", &e->success_threshold, err, errlen) != 0)
         goto out;
     rc = 0;
 out:
@@ -225,6 +292,11 @@ char *qentry_to_json(const struct qentry *e)
     if (e->has_regex && !cJSON_AddStringToObject(root, "regex", e->regex))
         goto out;
     if (e->has_interval && !cJSON_AddNumberToObject(root, "interval", e->interval))
+        goto out;
+    if ((e->fail_threshold &&
+         !cJSON_AddNumberToObject(root, "fail_threshold", e->fail_threshold)) ||
+        (e->success_threshold &&
+         !cJSON_AddNumberToObject(root, "success_threshold", e->success_threshold)))
         goto out;
     text = cJSON_PrintUnformatted(root);
 out:

@@ -16,7 +16,7 @@ import sys
 import jsonschema
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import Api, Checks, Failure, add_url, check, eq, now, reset, run_tests  # noqa: E402
+from api_lib import Api, Checks, Failure, add_url, check, eq, mysql, now, reset, run_tests  # noqa: E402
 
 API = None
 DOC = None
@@ -87,6 +87,15 @@ def setup():
         c.add(1, now(), success=i % 2 == 0)
         c.add(2, now(), success=False)
     c.flush()
+    # alerting: URL 1 is down with an open incident, and has a certificate warning behind it
+    mysql("UPDATE urls SET state = 'down', state_since = UTC_TIMESTAMP(3), fail_threshold = 3,"
+          " cert_expires_at = UTC_TIMESTAMP() + INTERVAL 3 DAY WHERE id = 1;"
+          " INSERT INTO incidents (url_id, kind, url, name, opened_at, detected_at, closed_at,"
+          " open_run_id, close_run_id, error_class, error_message, http_status, cert_expires_at)"
+          " VALUES (1, 'cert_expiring', 'https://one.example/', 'one', UTC_TIMESTAMP(3),"
+          " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), 1, 2, NULL, NULL, NULL, UTC_TIMESTAMP()),"
+          " (1, 'down', 'https://one.example/', 'one', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), NULL,"
+          " 3, NULL, 'http_status', 'HTTP 503', 503, NULL);")
 
 
 GETS = [
@@ -98,7 +107,11 @@ GETS = [
     ("/urls/abc", 400), ("/urls/%2F1", 400), ("/urls/1/checks", 200),
     ("/urls/1/checks?limit=2", 200), ("/urls/1/checks?before=0", 400),
     ("/urls/999/checks", 404), ("/healthz", 200), ("/status", 200), ("/metrics", 200),
-    ("/openapi.json", 200),
+    ("/openapi.json", 200), ("/incidents", 200), ("/incidents?state=open&limit=1", 200),
+    ("/incidents?state=closed", 200), ("/incidents?state=all&cursor=0", 200),
+    ("/incidents?state=x", 400), ("/incidents?limit=0", 400), ("/urls/1/incidents", 200),
+    ("/urls/1/incidents?state=open", 200), ("/urls/999/incidents", 404),
+    ("/urls/1/incidents?before=1", 400),
 ]
 
 
@@ -127,6 +140,11 @@ def test_writes_and_refusals():
         ("POST", "/urls", good, dict(AUTH, **JSONCT), 202),
         ("POST", "/urls", good, JSONCT, 401),
         ("POST", "/urls", "{", dict(AUTH, **JSONCT), 400),
+        ("POST", "/urls", json.dumps({"name": "t", "url": "https://t.example/",
+                                      "fail_threshold": 3, "success_threshold": 2}),
+         dict(AUTH, **JSONCT), 202),
+        ("POST", "/urls", json.dumps({"name": "t", "url": "https://t.example/",
+                                      "fail_threshold": 0}), dict(AUTH, **JSONCT), 400),
         ("POST", "/urls", good, dict(AUTH, **{"Content-Type": "text/plain"}), 415),
         ("POST", "/urls", "x" * (100 * 1024), dict(AUTH, **JSONCT), 413),
         ("POST", "/urls", good, dict(AUTH, Expect="foo", **JSONCT), 417),

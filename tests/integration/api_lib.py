@@ -67,7 +67,7 @@ def sql_time(t):
 def reset():
     mysql("DELETE FROM checks; DELETE FROM rollup_hourly; DELETE FROM rollup_daily;"
           " DELETE FROM rollup_hourly_total; DELETE FROM result_batches; DELETE FROM run_locks;"
-          " DELETE FROM runs; DELETE FROM urls;")
+          " DELETE FROM runs; DELETE FROM urls; DELETE FROM incidents; DELETE FROM outbox;")
     redis("FLUSHDB")
 
 

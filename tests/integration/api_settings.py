@@ -142,6 +142,18 @@ def test_put_patch():
     eq(row(u), ("put 2", "NULL", "45", "1"), "PATCH in MySQL")
     st, doc = send("PATCH", path, {"interval": None})
     eq((st, doc["interval"]), (200, 600), "merge patch: null interval = default")
+    # alerting thresholds (docs/alerting.md): a value, null = the global one, PUT resets
+    st, doc = send("PATCH", path, {"fail_threshold": 3, "success_threshold": 2})
+    eq((st, doc["fail_threshold"], doc["success_threshold"]), (200, 3, 2), "PATCH thresholds")
+    eq(mysql("SELECT fail_threshold, success_threshold FROM urls WHERE id = %d" % uid),
+       [["3", "2"]], "thresholds in MySQL")
+    st, doc = send("PATCH", path, {"fail_threshold": None})
+    eq((st, doc["fail_threshold"], doc["success_threshold"]), (200, None, 2),
+       "merge patch: null threshold = the global one")
+    st, doc = send("PATCH", path, {"fail_threshold": 0})
+    eq((st, doc.get("error", "")[:15]), (400, "fail_threshold:"), "threshold 0 refused")
+    st, doc = send("PUT", path, {"name": "put 2", "interval": 600})
+    eq((st, doc["success_threshold"]), (200, None), "PUT resets the thresholds")
     st, doc = send("PATCH", path, {})
     eq((st, doc["name"]), (200, "put 2"), "empty patch answers the URL")
     # SQL-looking text is data

@@ -312,9 +312,10 @@ def test_urls_list_detail_checks():
     body, _ = API.get_json("/urls?limit=3")
     eq([u["id"] for u in body["items"]], [1, 2, 3], "page 1")
     eq(body["next_cursor"], "3", "cursor 1")
-    eq(set(body["items"][0]), {"id", "name", "url", "regex", "interval", "active", "created",
-                                    "deactivated"},
-       "item fields")
+    eq(set(body["items"][0]), {"id", "name", "url", "regex", "active", "created", "deactivated",
+                               "interval", "state", "since", "fail_threshold", "success_threshold",
+                               "cert_expires_at", "cert_days_left"}, "item fields")
+    eq(body["items"][0]["state"], "unknown", "a URL never checked is unknown")
     check(body["items"][0]["created"].endswith("Z") and "T" in body["items"][0]["created"],
           "ISO 8601 UTC")
     eq(body["items"][1]["regex"], "ok", "regex")

@@ -61,7 +61,7 @@ slot_room() {
 reset_all() {
     local t
     for t in checks rollup_hourly rollup_daily rollup_hourly_total result_batches run_locks \
-        runs urls; do
+        runs urls incidents outbox; do
         sql "DELETE FROM $t"
     done
     rcli FLUSHDB >/dev/null
@@ -111,6 +111,14 @@ add_urls() {
     sql "INSERT INTO urls (name, url, created_at, updated_at)
          SELECT CONCAT('$1', seq), CONCAT('$T/$2/', seq, '${4:-}'), UTC_TIMESTAMP(3),
                 UTC_TIMESTAMP(3) FROM seq_1_to_$3"
+}
+
+# next_slot: lets the next run check every URL again, as a run in a later slot would: the
+# slot's lease row goes, and the checks so far move an hour back (a run checks only the
+# URLs due in its slot; interval 600 s by default).
+next_slot() {
+    sql "DELETE FROM run_locks"
+    sql "UPDATE checks SET checked_at = checked_at - INTERVAL 1 HOUR"
 }
 
 # compute [args]: runs the job in the foreground; output in $work/out, status in $rc.

@@ -26,8 +26,8 @@ from api_lib import Failure, check, eq, mysql, redis, reset, run_tests  # noqa: 
 
 COMPUTE = os.environ.get("URLMON_COMPUTE_BIN", "")
 TARGET = os.environ.get("URLMON_TARGET_BIN", "")
-TABLES = ["checks", "install", "result_batches", "rollup_daily", "rollup_hourly",
-          "rollup_hourly_total", "run_locks", "runs", "schema_version", "urls"]
+TABLES = ["checks", "incidents", "install", "outbox", "result_batches", "rollup_daily",
+          "rollup_hourly", "rollup_hourly_total", "run_locks", "runs", "schema_version", "urls"]
 
 # Text for names and regexes (no control characters; the regex column gets those that
 # compile as PCRE2, the others are in REFUSED_REGEXES).

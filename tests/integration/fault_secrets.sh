@@ -21,7 +21,10 @@ cache_pw=CachePw-3f8b2d61-FaultSecret
 cache_pw_wrong=CachePwWrong-6d0e8c27-FaultSecret
 token=ApiToken-5a9d4e70-FaultSecret
 token_wrong=ApiTokenWrong-1c7b3f58-FaultSecret
-secrets=("$db_pw" "$db_pw_api" "$db_pw_wrong" "$cache_pw" "$cache_pw_wrong" "$token" "$token_wrong")
+hook_secret=WebhookSecret-4e2a8c19-FaultSecret
+hook_path=WebhookPath-8d3f6b02-FaultSecret # a Slack-style token in the webhook URL
+secrets=("$db_pw" "$db_pw_api" "$db_pw_wrong" "$cache_pw" "$cache_pw_wrong" "$token" "$token_wrong"
+    "$hook_secret" "$hook_path")
 logs=$work/logs
 mkdir -p "$logs"
 
@@ -42,6 +45,10 @@ expect_eq "Redis wants the password" "$(rcli PING 2>&1 | grep -c NOAUTH)" 1
 
 export LOG_LEVEL=debug DB_USER=fault_secret_c DB_PASSWORD=$db_pw CACHE_PASSWORD=$cache_pw
 export API_TOKEN=$token
+# alerting: a webhook nobody answers (its path is a secret), signed with a secret; one
+# failure opens an incident, so the run logs a delivery attempt and its failure
+export WEBHOOK_URLS=http://127.0.0.1:1/services/$hook_path WEBHOOK_SECRET=$hook_secret
+export FAIL_THRESHOLD=1
 
 # ---- urlmon-compute ----------------------------------------------------------------
 # c NAME [VAR=value...] -- ARGS: runs the job with extra environment, output in $logs.
@@ -70,6 +77,8 @@ expect_eq "run checked the CSV and the queued URL" "$(sql "SELECT COUNT(*) FROM 
 check "run drained the queue (Redis AUTH worked)" grep -q "queue 1 stored" "$logs/compute-run.err"
 check "run invalidated the cache" test "$(rauth EXISTS urlmon:cache:/urls/summary)" = 0
 check "debug lines were logged" grep -q ' DEBUG ' "$logs/compute-run.err"
+check "the webhook was tried (its host is logged, not its path)" \
+    grep -q "http://127.0.0.1:1: " "$logs/compute-run.err"
 sql "DELETE FROM run_locks"
 c wrongdb DB_PASSWORD="$db_pw_wrong" -- # five attempts with backoff, about 15 s
 check "wrong MySQL password: non-zero exit" test "$rc" -ne 0

@@ -62,8 +62,8 @@ redisContext *itest_redis(const struct config *cfg)
 void itest_reset(const struct config *cfg)
 {
     static const char *const tables[] = {
-        "checks",         "rollup_hourly", "rollup_daily", "rollup_hourly_total",
-        "result_batches", "run_locks",     "runs",         "urls"};
+        "checks",    "rollup_hourly", "rollup_daily", "rollup_hourly_total", "result_batches",
+        "run_locks", "runs",          "urls",         "incidents",           "outbox"};
     MYSQL *conn = itest_db(cfg);
     redisContext *rc = itest_redis(cfg);
     char sql[128];

@@ -229,9 +229,10 @@ static void test_batch_exactly_once(void **state)
     rows[0] = result(1, t, true, 10);
     rows[1] = result(2, t, false, 20);
     rows[2] = result(3, t, true, 30);
-    assert_int_equal(batchwrite_commit(c, buf, 9, 0, rows, 3, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 9, 0, rows, 3, err, sizeof(err)),
+                     BATCHWRITE_OK);
     /* the same batch again (a lost COMMIT acknowledgement, a replay): nothing changes */
-    assert_int_equal(batchwrite_commit(c, buf, 9, 0, rows, 3, err, sizeof(err)),
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 9, 0, rows, 3, err, sizeof(err)),
                      BATCHWRITE_DUPLICATE);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 3);
     assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count) FROM rollup_hourly"), 2);
@@ -244,11 +245,13 @@ static void test_batch_exactly_once(void **state)
                      1);
     /* a second batch of the run adds to the same rollup rows */
     rows[0].url_id = 4;
-    assert_int_equal(batchwrite_commit(c, buf, 9, 1, rows, 1, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 9, 1, rows, 1, err, sizeof(err)),
+                     BATCHWRITE_OK);
     assert_int_equal(itest_sql_long(c, "SELECT success_count FROM rollup_hourly_total"), 3);
     /* a batch MySQL refuses (url_id 2 twice in one run) leaves nothing behind */
     rows[0].url_id = 2;
-    assert_int_equal(batchwrite_commit(c, buf, 9, 2, rows, 1, err, sizeof(err)), BATCHWRITE_FAILED);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 9, 2, rows, 1, err, sizeof(err)),
+                     BATCHWRITE_FAILED);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM result_batches"), 2);
     assert_int_equal(itest_sql_long(c, "SELECT success_count FROM rollup_hourly_total"), 3);
     sqlbuf_free(&buf);
@@ -282,13 +285,14 @@ static void test_spool_replay(void **state)
     assert_int_equal(spool_write(dir, TEST_INSTALL_ID, 7, 0, rows, 10, err, sizeof(err)), 0);
     snprintf(foreign, sizeof(foreign), "%s/batch-00000000000000000007-0000000000.spool", dir);
     /* batch 0 already made it before MySQL went away: the replay must not double it */
-    assert_int_equal(batchwrite_commit(c, buf, 5, 0, rows, 20, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 5, 0, rows, 20, err, sizeof(err)),
+                     BATCHWRITE_OK);
     snprintf(bad, sizeof(bad), "%s/batch-00000000000000000005-0000000002.spool", dir);
     f = fopen(bad, "wb");
     assert_non_null(f);
     fputs("garbage", f);
     fclose(f);
-    assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_replay(c, buf, NULL, dir, &st, err, sizeof(err)), 0);
     assert_int_equal(st.batches, 2);
     assert_int_equal(st.duplicates, 1);
     assert_int_equal(st.rows, 30);
@@ -301,10 +305,94 @@ static void test_spool_replay(void **state)
                      50);
     assert_int_equal(access(bad, F_OK), 0); /* the damaged file stays for a human */
     /* again: nothing left to do */
-    assert_int_equal(batchwrite_replay(c, buf, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_replay(c, buf, NULL, dir, &st, err, sizeof(err)), 0);
     assert_int_equal(st.batches, 0);
     unlink(bad);
     unlink(foreign);
+    rmdir(dir);
+    sqlbuf_free(&buf);
+    mysql_close(c);
+}
+
+/* Alerting state in the batch transaction: one failure opens nothing, two open one
+ * incident; the same batch again (lost COMMIT acknowledgement) or replayed from the spool
+ * after a crash opens no second one; recovery closes it once. */
+static void test_alert_exactly_once(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct sqlbuf *buf = NULL;
+    struct check_result r[2];
+    struct replay_stats st;
+    char err[URLMON_ERRLEN] = "", dir[] = "/tmp/urlmon-itest-alert-XXXXXX";
+    char id[SPOOL_ID_LEN + 1];
+    int64_t t = now_ms() - 600000;
+
+    itest_reset(&cfg);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(sqlbuf_new(&buf), 0);
+    assert_int_equal(batchwrite_install_id(c, id, sizeof(id), err, sizeof(err)), 0);
+    itest_sql(c, "INSERT INTO urls (id, name, url, created_at, updated_at) VALUES"
+                 " (1, 'a', 'http://a.example/', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)),"
+                 " (2, 'b', 'http://b.example/', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))");
+    itest_sql(c, "UPDATE urls SET fail_threshold = 3 WHERE id = 2");
+    /* run 20 ok, 21 fails, 22 ok: a single failure between successes */
+    r[0] = result(1, t, true, 5);
+    r[1] = result(2, t, true, 5);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 20, 0, r, 2, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM urls WHERE state = 'up'"), 2);
+    r[0] = result(1, t + 60000, false, 5);
+    r[1] = result(2, t + 60000, false, 5);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 21, 0, r, 2, err, sizeof(err)), BATCHWRITE_OK);
+    r[0] = result(1, t + 120000, true, 5);
+    r[1] = result(2, t + 120000, true, 5);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 22, 0, r, 2, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents"), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox"), 0);
+    /* runs 23 and 24 fail: URL 1 (threshold 2) goes down, URL 2 (threshold 3) not yet */
+    r[0] = result(1, t + 180000, false, 5);
+    r[1] = result(2, t + 180000, false, 5);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 23, 0, r, 2, err, sizeof(err)), BATCHWRITE_OK);
+    r[0] = result(1, t + 240000, false, 5);
+    r[1] = result(2, t + 240000, false, 5);
+    r[0].http_status = 500;
+    /* run 24's batch is spooled (MySQL away), then written, then replayed again */
+    assert_int_equal(spool_write(dir, id, 24, 0, r, 2, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 24, 0, r, 2, err, sizeof(err)), BATCHWRITE_OK);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 24, 0, r, 2, err, sizeof(err)),
+                     BATCHWRITE_DUPLICATE);
+    assert_int_equal(batchwrite_replay(c, buf, NULL, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.duplicates, 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox"), 1);
+    /* the incident starts at the first failed check (run 23) with its status */
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents i JOIN urls u"
+                                       " ON u.incident_id = i.id WHERE i.url_id = 1"
+                                       " AND i.kind = 'down' AND i.open_run_id = 24"
+                                       " AND i.http_status = 503 AND i.error_class = 'http_status'"
+                                       " AND i.closed_at IS NULL AND u.state = 'down'"
+                                       " AND u.state_since = i.opened_at"
+                                       " AND i.detected_at > i.opened_at"),
+                     1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox WHERE type ="
+                                       " 'incident_opened' AND event_id = CONCAT('urlmon-',"
+                                       " incident_id, '-incident_opened')"),
+                     1);
+    assert_int_equal(itest_sql_long(c, "SELECT consec_fail FROM urls WHERE id = 2"), 2);
+    /* run 25 succeeds: closed once, even when the batch comes again */
+    r[0] = result(1, t + 300000, true, 5);
+    r[1] = result(2, t + 300000, true, 5);
+    assert_int_equal(spool_write(dir, id, 25, 0, r, 2, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_replay(c, buf, NULL, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 25, 0, r, 2, err, sizeof(err)),
+                     BATCHWRITE_DUPLICATE);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents WHERE closed_at IS NOT NULL"
+                                       " AND close_run_id = 25"),
+                     1);
+    assert_int_equal(
+        itest_sql_long(c, "SELECT COUNT(*) FROM outbox WHERE type = 'incident_closed'"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM urls WHERE state = 'up' AND"
+                                       " incident_id IS NULL AND consec_fail = 0"),
+                     2);
     rmdir(dir);
     sqlbuf_free(&buf);
     mysql_close(c);
@@ -442,6 +530,21 @@ static void test_retention(void **state)
     itest_sql(c, "INSERT INTO runs (status, started_at) VALUES"
                  " ('done', UTC_TIMESTAMP(3) - INTERVAL 40 DAY), ('done', UTC_TIMESTAMP(3)),"
                  " ('running', UTC_TIMESTAMP(3) - INTERVAL 40 DAY)");
+    /* alerting: delivered events after RETENTION_DAYS (pending ones stay), closed
+     * incidents after ROLLUP_RETENTION_DAYS (open ones stay) */
+    itest_sql(c,
+              "INSERT INTO outbox (event_id, type, url_id, incident_id, created_at, next_at,"
+              " state, done_at) VALUES"
+              " ('a', 'incident_opened', 1, 1, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'sent',"
+              " UTC_TIMESTAMP() - INTERVAL 40 DAY),"
+              " ('b', 'incident_closed', 1, 1, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'pending', NULL),"
+              " ('c', 'incident_opened', 1, 2, UTC_TIMESTAMP(), UTC_TIMESTAMP(), 'sent',"
+              " UTC_TIMESTAMP())");
+    itest_sql(c, "INSERT INTO incidents (url_id, kind, url, name, opened_at, detected_at,"
+                 " closed_at, open_run_id) VALUES"
+                 " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(),"
+                 " UTC_TIMESTAMP() - INTERVAL 401 DAY, 1),"
+                 " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(), NULL, 2)");
     assert_int_equal(retention_run(c, (int64_t)time(NULL), 35, 400, NULL, &st, err, sizeof(err)),
                      0);
     assert_int_equal(st.checks, 12000);
@@ -452,6 +555,9 @@ static void test_retention(void **state)
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_hourly"), 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM rollup_daily"), 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM runs"), 2);
+    assert_int_equal(st.alerting, 2);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM outbox"), 2);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM incidents"), 1);
     mysql_close(c);
 }
 
@@ -504,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_runlock_race_deleted_row),
         cmocka_unit_test(test_batch_exactly_once),
         cmocka_unit_test(test_spool_replay),
+        cmocka_unit_test(test_alert_exactly_once),
         cmocka_unit_test(test_writer_threads),
         cmocka_unit_test(test_source_paging),
         cmocka_unit_test(test_retention),

@@ -1,4 +1,5 @@
 # Unit tests of the compute job's pure modules (compute/job.cmake).
-foreach(t test_csv test_cli test_stats test_batchsql test_rollup test_spool test_agenda)
+foreach(t test_csv test_cli test_stats test_batchsql test_rollup test_spool test_agenda test_urlstate
+    test_alertmsg)
     urlmon_unit(${t} LIBS urlmon_compute)
 endforeach()

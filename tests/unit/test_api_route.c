@@ -30,6 +30,9 @@ static void test_routes(void **state)
         {"/urls/9223372036854775807", NULL, ROUTE_URL, ""},
         {"/urls/42/checks", "limit=1000&before=7", ROUTE_URL_CHECKS, ""},
         {"/urls/42/checks/", NULL, ROUTE_URL_CHECKS, ""},
+        {"/incidents", NULL, ROUTE_INCIDENTS, ""},
+        {"/incidents/", "state=open&limit=5&cursor=9", ROUTE_INCIDENTS, ""},
+        {"/urls/42/incidents", "state=closed", ROUTE_URL_INCIDENTS, ""},
         {"/healthz", NULL, ROUTE_HEALTHZ, ""},
         {"/healthz/", NULL, ROUTE_HEALTHZ, ""},
         {"/status", NULL, ROUTE_STATUS, ""},
@@ -77,6 +80,15 @@ static void test_params(void **state)
     assert_int_equal(r.methods, ROUTE_M_GET);
     assert_int_equal(route_parse("/urls/123", NULL, &r, err, sizeof(err)), 0);
     assert_int_equal(r.methods, ROUTE_M_GET | ROUTE_M_PUT | ROUTE_M_PATCH | ROUTE_M_DELETE);
+    assert_int_equal(
+        route_parse("/incidents", "state=closed&cursor=12&limit=3", &r, err, sizeof(err)), 0);
+    assert_int_equal(r.istate, ROUTE_ISTATE_CLOSED);
+    assert_int_equal(r.cursor, 12);
+    assert_int_equal(r.limit, 3);
+    assert_int_equal(route_parse("/urls/5/incidents", NULL, &r, err, sizeof(err)), 0);
+    assert_int_equal(r.istate, ROUTE_ISTATE_ALL);
+    assert_int_equal(r.url_id, 5);
+    assert_int_equal(r.methods, ROUTE_M_GET);
     /* percent-encoding and '+' in values */
     assert_int_equal(route_parse("/urls/summary", "%63ache=f%61lse", &r, err, sizeof(err)), 0);
     assert_false(r.cache);
@@ -117,6 +129,11 @@ static void test_bad(void **state)
         {"/urls/summary", "cache=true&cache=false", 400, "cache"},
         {"/urls/summary", "limit=5", 400, "limit"},
         {"/urls/summary", "x=1", 400, "x"},
+        {"/incidents", "state=opened", 400, "state"},
+        {"/incidents", "before=3", 400, "before"},
+        {"/urls/1/checks", "state=open", 400, "state"},
+        {"/incidents/1", NULL, 404, "no such route"},
+        {"/urls/x/incidents", NULL, 400, "id"},
         {"/urls/summary", "cache=%zz", 400, "cache"},
         {"/urls/summary", "cache=%0", 400, "cache"},
         {"/urls/summary", "cache=tr%00ue", 400, "cache"},

@@ -51,9 +51,9 @@ static void test_put(void **state)
     (void)state;
     /* PUT replaces: the fields left out take their defaults */
     p = parse_ok("{\"name\":\"A\"}", URLPATCH_PUT);
-    assert_int_equal(urlpatch_count(p), 3);
-    expect_sql(p, "UPDATE urls SET name = ?, regex = ?, check_interval = ?, "
-                  "updated_at = UTC_TIMESTAMP(3) WHERE id = ?");
+    assert_int_equal(urlpatch_count(p), 5);
+    expect_sql(p, "UPDATE urls SET name = ?, regex = ?, check_interval = ?, fail_threshold = ?, "
+                  "success_threshold = ?, updated_at = UTC_TIMESTAMP(3) WHERE id = ?");
     urlpatch_bind(p, b);
     assert_int_equal(b[0].buffer_type, MYSQL_TYPE_STRING);
     assert_int_equal(*b[0].length, 1);
@@ -61,6 +61,8 @@ static void test_put(void **state)
     assert_int_equal(b[1].buffer_type, MYSQL_TYPE_NULL);
     assert_int_equal(b[2].buffer_type, MYSQL_TYPE_LONGLONG);
     assert_int_equal(*(const uint64_t *)b[2].buffer, 600);
+    assert_int_equal(b[3].buffer_type, MYSQL_TYPE_NULL); /* thresholds: the global ones */
+    assert_int_equal(b[4].buffer_type, MYSQL_TYPE_NULL);
     urlpatch_free(&p);
     assert_null(p);
 
@@ -99,6 +101,15 @@ static void test_patch(void **state)
     assert_int_equal(*(const uint64_t *)b[0].buffer, 600);
     urlpatch_free(&p);
 
+    /* alerting thresholds: a value, or null for the global one */
+    p = parse_ok("{\"fail_threshold\":3,\"success_threshold\":null}", URLPATCH_PATCH);
+    expect_sql(p, "UPDATE urls SET fail_threshold = ?, success_threshold = ?, "
+                  "updated_at = UTC_TIMESTAMP(3) WHERE id = ?");
+    urlpatch_bind(p, b);
+    assert_int_equal(*(const uint64_t *)b[0].buffer, 3);
+    assert_int_equal(b[1].buffer_type, MYSQL_TYPE_NULL);
+    urlpatch_free(&p);
+
     /* an empty patch changes nothing */
     p = parse_ok(" {} ", URLPATCH_PATCH);
     assert_int_equal(urlpatch_count(p), 0);
@@ -117,6 +128,10 @@ static void test_bad(void **state)
         {"{\"name\":\"a\"} x", URLPATCH_PUT, "trailing"},
         {"{\"name\":\"a\\u0000\"}", URLPATCH_PUT, "NUL"},
         {"{}", URLPATCH_PUT, "name: is required"},
+        {"{\"fail_threshold\":0}", URLPATCH_PATCH, "fail_threshold: must be an integer from 1"},
+        {"{\"success_threshold\":101}", URLPATCH_PATCH, "success_threshold: must be an integer"},
+        {"{\"fail_threshold\":2.5}", URLPATCH_PATCH, "fail_threshold: must be an integer"},
+        {"{\"fail_threshold\":\"2\"}", URLPATCH_PATCH, "fail_threshold: must be a number"},
         {"{\"regex\":\"x\"}", URLPATCH_PUT, "name: is required"},
         {"{\"name\":null}", URLPATCH_PUT, "name: is required"},
         {"{\"name\":null}", URLPATCH_PATCH, "name: cannot be null"},
@@ -134,7 +149,8 @@ static void test_bad(void **state)
         {"{\"interval\":5,\"interval\":6}", URLPATCH_PATCH, "interval: is given more than once"},
         {"{\"url\":\"http://b.com/\"}", URLPATCH_PATCH, "url: cannot be changed"},
         {"{\"name\":\"a\",\"active\":true}", URLPATCH_PUT,
-         "body: unknown field \"active\" (expected name, regex, interval)"},
+         "body: unknown field \"active\" (expected name, regex, interval, fail_threshold, "
+         "success_threshold)"},
     };
     size_t i;
 

@@ -83,7 +83,7 @@ static struct check_result ok_row(void)
 
 static const char head[] = "INSERT INTO checks (url_id,run_id,checked_at,success,http_status,"
                            "response_ms,dns_ms,connect_ms,tls_ms,ttfb_ms,error_class,"
-                           "error_message,regex_matched,regex_match) VALUES ";
+                           "error_message,regex_matched,regex_match,cert_expires_at) VALUES ";
 
 struct row_case {
     const char *name;
@@ -100,10 +100,10 @@ static void test_rows(void **state)
 
     cases[0] = (struct row_case){"success", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',1,200,15,1,2,NULL,10,NULL,NULL,"
-                                 "NULL,NULL)"};
+                                 "NULL,NULL,NULL)"};
     cases[1] = (struct row_case){"timeout with quotes", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',0,NULL,2000,NULL,NULL,NULL,NULL,"
-                                 "'timeout','it\\'s a \\\\ \\\"test\\\"',NULL,NULL)"};
+                                 "'timeout','it\\'s a \\\\ \\\"test\\\"',NULL,NULL,NULL)"};
     cases[1].r.success = false;
     cases[1].r.http_status = 0;
     cases[1].r.response_ms = 2000;
@@ -112,12 +112,13 @@ static void test_rows(void **state)
     snprintf(cases[1].r.message, sizeof(cases[1].r.message), "%s", "it's a \\ \"test\"");
     cases[2] = (struct row_case){"regex hit, UTF-8", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',1,200,15,1,2,NULL,10,NULL,NULL,"
-                                 "1,'caf\xc3\xa9 \\'x\\'')"};
+                                 "1,'caf\xc3\xa9 \\'x\\'','2024-05-01 12:00:00')"};
     cases[2].r.regex_matched = 1;
+    cases[2].r.cert_expires_s = 1714564800; /* https: the certificate's expiry */
     snprintf(cases[2].r.regex_match, sizeof(cases[2].r.regex_match), "%s", "caf\xc3\xa9 'x'");
     cases[3] = (struct row_case){"regex miss", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',0,200,15,1,2,NULL,10,"
-                                 "'regex_mismatch','no match',0,NULL)"};
+                                 "'regex_mismatch','no match',0,NULL,NULL)"};
     cases[3].r.success = false;
     cases[3].r.error = CHECK_ERR_REGEX_MISMATCH;
     cases[3].r.regex_matched = 0;
@@ -125,14 +126,14 @@ static void test_rows(void **state)
     snprintf(cases[3].r.regex_match, sizeof(cases[3].r.regex_match), "%s", "ignored");
     cases[4] = (struct row_case){"bad UTF-8 cut", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',0,502,15,1,2,NULL,10,"
-                                 "'http_status','ok',NULL,NULL)"};
+                                 "'http_status','ok',NULL,NULL,NULL)"};
     cases[4].r.success = false;
     cases[4].r.http_status = 502;
     cases[4].r.error = CHECK_ERR_HTTP_STATUS;
     snprintf(cases[4].r.message, sizeof(cases[4].r.message), "%s", "ok\xff\xfe after");
     cases[5] = (struct row_case){"failure without class, empty message", ok_row(),
                                  "(42,7,'2023-11-14 22:13:20.123',0,200,15,1,2,NULL,10,'other',"
-                                 "NULL,NULL,NULL)"};
+                                 "NULL,NULL,NULL,NULL)"};
     cases[5].r.success = false;
 
     assert_int_equal(sqlbuf_new(&b), 0);

@@ -187,12 +187,63 @@ static void test_utf8(void **state)
     assert_int_equal(utf8_prefix("ab\xe2\x82\xac", 5), 5);
 }
 
+/* Per-URL alerting thresholds: JSON numbers 1..100 or null, CSV text the same. */
+static void test_thresholds(void **state)
+{
+    static const struct {
+        const char *body;
+        int rc;
+        unsigned ft, st;
+    } cases[] = {
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":3}", 0, 3, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"success_threshold\":100}", 0, 0, 100},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":null}", 0, 0, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":0}", -1, 0, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":101}", -1, 0, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":2.5}", -1, 0, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"fail_threshold\":\"2\"}", -1, 0, 0},
+        {"{\"name\":\"a\",\"url\":\"http://a.com/\",\"success_threshold\":-1}", -1, 0, 0},
+    };
+    struct qentry e, back;
+    char err[256], *json;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc =
+            qentry_parse_json(cases[i].body, strlen(cases[i].body), NULL, &e, err, sizeof(err));
+        if (rc != cases[i].rc)
+            fail_msg("%s: rc %d (%s)", cases[i].body, rc, err);
+        if (rc == 0 && (e.fail_threshold != cases[i].ft || e.success_threshold != cases[i].st))
+            fail_msg("%s: %u/%u", cases[i].body, e.fail_threshold, e.success_threshold);
+        if (rc != 0 && !strstr(err, "_threshold: must be an integer from 1 to 100"))
+            fail_msg("%s: message %s", cases[i].body, err);
+    }
+    /* the queue form keeps them */
+    assert_int_equal(
+        qentry_parse_json(cases[0].body, strlen(cases[0].body), NULL, &e, err, sizeof(err)), 0);
+    assert_non_null(json = qentry_to_json(&e));
+    assert_int_equal(qentry_parse_json(json, strlen(json), NULL, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.fail_threshold, 3);
+    free(json);
+    /* CSV cells */
+    assert_int_equal(qentry_set_thresholds(&e, " 4 ", 3, "", 0, err, sizeof(err)), 0);
+    assert_int_equal(e.fail_threshold, 4);
+    assert_int_equal(e.success_threshold, 0);
+    assert_int_equal(qentry_set_thresholds(&e, NULL, 0, "2", 1, err, sizeof(err)), 0);
+    assert_int_equal(e.success_threshold, 2);
+    assert_int_equal(qentry_set_thresholds(&e, "x", 1, NULL, 0, err, sizeof(err)), -1);
+    assert_string_equal(err, "fail_threshold: must be an integer from 1 to 100");
+    assert_int_equal(qentry_set_thresholds(&e, "1", 1, "0", 1, err, sizeof(err)), -1);
+    assert_int_equal(qentry_set_thresholds(&e, "99999999999", 11, NULL, 0, err, sizeof(err)), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_json), cmocka_unit_test(test_bad_json),
         cmocka_unit_test(test_limits),    cmocka_unit_test(test_interval),
-        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_utf8),      cmocka_unit_test(test_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
