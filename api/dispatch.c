@@ -71,7 +71,7 @@ static const struct handler handlers[ROUTE_COUNT] = {
     [ROUTE_URLS] = {.get = get_list, .post = write_post},
     [ROUTE_URL] = {.get = get_detail, .del = write_delete},
     [ROUTE_URL_CHECKS] = {.get = get_checks},
-    [ROUTE_HEALTHZ] = {.get = health_serve},
+    [ROUTE_HEALTHZ] = {.get = health_live},
     [ROUTE_STATUS] = {.get = health_serve},
     [ROUTE_METRICS] = {.get = health_metrics},
     [ROUTE_OPENAPI] = {.get = get_openapi},
