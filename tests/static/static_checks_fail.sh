@@ -204,10 +204,12 @@ EOF
         done
         rm -rf "$e"
     }
-    # terraform validate reports every error at once: two breaks in one copy.
-    e_case validate terraform/alb.tf \
-        's.replace("  idle_timeout               = 60\n", "  idle_timeout               = 60\n  bogus_argument             = 1\n  tags                       = { x = aws_security_group.nope.id }\n", 1)' \
-        'bogus_argument' 'aws_security_group.nope|undeclared resource'
+    e_case undefined-resource terraform/alb.tf \
+        's.replace("  idle_timeout               = 60\n", "  idle_timeout               = 60\n  tags                       = { x = aws_security_group.nope.id }\n", 1)' \
+        'undeclared resource'
+    e_case unknown-argument terraform/alb.tf \
+        's.replace("  idle_timeout               = 60\n", "  idle_timeout               = 60\n  bogus_argument             = 1\n", 1)' \
+        'bogus_argument'
     e_case health-path terraform/alb.tf \
         's.replace("path                = local.liveness_path", "path                = \"/health\"", 1)' \
         'health_checks_probe_liveness'
