@@ -64,7 +64,11 @@ resource "aws_cloudwatch_event_rule" "compute_failed" {
     detail = {
       clusterArn = [aws_ecs_cluster.this.arn]
       lastStatus = ["STOPPED"]
-      group      = [{ prefix = "family:${local.name}-compute" }, "family:${local.name}-migrate", "family:${local.name}-load-urls"]
+      # Scheduled and one-off tasks are "family:<family>"; service-mode tasks "service:<service>".
+      group = [
+        { prefix = "family:${local.name}-compute" }, { prefix = "service:${local.name}-compute" },
+        "family:${local.name}-migrate", "family:${local.name}-load-urls",
+      ]
       containers = {
         exitCode = [{ "anything-but" = 0 }]
       }

@@ -406,7 +406,7 @@ run "service_mode_runs_one_service_per_shard" {
     error_message = "service mode must not also schedule runs"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.compute_service_running) == 3 && alltrue([for td in aws_ecs_task_definition.compute_service : one(td.volume).efs_volume_configuration[0].file_system_id == aws_efs_file_system.spool.id])
-    error_message = "each shard service needs the durable spool and a liveness alarm"
+    condition     = length(aws_cloudwatch_metric_alarm.compute_service_running) == 3 && alltrue([for td in aws_ecs_task_definition.compute_service : one(td.volume).efs_volume_configuration[0].file_system_id == aws_efs_file_system.spool.id]) && contains(jsondecode(aws_cloudwatch_event_rule.compute_failed.event_pattern).detail.group, { prefix = "service:urlmon-compute" })
+    error_message = "each shard service needs the durable spool, a liveness alarm, and its failed tasks reported"
   }
 }
