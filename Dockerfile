@@ -22,6 +22,7 @@ RUN apt-get update \
         build-essential \
         ca-certificates \
         cmake \
+        curl \
         libcjson-dev \
         libcmocka-dev \
         libcurl4-openssl-dev \
@@ -36,6 +37,13 @@ RUN apt-get update \
         pkg-config \
         zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
+
+# The CA bundle that signs RDS server certificates: urlmon verifies RDS with it
+# (DB_TLS=1, DB_TLS_CA, terraform/locals.tf). Fetched at build time over HTTPS from
+# AWS's trust store, and refused unless it holds PEM certificates.
+ARG RDS_CA_BUNDLE_URL=https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+RUN curl -fsSL --proto '=https' --tlsv1.2 -o /rds-ca-bundle.pem "$RDS_CA_BUNDLE_URL" \
+    && grep -q -- '-----BEGIN CERTIFICATE-----' /rds-ca-bundle.pem
 
 WORKDIR /src
 COPY . .
@@ -66,6 +74,7 @@ RUN apt-get update \
     && groupadd --system --gid 10001 urlmon \
     && useradd --system --uid 10001 --gid urlmon --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin urlmon
+COPY --from=build /rds-ca-bundle.pem /usr/share/urlmon/rds-ca-bundle.pem
 
 # ---- target compute: the batch checker and schema migrator -----------------
 FROM runtime AS compute
@@ -119,8 +128,9 @@ ENV API_ADDRESS=0.0.0.0 \
 EXPOSE 8000
 USER 10001:10001
 STOPSIGNAL SIGTERM
-# /healthz answers 200 only when MySQL and Redis answer; curl -f turns any
-# other status into a failure.
+# /healthz is liveness: 200 while the process serves, whatever MySQL and Redis do
+# (dependencies are /status's), so a database failover never gets a serving
+# container restarted. curl -f turns any other status into a failure.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD curl -fsS -o /dev/null "http://127.0.0.1:${API_PORT:-8000}/healthz" || exit 1
 

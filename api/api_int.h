@@ -35,6 +35,7 @@ struct api {
     struct cors cors;
     struct event_base *base;
     struct evhttp *http;
+    struct evhttp *metrics_http; /* METRICS_PORT listener, NULL when 0 */
     struct evconnlistener *listener;
     struct dbpool *pool;
     struct tally *tally;

@@ -83,7 +83,7 @@ static const struct handler handlers[ROUTE_COUNT] = {
     [ROUTE_URLS] = {.get = get_list, .post = write_post},
     [ROUTE_URL] = {.get = get_detail, .put = write_put, .patch = write_patch, .del = write_delete},
     [ROUTE_URL_CHECKS] = {.get = get_checks},
-    [ROUTE_HEALTHZ] = {.get = health_serve},
+    [ROUTE_HEALTHZ] = {.get = health_live},
     [ROUTE_STATUS] = {.get = health_serve},
     [ROUTE_METRICS] = {.get = health_metrics},
     [ROUTE_OPENAPI] = {.get = get_openapi},
@@ -165,9 +165,14 @@ static void dispatch(struct rq *rq, unsigned method)
         rq_error(rq, 404, "no such route");
 }
 
-static void dispatch_request_in(struct evhttp_request *req, void *arg)
+/* The internal listener (METRICS_PORT) serves the operational routes only. */
+static bool internal_route(enum route_id id)
 {
-    struct api *a = arg;
+    return id == ROUTE_METRICS || id == ROUTE_STATUS || id == ROUTE_HEALTHZ;
+}
+
+static void dispatch_request_in(struct evhttp_request *req, struct api *a, bool internal)
+{
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL, *dup, *origin, *want;
     struct evkeyvalq *in = evhttp_request_get_input_headers(req);
@@ -198,7 +203,7 @@ static void dispatch_request_in(struct evhttp_request *req, void *arg)
         rq_error(rq, 400, "request target: cannot be parsed");
         return;
     }
-    if ((asset = ui_find(path))) { /* the dashboard's files (api/ui.c) */
+    if (!internal && (asset = ui_find(path))) { /* the dashboard's files (api/ui.c) */
         ui_serve(rq, asset, method);
         return;
     }
@@ -219,6 +224,14 @@ static void dispatch_request_in(struct evhttp_request *req, void *arg)
         rq_error(rq, rc, err);
         return;
     }
+    if (internal && !internal_route(rq->route.id)) {
+        rq_error(rq, 404, "no such route (METRICS_PORT serves /metrics, /status and /healthz)");
+        return;
+    }
+    if (!internal && a->cfg->metrics_port && rq->route.id == ROUTE_METRICS) {
+        rq_error(rq, 404, "no such route (/metrics is served on METRICS_PORT)");
+        return;
+    }
     if (a->stopping) {
         rq_error(rq, 503, "shutting down");
         return;
@@ -232,6 +245,15 @@ void dispatch_request(struct evhttp_request *req, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 
     log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
-    dispatch_request_in(req, arg);
+    dispatch_request_in(req, arg, false);
+    log_context_path(NULL);
+}
+
+void dispatch_internal(struct evhttp_request *req, void *arg)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+
+    log_context_path(uri ? evhttp_uri_get_path(uri) : NULL);
+    dispatch_request_in(req, arg, true);
     log_context_path(NULL);
 }

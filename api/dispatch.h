@@ -10,5 +10,7 @@
 
 /* evhttp's generic callback; arg is the struct api. */
 void dispatch_request(struct evhttp_request *req, void *arg);
+/* The METRICS_PORT listener's callback: /metrics, /status and /healthz only, else 404. */
+void dispatch_internal(struct evhttp_request *req, void *arg);
 
 #endif

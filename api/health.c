@@ -1,4 +1,4 @@
-/* api/health.c: /healthz, /status and /metrics. */
+/* api/health.c: /healthz (liveness), /status (readiness) and /metrics. */
 #include "health.h"
 
 #include <stdio.h>
@@ -57,6 +57,15 @@ static void health_redis(void *arg, const redisReply *reply)
 
     rq->redis_ok = reply && reply->type == REDIS_REPLY_STATUS;
     health_answer(rq);
+}
+
+/* Liveness: the event loop runs and answers. Nothing else is asked, so a MySQL or Redis
+ * failover never makes an orchestrator kill a task that still serves from the other. */
+void health_live(struct rq *rq)
+{
+    static const char body[] = "{\"status\":\"ok\"}";
+
+    rq_reply(rq, 200, RQ_CT_JSON, body, sizeof(body) - 1, NULL);
 }
 
 void health_serve(struct rq *rq)

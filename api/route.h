@@ -21,8 +21,8 @@ enum route_id {
     ROUTE_URLS,          /* /urls (GET list, POST add) */
     ROUTE_URL,           /* /urls/{id} (GET, PUT, PATCH, DELETE) */
     ROUTE_URL_CHECKS,    /* /urls/{id}/checks */
-    ROUTE_HEALTHZ,       /* /healthz */
-    ROUTE_STATUS,        /* /status (same answer as /healthz) */
+    ROUTE_HEALTHZ,       /* /healthz: liveness */
+    ROUTE_STATUS,        /* /status: readiness (MySQL, Redis) */
     ROUTE_METRICS,       /* /metrics */
     ROUTE_OPENAPI,       /* /openapi.json */
     ROUTE_DASH_URLS,     /* /dashboard/urls (api/dashq.c) */

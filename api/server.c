@@ -93,27 +93,55 @@ out:
     return rc;
 }
 
-static int setup_http(struct api *a, char *err, size_t errlen)
+static struct evhttp *new_http(struct api *a, void (*cb)(struct evhttp_request *, void *))
 {
-    const struct config *cfg = a->cfg;
+    struct evhttp *h = evhttp_new(a->base);
 
-    if (!(a->http = evhttp_new(a->base))) {
-        snprintf(err, errlen, "cannot create the HTTP server");
-        return -1;
-    }
+    if (!h)
+        return NULL;
     /* Every method libevent parses reaches the handler, which answers 405 + Allow for
      * the ones a route does not take; unparseable methods get libevent's 400. */
-    evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                            EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                            EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-                                            EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-    evhttp_set_max_body_size(a->http, MAX_BODY_BYTES);
-    evhttp_set_max_headers_size(a->http, MAX_HEADER_BYTES);
-    evhttp_set_timeout(a->http, (int)cfg->api_request_timeout);
+    evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_body_size(h, MAX_BODY_BYTES);
+    evhttp_set_max_headers_size(h, MAX_HEADER_BYTES);
+    evhttp_set_timeout(h, (int)a->cfg->api_request_timeout);
     /* No EVHTTP_SERVER_LINGERING_CLOSE: libevent would read a whole oversized body (or
      * wait for one announced with Expect: 100-continue) before answering 413. It answers
      * at once; conn.c keeps reading what the client still sends after the answer. */
-    evhttp_set_gencb(a->http, dispatch_request, a);
+    evhttp_set_gencb(h, cb, a);
+    return h;
+}
+
+static int setup_http(struct api *a, char *err, size_t errlen)
+{
+    if (!(a->http = new_http(a, dispatch_request))) {
+        snprintf(err, errlen, "cannot create the HTTP server");
+        return -1;
+    }
+    return 0;
+}
+
+/* METRICS_PORT: a second, small listener for the operational routes, so that /metrics
+ * is not on the port a load balancer exposes. Its connections are not counted by
+ * conn.c (API_MAX_CONNECTIONS is about the public port). */
+static int bind_metrics(struct api *a, char *err, size_t errlen)
+{
+    const struct config *cfg = a->cfg;
+
+    if (!cfg->metrics_port)
+        return 0;
+    if (!(a->metrics_http = new_http(a, dispatch_internal))) {
+        snprintf(err, errlen, "cannot create the metrics HTTP server");
+        return -1;
+    }
+    if (evhttp_bind_socket(a->metrics_http, cfg->metrics_address, (ev_uint16_t)cfg->metrics_port) !=
+        0) {
+        snprintf(err, errlen, "METRICS_PORT: cannot listen on %s:%u: %s", cfg->metrics_address,
+                 cfg->metrics_port, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+        return -1;
+    }
     return 0;
 }
 
@@ -182,7 +210,7 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
     }
     if (qguard_new(a->base, a->cache, cfg->queue_max, &a->qguard) != 0 ||
         setup_http(a, err, errlen) != 0 || setup_events(a, err, errlen) != 0 ||
-        bind_listener(a, err, errlen) != 0)
+        bind_listener(a, err, errlen) != 0 || bind_metrics(a, err, errlen) != 0)
         goto fail;
     *out = a;
     return 0;
@@ -215,6 +243,9 @@ int api_run(struct api *a)
     log_info("listening on %s:%u (%u worker threads, MAX_POOL=%u, at most %u connections)",
              a->cfg->api_address, a->cfg->api_port, a->cfg->api_threads, a->cfg->max_pool,
              a->cfg->api_max_connections);
+    if (a->metrics_http)
+        log_info("metrics, status and healthz on %s:%u", a->cfg->metrics_address,
+                 a->cfg->metrics_port);
     if (event_base_dispatch(a->base) < 0) {
         log_error("the event loop failed");
         return 1;
@@ -251,6 +282,8 @@ void api_free(struct api **ap)
         conn_stop(a->conns);
     if (a->http)
         evhttp_free(a->http); /* and the listener bound to it */
+    if (a->metrics_http)
+        evhttp_free(a->metrics_http);
     a->listener = NULL;
     conn_free(&a->conns);
     free_event(&a->stop_ev);

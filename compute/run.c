@@ -21,6 +21,7 @@
 #include "runlock.h"
 #include "runrec.h"
 #include "source.h"
+#include "spool.h"
 #include "sqlbuf.h"
 #include "watch.h"
 #include "writer.h"
@@ -317,6 +318,30 @@ static void after_step(struct run *r)
         r->retained = true;
 }
 
+/* Results still in the spool after the run are results MySQL does not have. A run that
+ * leaves them behind fails (exit status 1): on a scheduler with a throwaway disk they
+ * would otherwise vanish with the task while it reports success. Damaged or foreign
+ * files count too: an operator has to look at them. */
+static bool spool_left(const struct run *r)
+{
+    char **paths = NULL;
+    size_t n = 0;
+    char err[URLMON_ERRLEN];
+    bool left;
+
+    if (spool_list(r->p->cfg->spool_dir, &paths, &n, err, sizeof(err)) != 0) {
+        log_error("spool: %s", err);
+        return true;
+    }
+    left = n > 0;
+    if (left)
+        log_error("spool: %zu batch file(s) in %s could not be replayed into MySQL (first: %s); "
+                  "failing the run so that it is seen",
+                  n, r->p->cfg->spool_dir, paths[0]);
+    spool_list_free(&paths, n);
+    return left;
+}
+
 static void summary(const struct run *r, enum run_outcome out)
 {
     char pct[64] = "n/a";
@@ -367,6 +392,8 @@ enum run_outcome run_once(const struct run_params *p)
     summary(r, decide(r));
 done:
     delivery_stop(&r->delivery, 0, NULL);
+    if (out != RUN_FAILED && spool_left(r))
+        out = RUN_FAILED;
     if (r->redis)
         redisFree(r->redis);
     db_close(&r->conn);

@@ -43,7 +43,7 @@ enum run_outcome {
     RUN_DONE,        /* every URL checked and written */
     RUN_SKIPPED,     /* slot done, or a run in progress elsewhere */
     RUN_INTERRUPTED, /* stopped by a signal; what was checked is written */
-    RUN_FAILED,      /* could not complete (MySQL away, engine failure, ...) */
+    RUN_FAILED,      /* could not complete (MySQL away, engine failure, spool left, ...) */
 };
 
 enum run_outcome run_once(const struct run_params *p);

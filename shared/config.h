@@ -18,8 +18,10 @@ struct config {
     char db_user[128];
     char db_password[256]; /* secret: never logged */
     char db_name[65];
-    unsigned max_pool; /* connections the API's pool may hold */
-    unsigned min_pool; /* connections opened at start */
+    bool db_tls;         /* TLS to MySQL, server certificate verified */
+    char db_tls_ca[512]; /* PEM CA file for db_tls; "" = the system bundle */
+    unsigned max_pool;   /* connections the API's pool may hold */
+    unsigned min_pool;   /* connections opened at start */
     /* Redis */
     char cache_address[256];
     unsigned cache_port;
@@ -33,6 +35,8 @@ struct config {
     unsigned api_max_connections; /* concurrent HTTP connections */
     unsigned api_request_timeout; /* seconds for a client to send a request */
     char api_cors_origins[1024];  /* CORS: "" same-origin only, "*" or a list (api/cors.h) */
+    char metrics_address[64];     /* the internal listener's address */
+    unsigned metrics_port;        /* 0 = /metrics on api_port; else its own listener */
     /* checks (compute) */
     unsigned timeout;         /* seconds a whole check may take */
     unsigned connect_timeout; /* seconds to establish the connection */

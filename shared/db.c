@@ -47,10 +47,23 @@ MYSQL *db_connect(const struct config *cfg, char *err, size_t errlen)
     mysql_options(conn, MYSQL_OPT_RECONNECT, &no);
     mysql_options(conn, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     mysql_options(conn, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
+    if (cfg->db_tls) {
+        /* TLS or no connection; the server certificate and host name are verified. */
+        bool yes = true;
+        mysql_options(conn, MYSQL_OPT_SSL_ENFORCE, &yes);
+        mysql_options(conn, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+        if (cfg->db_tls_ca[0])
+            mysql_options(conn, MYSQL_OPT_SSL_CA, cfg->db_tls_ca);
+    }
     if (!mysql_real_connect(conn, cfg->db_address, cfg->db_user, cfg->db_password, cfg->db_name,
                             cfg->db_port, NULL, CLIENT_FOUND_ROWS)) {
         snprintf(err, errlen, "cannot connect to MySQL %s@%s:%u/%s: %s", cfg->db_user,
                  cfg->db_address, cfg->db_port, cfg->db_name, mysql_error(conn));
+        goto fail;
+    }
+    if (cfg->db_tls && !mysql_get_ssl_cipher(conn)) {
+        snprintf(err, errlen, "MySQL %s:%u: DB_TLS=1 but the connection is not encrypted",
+                 cfg->db_address, cfg->db_port);
         goto fail;
     }
     return conn;

@@ -1,8 +1,9 @@
 /* shared/db.h: MySQL connections and a bounded, thread-safe pool.
  *
  * db_connect opens one connection (utf8mb4, UTC session time zone, timeouts, no
- * auto-reconnect). A pool holds MIN_POOL..MAX_POOL of them for worker threads:
- * dbpool_acquire lends one, dbpool_release takes it back (pass broken=true after a
+ * auto-reconnect; with DB_TLS=1 over TLS only, the server certificate and host name
+ * verified against DB_TLS_CA or the system bundle). A pool holds MIN_POOL..MAX_POOL of them for
+ * worker threads: dbpool_acquire lends one, dbpool_release takes it back (pass broken=true after a
  * connection error and the pool closes it instead of reusing it). The pool owns
  * every connection; callers never mysql_close a lent one. */
 #ifndef URLMON_DB_H

@@ -1,8 +1,24 @@
 # ECS cluster and the urlmon-api Fargate service behind the ALB, with
 # CPU-based target-tracking auto scaling.
+#
+# Task definitions keep their old revisions (skip_destroy): EventBridge targets, the
+# deployment circuit breaker's rollback and a running service may still point at the
+# previous revision while a deploy is under way; deregistering it would leave them on
+# an INACTIVE definition. deploy.yml checks the API service's rollout state
+# (terraform/scripts/wait-rollout.sh) instead of trusting services-stable.
+
+# An account that never used ECS has no service-linked role yet; the first cluster
+# then often fails once with "Unable to assume the service linked role".
+resource "aws_iam_service_linked_role" "ecs" {
+  count            = var.create_ecs_service_linked_role ? 1 : 0
+  aws_service_name = "ecs.amazonaws.com"
+  description      = "ECS service-linked role, created by urlmon's Terraform on a fresh account"
+}
 
 resource "aws_ecs_cluster" "this" {
   name = local.name
+
+  depends_on = [aws_iam_service_linked_role.ecs]
 
   setting {
     name  = "containerInsights"
@@ -28,6 +44,7 @@ resource "aws_ecs_task_definition" "api" {
   memory                   = var.api_memory
   execution_role_arn       = aws_iam_role.api_execution.arn
   task_role_arn            = aws_iam_role.api_task.arn
+  skip_destroy             = true
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -46,6 +63,14 @@ resource "aws_ecs_task_definition" "api" {
       ]
       environment = local.api_environment_list
       secrets     = local.api_secrets
+      # Liveness, as the ALB's check: a database failover must not get tasks killed.
+      healthCheck = {
+        command     = ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:${var.api_port}${local.liveness_path}"]
+        interval    = 30
+        timeout     = 5
+        retries     = 3
+        startPeriod = 20
+      }
       linuxParameters = {
         initProcessEnabled = true
       }
@@ -85,7 +110,7 @@ resource "aws_ecs_service" "api" {
   enable_ecs_managed_tags            = true
 
   network_configuration {
-    subnets          = var.private_subnet_ids
+    subnets          = local.private_subnet_ids
     security_groups  = [aws_security_group.api.id]
     assign_public_ip = false
   }
@@ -112,6 +137,7 @@ resource "aws_ecs_service" "api" {
   depends_on = [
     aws_lb_listener.http,
     aws_lb_listener.https,
+    aws_lb_listener_rule.public,
     aws_iam_role_policy.api_execution,
     terraform_data.migrate,
   ]

@@ -6,8 +6,10 @@
 #   <name>-db-bootstrap-execution  writes db-bootstrap logs, reads the RDS
 #                             master secret and the two urlmon DB passwords
 #                             (image comes from ECR Public: no ECR permission)
-#   <name>-api-task, <name>-compute-task  task roles with no permissions:
-#                             urlmon calls no AWS API
+#   <name>-api-task           task role with no permissions: urlmon calls no AWS API
+#   <name>-compute-task       mounts the spool EFS through its access point
+#                             (efs.tf), nothing else
+#   <name>-load-urls-task     reads the one urls_csv_s3_uri object (compute.tf)
 #   <name>-events             lets EventBridge run the compute task definition
 
 data "aws_iam_policy_document" "ecs_tasks_assume" {
@@ -87,6 +89,7 @@ data "aws_iam_policy_document" "compute_execution" {
     resources = [
       "${aws_cloudwatch_log_group.this["compute"].arn}:*",
       "${aws_cloudwatch_log_group.this["migrate"].arn}:*",
+      "${aws_cloudwatch_log_group.this["load-urls"].arn}:*",
     ]
   }
   statement {
@@ -129,6 +132,25 @@ resource "aws_iam_role_policy" "db_bootstrap_execution" {
   name   = "logs-secrets"
   role   = aws_iam_role.db_bootstrap_execution.id
   policy = data.aws_iam_policy_document.db_bootstrap_execution.json
+}
+
+data "aws_iam_policy_document" "compute_task" {
+  statement {
+    sid       = "SpoolOnEfs"
+    actions   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    resources = [aws_efs_file_system.spool.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "elasticfilesystem:AccessPointArn"
+      values   = [aws_efs_access_point.spool.arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "compute_task" {
+  name   = "spool-efs"
+  role   = aws_iam_role.compute_task.id
+  policy = data.aws_iam_policy_document.compute_task.json
 }
 
 # ---- EventBridge -> ECS RunTask ---------------------------------------------

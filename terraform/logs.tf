@@ -2,7 +2,7 @@
 # through the awslogs driver.
 
 resource "aws_cloudwatch_log_group" "this" {
-  for_each = toset(["api", "compute", "migrate", "db-bootstrap"])
+  for_each = toset(["api", "compute", "migrate", "db-bootstrap", "load-urls"])
 
   name              = "/ecs/${local.name}/${each.key}"
   retention_in_days = var.log_retention_days

@@ -1,17 +1,180 @@
-# Existing VPC and subnets are inputs (variables.tf); this file only adds the
-# security groups. Rules are least-privilege and each one is its own resource:
+# The network: either created here (var.create_network: a VPC over two AZs with public
+# and private subnets, NAT for compute's checks of public sites, and VPC endpoints for
+# ECR, S3, CloudWatch Logs, Secrets Manager and EFS so AWS traffic stays inside the VPC)
+# or brought (var.vpc_id + subnet lists). Then the security groups. Rules are
+# least-privilege and each one is its own resource:
 #
-#   internet --80/443--> ALB --api_port--> API tasks
-#   API tasks     --3306--> RDS, --6379--> Redis, --443--> 0.0.0.0/0 (via NAT)
-#   compute tasks --3306--> RDS, --6379--> Redis, --80/443--> 0.0.0.0/0 (via NAT)
+#   internet --443 (80: redirect only)--> ALB --api_port--> API tasks
+#   API tasks     --3306--> RDS, --6379--> Redis, --443--> AWS APIs (endpoints or NAT)
+#   compute tasks --3306--> RDS, --6379--> Redis, --2049--> EFS (spool),
+#                 --80/443--> 0.0.0.0/0 (via NAT: the monitored public sites)
 #
-# The 443 egress of the API tasks is what Fargate needs to pull from ECR, read
-# Secrets Manager and ship CloudWatch logs through the private subnets' NAT
-# gateway (no VPC interface endpoints are created). Compute needs 80/443 to
-# the internet anyway, because it checks public sites.
+# With the created network the API tasks reach AWS only through the endpoints: their
+# 443 egress goes to the VPC's CIDR and the S3 prefix list, never 0.0.0.0/0. With
+# brought subnets it goes through their NAT to 0.0.0.0/0.
+
+data "aws_availability_zones" "available" {
+  count = var.create_network ? 1 : 0
+  state = "available"
+}
+
+resource "aws_vpc" "this" {
+  count = var.create_network ? 1 : 0
+
+  cidr_block           = var.network_cidr
+  enable_dns_support   = true
+  enable_dns_hostnames = true # interface endpoints with private DNS need it
+
+  tags = { Name = local.name }
+}
+
+resource "aws_internet_gateway" "this" {
+  count  = var.create_network ? 1 : 0
+  vpc_id = aws_vpc.this[0].id
+  tags   = { Name = local.name }
+}
+
+# /20 per subnet: public 0-1, private 2-3 of the /16 (or whatever network_cidr is).
+resource "aws_subnet" "public" {
+  count = var.create_network ? 2 : 0
+
+  vpc_id                  = aws_vpc.this[0].id
+  availability_zone       = data.aws_availability_zones.available[0].names[count.index]
+  cidr_block              = cidrsubnet(var.network_cidr, 4, count.index)
+  map_public_ip_on_launch = false
+
+  tags = { Name = "${local.name}-public-${count.index}" }
+}
+
+resource "aws_subnet" "private" {
+  count = var.create_network ? 2 : 0
+
+  vpc_id            = aws_vpc.this[0].id
+  availability_zone = data.aws_availability_zones.available[0].names[count.index]
+  cidr_block        = cidrsubnet(var.network_cidr, 4, count.index + 2)
+
+  tags = { Name = "${local.name}-private-${count.index}" }
+}
+
+resource "aws_route_table" "public" {
+  count  = var.create_network ? 1 : 0
+  vpc_id = aws_vpc.this[0].id
+  tags   = { Name = "${local.name}-public" }
+}
+
+resource "aws_route" "public_internet" {
+  count = var.create_network ? 1 : 0
+
+  route_table_id         = aws_route_table.public[0].id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.this[0].id
+}
+
+resource "aws_route_table_association" "public" {
+  count          = var.create_network ? 2 : 0
+  subnet_id      = aws_subnet.public[count.index].id
+  route_table_id = aws_route_table.public[0].id
+}
+
+# One NAT gateway per AZ (network_nat_per_az, for an AZ outage) or one for both.
+locals {
+  nat_count = var.create_network ? (var.network_nat_per_az ? 2 : 1) : 0
+}
+
+resource "aws_eip" "nat" {
+  count  = local.nat_count
+  domain = "vpc"
+  tags   = { Name = "${local.name}-nat-${count.index}" }
+}
+
+resource "aws_nat_gateway" "this" {
+  count = local.nat_count
+
+  allocation_id = aws_eip.nat[count.index].id
+  subnet_id     = aws_subnet.public[count.index].id
+  tags          = { Name = "${local.name}-${count.index}" }
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+resource "aws_route_table" "private" {
+  count  = var.create_network ? 2 : 0
+  vpc_id = aws_vpc.this[0].id
+  tags   = { Name = "${local.name}-private-${count.index}" }
+}
+
+resource "aws_route" "private_nat" {
+  count = var.create_network ? 2 : 0
+
+  route_table_id         = aws_route_table.private[count.index].id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = aws_nat_gateway.this[min(count.index, local.nat_count - 1)].id
+}
+
+resource "aws_route_table_association" "private" {
+  count          = var.create_network ? 2 : 0
+  subnet_id      = aws_subnet.private[count.index].id
+  route_table_id = aws_route_table.private[count.index].id
+}
+
+# ---- VPC endpoints (created network only) ------------------------------------
+
+resource "aws_vpc_endpoint" "s3" {
+  count = var.create_network ? 1 : 0
+
+  vpc_id            = aws_vpc.this[0].id
+  service_name      = "com.amazonaws.${var.aws_region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id # ECR image layers live in S3
+
+  tags = { Name = "${local.name}-s3" }
+}
+
+resource "aws_security_group" "endpoints" {
+  count = var.create_network ? 1 : 0
+
+  name_prefix = "${local.name}-endpoints-"
+  description = "urlmon VPC interface endpoints: HTTPS in from the VPC"
+  vpc_id      = aws_vpc.this[0].id
+
+  tags = { Name = "${local.name}-endpoints" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
+  count = var.create_network ? 1 : 0
+
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS from inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.network_cidr
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = var.create_network ? toset(local.interface_endpoints) : toset([])
+
+  vpc_id              = aws_vpc.this[0].id
+  service_name        = "com.amazonaws.${var.aws_region}.${each.value}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = aws_subnet.private[*].id
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+
+  tags = { Name = "${local.name}-${each.value}" }
+}
+
+data "aws_ec2_managed_prefix_list" "s3" {
+  count = var.create_network ? 1 : 0
+  name  = "com.amazonaws.${var.aws_region}.s3"
+}
 
 data "aws_vpc" "this" {
-  id = var.vpc_id
+  id = local.vpc_id
 }
 
 resource "aws_security_group" "alb" {
@@ -80,7 +243,7 @@ resource "aws_vpc_security_group_ingress_rule" "alb_http" {
   for_each = toset(var.allowed_ingress_cidrs)
 
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP from an allowed CIDR"
+  description       = local.https_enabled ? "HTTP from an allowed CIDR (redirected to HTTPS)" : "HTTP from an allowed CIDR (plain HTTP: allow_plain_http opt-out)"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
@@ -136,13 +299,39 @@ resource "aws_vpc_security_group_egress_rule" "api_to_redis" {
   referenced_security_group_id = aws_security_group.redis.id
 }
 
+# Brought subnets: AWS APIs through their NAT. Created network: the VPC endpoints
+# (interface endpoints in the VPC's CIDR, S3 through its prefix list) and nothing else.
 resource "aws_vpc_security_group_egress_rule" "api_https" {
+  count = var.create_network ? 0 : 1
+
   security_group_id = aws_security_group.api.id
   description       = "HTTPS via NAT to ECR, Secrets Manager and CloudWatch Logs"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443
   cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "api_endpoints" {
+  count = var.create_network ? 1 : 0
+
+  security_group_id = aws_security_group.api.id
+  description       = "HTTPS to the VPC interface endpoints (ECR, Logs, Secrets Manager)"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.network_cidr
+}
+
+resource "aws_vpc_security_group_egress_rule" "api_s3" {
+  count = var.create_network ? 1 : 0
+
+  security_group_id = aws_security_group.api.id
+  description       = "HTTPS to S3 (ECR image layers) through the gateway endpoint"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.s3[0].id
 }
 
 # ---- compute / migrate / db-bootstrap tasks --------------------------------
@@ -176,7 +365,37 @@ resource "aws_vpc_security_group_egress_rule" "compute_web" {
   cidr_ipv4         = "0.0.0.0/0"
 }
 
+resource "aws_vpc_security_group_egress_rule" "compute_to_efs" {
+  security_group_id            = aws_security_group.compute.id
+  description                  = "NFS to the spool's EFS mount targets"
+  ip_protocol                  = "tcp"
+  from_port                    = 2049
+  to_port                      = 2049
+  referenced_security_group_id = aws_security_group.efs.id
+}
+
 # ---- data stores ------------------------------------------------------------
+
+resource "aws_security_group" "efs" {
+  name_prefix = "${local.name}-efs-"
+  description = "urlmon spool EFS: NFS in from compute tasks only"
+  vpc_id      = data.aws_vpc.this.id
+
+  tags = { Name = "${local.name}-efs" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "efs_from_compute" {
+  security_group_id            = aws_security_group.efs.id
+  description                  = "NFS from compute tasks"
+  ip_protocol                  = "tcp"
+  from_port                    = 2049
+  to_port                      = 2049
+  referenced_security_group_id = aws_security_group.compute.id
+}
 
 resource "aws_vpc_security_group_ingress_rule" "rds_from_tasks" {
   for_each = {

@@ -4,7 +4,7 @@ output "alb_dns_name" {
 }
 
 output "api_url" {
-  description = "Base URL of the API through the ALB (https when certificate_arn is set)."
+  description = "Base URL of the API through the ALB (https unless the allow_plain_http opt-out is used)."
   value       = local.https_enabled ? "https://${aws_lb.api.dns_name}" : "http://${aws_lb.api.dns_name}"
 }
 
@@ -30,6 +30,7 @@ output "task_definitions" {
     compute      = aws_ecs_task_definition.compute.arn
     migrate      = aws_ecs_task_definition.migrate.arn
     db_bootstrap = aws_ecs_task_definition.db_bootstrap.arn
+    load_urls    = local.load_urls ? aws_ecs_task_definition.load_urls[0].arn : null
   }
 }
 
@@ -48,12 +49,46 @@ output "one_off_task_run_settings" {
       TASK_DEFINITION = aws_ecs_task_definition.db_bootstrap.arn
       CONTAINER       = "db-bootstrap"
     }
+    load_urls = local.load_urls ? {
+      TASK_DEFINITION = aws_ecs_task_definition.load_urls[0].arn
+      CONTAINER       = "load"
+    } : null
   }
 }
 
 output "compute_schedule_rules" {
-  description = "EventBridge rules that start the compute shards (at most 5 shards per rule)."
+  description = "EventBridge rules that start the compute shards (at most 5 shards per rule); empty with compute_mode = \"service\"."
   value       = aws_cloudwatch_event_rule.compute[*].name
+}
+
+output "compute_service_names" {
+  description = "ECS services running the compute shards (compute_mode = \"service\"); empty when scheduled."
+  value       = aws_ecs_service.compute[*].name
+}
+
+output "compute_interval_seconds" {
+  description = "Slot length passed to every compute task as --interval."
+  value       = local.compute_interval
+}
+
+output "compute_dead_letter_queue_url" {
+  description = "SQS queue holding EventBridge events whose RunTask failed after the retries."
+  value       = aws_sqs_queue.compute_dlq.id
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm publishes to; subscribe chat or paging here."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "vpc_id" {
+  description = "VPC the stack runs in (created with create_network, else the given one)."
+  value       = local.vpc_id
+}
+
+output "spool_file_system_id" {
+  description = "EFS file system holding the compute spool (one directory per shard)."
+  value       = aws_efs_file_system.spool.id
 }
 
 output "db_endpoint" {
@@ -93,5 +128,6 @@ output "security_group_ids" {
     compute = aws_security_group.compute.id
     rds     = aws_security_group.rds.id
     redis   = aws_security_group.redis.id
+    efs     = aws_security_group.efs.id
   }
 }

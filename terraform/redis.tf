@@ -7,7 +7,7 @@
 resource "aws_elasticache_subnet_group" "this" {
   name        = "${local.name}-redis"
   description = "urlmon Redis: private subnets"
-  subnet_ids  = var.private_subnet_ids
+  subnet_ids  = local.private_subnet_ids
 }
 
 resource "aws_elasticache_replication_group" "this" {

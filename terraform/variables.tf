@@ -41,41 +41,67 @@ variable "tags" {
 }
 
 # -----------------------------------------------------------------------------
-# Network (an existing VPC; nothing here creates a VPC, subnets or NAT)
+# Network: created here (create_network = true) or brought (vpc_id + subnets)
 # -----------------------------------------------------------------------------
 
-variable "vpc_id" {
-  description = "ID of the existing VPC to deploy into."
+variable "create_network" {
+  description = "Create the network: a VPC over two AZs with public and private subnets, NAT (compute checks public sites), and VPC endpoints for ECR, S3, CloudWatch Logs, Secrets Manager and EFS. A fresh account's default VPC has no private subnets or NAT, so this is what a first deployment uses. When false, give vpc_id, public_subnet_ids and private_subnet_ids."
+  type        = bool
+  default     = false
+}
+
+variable "network_cidr" {
+  description = "IPv4 CIDR of the created VPC (create_network); four /20 subnets are cut from a /16."
   type        = string
+  default     = "10.40.0.0/16"
 
   validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
-    error_message = "vpc_id must look like vpc-0123456789abcdef0."
+    condition     = can(cidrhost(var.network_cidr, 0)) && tonumber(split("/", var.network_cidr)[1]) <= 20
+    error_message = "network_cidr must be an IPv4 CIDR of /20 or larger, e.g. 10.40.0.0/16."
+  }
+}
+
+variable "network_nat_per_az" {
+  description = "With create_network: one NAT gateway per AZ (survives an AZ outage, costs twice) instead of one shared NAT gateway."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_id" {
+  description = "ID of the existing VPC to deploy into (create_network = false)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.vpc_id == null || can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be null or look like vpc-0123456789abcdef0."
   }
 }
 
 variable "public_subnet_ids" {
-  description = "Existing public subnets (at least two, in different AZs) for the internet-facing ALB."
+  description = "Existing public subnets (at least two, in different AZs) for the internet-facing ALB (create_network = false)."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "public_subnet_ids needs at least two subnet IDs (subnet-...)."
+    condition     = length(var.public_subnet_ids) == 0 || (length(var.public_subnet_ids) >= 2 && alltrue([for s in var.public_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))]))
+    error_message = "public_subnet_ids needs at least two subnet IDs (subnet-...), or none with create_network."
   }
 }
 
 variable "private_subnet_ids" {
-  description = "Existing private subnets (at least two, in different AZs) for ECS tasks, RDS and ElastiCache. They must route 0.0.0.0/0 through a NAT gateway: tasks reach ECR, Secrets Manager and CloudWatch Logs over HTTPS, and compute reaches the monitored public sites, through it."
+  description = "Existing private subnets (at least two, in different AZs) for ECS tasks, RDS, ElastiCache and EFS (create_network = false). They must route 0.0.0.0/0 through a NAT gateway: tasks reach ECR, Secrets Manager and CloudWatch Logs over HTTPS, and compute reaches the monitored public sites, through it."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "private_subnet_ids needs at least two subnet IDs (subnet-...)."
+    condition     = length(var.private_subnet_ids) == 0 || (length(var.private_subnet_ids) >= 2 && alltrue([for s in var.private_subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))]))
+    error_message = "private_subnet_ids needs at least two subnet IDs (subnet-...), or none with create_network."
   }
 }
 
 variable "allowed_ingress_cidrs" {
-  description = "IPv4 CIDR blocks allowed to reach the ALB on ports 80 and 443."
+  description = "IPv4 CIDR blocks allowed to reach the ALB on port 443 (and on port 80, which only redirects to 443 unless allow_plain_http)."
   type        = list(string)
   default     = ["0.0.0.0/0"]
 
@@ -86,7 +112,7 @@ variable "allowed_ingress_cidrs" {
 }
 
 variable "certificate_arn" {
-  description = "ACM certificate ARN for the ALB's HTTPS listener. When set, port 443 serves the API and port 80 redirects to HTTPS; when null, only plain HTTP on port 80 is served."
+  description = "ACM certificate ARN for the ALB's HTTPS listener: port 443 serves the API and port 80 redirects to HTTPS. Required unless allow_plain_http = true (docs/deployment.md shows how to get one)."
   type        = string
   default     = null
 
@@ -94,6 +120,18 @@ variable "certificate_arn" {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.certificate_arn))
     error_message = "certificate_arn must be null or an ACM certificate ARN."
   }
+}
+
+variable "allow_plain_http" {
+  description = "Explicit opt-out of HTTPS for throw-away test stacks: with no certificate_arn, port 80 serves the API in plain HTTP, so the API token travels in cleartext. Never for production."
+  type        = bool
+  default     = false
+}
+
+variable "alb_serve_api_docs" {
+  description = "Also forward /docs and /openapi.json through the ALB. Off by default: the ALB forwards only the public routes (the dashboard, /ui/*, /urls and /dashboard/*); /metrics, /status, /healthz and the docs stay inside."
+  type        = bool
+  default     = false
 }
 
 # -----------------------------------------------------------------------------
@@ -147,6 +185,17 @@ variable "api_port" {
   validation {
     condition     = var.api_port >= 1024 && var.api_port <= 65535
     error_message = "api_port must be 1024-65535 (the container runs as a non-root user)."
+  }
+}
+
+variable "api_metrics_port" {
+  description = "METRICS_PORT of urlmon-api: /metrics, /status and /healthz on a separate listener (loopback, for a scraping sidecar), and /metrics no longer on api_port."
+  type        = number
+  default     = 9100
+
+  validation {
+    condition     = var.api_metrics_port >= 1024 && var.api_metrics_port <= 65535
+    error_message = "api_metrics_port must be 1024-65535."
   }
 }
 
@@ -303,14 +352,69 @@ variable "compute_shards" {
   }
 }
 
+variable "compute_mode" {
+  description = "How compute runs: \"scheduled\" (EventBridge starts one task per shard every compute_schedule; each run does one slot and exits) or \"service\" (one ECS service per shard, desired count 1, running `urlmon-compute --service --shard K/N --interval S` continuously)."
+  type        = string
+  default     = "scheduled"
+
+  validation {
+    condition     = contains(["scheduled", "service"], var.compute_mode)
+    error_message = "compute_mode must be \"scheduled\" or \"service\"."
+  }
+}
+
 variable "compute_schedule" {
-  description = "EventBridge schedule expression for the compute run."
+  description = "EventBridge schedule expression for the compute run (compute_mode = \"scheduled\"). rate(N minutes|hours|days) gives the slot length passed as --interval; a cron(...) expression needs compute_interval_seconds."
   type        = string
   default     = "rate(10 minutes)"
 
   validation {
-    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.compute_schedule))
-    error_message = "compute_schedule must be an EventBridge rate(...) or cron(...) expression."
+    condition     = can(regex("^rate\\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\\)$", var.compute_schedule)) || can(regex("^cron\\(.+\\)$", var.compute_schedule))
+    error_message = "compute_schedule must be rate(N minutes|hours|days) or cron(...)."
+  }
+}
+
+variable "compute_interval_seconds" {
+  description = "Slot length in seconds passed to every compute task as --interval. Null: derived from a rate(...) compute_schedule (rate(10 minutes) = 600). Required with a cron(...) schedule and must match how often it fires, or runs are skipped as \"slot already done\"."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.compute_interval_seconds == null ? true : (var.compute_interval_seconds >= 60 && var.compute_interval_seconds <= 86400)
+    error_message = "compute_interval_seconds must be null or 60-86400."
+  }
+}
+
+variable "aws_cli_image" {
+  description = "Image with the AWS CLI used by the one-off load-urls task to fetch urls_csv_s3_uri (ECR Public: no Docker Hub rate limit). Pinned to a tag or digest."
+  type        = string
+  default     = "public.ecr.aws/aws-cli/aws-cli:2.15.30"
+
+  validation {
+    condition     = can(regex("^[^:@]+(:[A-Za-z0-9_.-]+|@sha256:[0-9a-f]{64})$", var.aws_cli_image)) && !endswith(var.aws_cli_image, ":latest")
+    error_message = "aws_cli_image must be pinned to a tag other than latest, or to a digest."
+  }
+}
+
+variable "compute_event_retry_attempts" {
+  description = "EventBridge retries of a failed RunTask (capacity, throttling) before the event goes to the dead-letter queue."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.compute_event_retry_attempts >= 0 && var.compute_event_retry_attempts <= 185
+    error_message = "compute_event_retry_attempts must be 0-185."
+  }
+}
+
+variable "urls_csv_s3_uri" {
+  description = "s3://bucket/key of a URL list CSV (header name,url[,regex]). When set, a one-off load-urls task definition is created that fetches it and loads it with `urlmon-compute --data-path` (docs/deployment.md); its task role may read only that object."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.urls_csv_s3_uri == null || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+$", var.urls_csv_s3_uri))
+    error_message = "urls_csv_s3_uri must be null or s3://bucket/key."
   }
 }
 
@@ -369,14 +473,26 @@ variable "run_one_off_tasks_on_apply" {
 # -----------------------------------------------------------------------------
 
 variable "db_engine_version" {
-  description = "RDS MySQL engine version (major '8.0' lets RDS pick and upgrade the minor version)."
+  description = "RDS MySQL engine version: 8.4 (LTS, the default) or 8.0 (past standard support: a new 8.0 instance lands in paid extended support). A major version alone lets RDS pick and upgrade the minor version; the parameter group family (mysql8.4 / mysql8.0) follows."
   type        = string
-  default     = "8.0"
+  default     = "8.4"
 
   validation {
-    condition     = can(regex("^8\\.0(\\.[0-9]+)?$", var.db_engine_version))
-    error_message = "db_engine_version must be 8.0 or 8.0.x (the parameter group family is mysql8.0)."
+    condition     = can(regex("^8\\.(0|4)(\\.[0-9]+)?$", var.db_engine_version))
+    error_message = "db_engine_version must be 8.4, 8.4.x, 8.0 or 8.0.x."
   }
+}
+
+variable "db_allow_major_version_upgrade" {
+  description = "Let a change of db_engine_version's major version (8.0 -> 8.4) upgrade the running instance. Off by default: an existing 8.0 deployment keeps db_engine_version = \"8.0\" until the upgrade is planned (docs/deployment.md)."
+  type        = bool
+  default     = false
+}
+
+variable "db_ca_cert_identifier" {
+  description = "RDS certificate authority of the instance's server certificate. urlmon verifies it (DB_TLS=1) against the RDS CA bundle in the image (/usr/share/urlmon/rds-ca-bundle.pem)."
+  type        = string
+  default     = "rds-ca-rsa2048-g1"
 }
 
 variable "db_instance_class" {
@@ -540,9 +656,14 @@ variable "redis_num_cache_clusters" {
 }
 
 variable "redis_transit_encryption_enabled" {
-  description = "ElastiCache in-transit (TLS) encryption. Default false because urlmon links Debian 12's hiredis 0.14, which has no TLS support: with TLS on, urlmon cannot connect. Turn it on only after urlmon is built against hiredis >= 1.0 with hiredis_ssl, or with a TLS sidecar (e.g. stunnel) in the tasks. At-rest encryption is always on."
+  description = "ElastiCache in-transit (TLS) encryption, and with it AUTH (ElastiCache accepts an auth token only with TLS). BLOCKED, so only false is accepted: urlmon links Debian 12's hiredis 0.14, which has no hiredis_ssl, so with TLS on no urlmon task could connect to Redis. It opens when urlmon gains CACHE_TLS (hiredis >= 1.0). Redis stays in private subnets behind a security group that admits only the urlmon tasks; at-rest encryption is always on."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.redis_transit_encryption_enabled == false
+    error_message = "redis_transit_encryption_enabled = true would lock urlmon out of Redis: its hiredis 0.14 (Debian 12) has no TLS. See docs/deployment.md, \"Redis TLS\"."
+  }
 }
 
 # -----------------------------------------------------------------------------
@@ -569,6 +690,23 @@ variable "log_retention_days" {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
     error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ...)."
   }
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses subscribed to the alarm SNS topic (each confirms once by mail). The topic ARN is an output; other subscribers (chat, paging) can be added to it."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@ ]+@[^@ ]+\\.[^@ ]+$", e))])
+    error_message = "alarm_emails must be e-mail addresses."
+  }
+}
+
+variable "create_ecs_service_linked_role" {
+  description = "Create the ECS service-linked role (AWSServiceRoleForECS). An account that never used ECS lacks it, and the first cluster then fails once with \"Unable to assume the service linked role\". Set false where it already exists (IAM answers \"has been taken in this account\")."
+  type        = bool
+  default     = true
 }
 
 variable "container_insights" {

@@ -264,8 +264,10 @@ def test_table():
 
 def test_still_healthy():
     body, _ = API.get_json("/healthz")
+    eq(body, {"status": "ok"}, "healthz (liveness) after the table")
+    body, _ = API.get_json("/status")
     eq({k: body.get(k) for k in ("mysql", "redis")}, {"mysql": "ok", "redis": "ok"},
-       "healthz after the table")
+       "status (readiness) after the table")
     eq(mysql("SELECT COUNT(*) FROM urls"), [["1"]], "urls intact")
     body, _ = API.get_json("/urls/1")
     eq(body["name"], "x'); DROP TABLE urls; --", "name intact")

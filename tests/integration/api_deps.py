@@ -2,10 +2,11 @@
 """Integration: the API when Redis or MySQL goes away, and the limits on clients.
 
 Redis stopped (stack.sh stop-redis): GETs still answer 200 from MySQL with X-Cache: MISS,
-POST /urls answers 503 JSON and queues nothing, /healthz answers 503 naming redis;
+POST /urls answers 503 JSON and queues nothing, /status answers 503 naming redis;
 started again: the API reconnects by itself, drops the answers cached before the outage
 (Redis kept them, and no compute run could delete them meanwhile), and POST works. MySQL stopped: cached
-answers keep flowing, uncached ones are 503 JSON, /healthz names mysql. Limits: a client
+answers keep flowing, uncached ones are 503 JSON, /status names mysql. /healthz (liveness)
+stays 200 through both outages: a load balancer must not kill a task that still serves. Limits: a client
 that dribbles its request (slowloris) or idles is cut off after API_REQUEST_TIMEOUT, and
 at API_MAX_CONNECTIONS the API stops accepting until a connection closes.
 """
@@ -27,14 +28,17 @@ def wait_health(want, timeout=15):
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
-        st, _, body = API.request("GET", "/healthz")
+        st, _, body = API.request("GET", "/status")
         last = (st, body)
         # the Redis policy fields are api_qguard.sh's; here: mysql and redis
         got = {k: v for k, v in json.loads(body).items() if k in ("mysql", "redis")}
         if st == want[0] and got == want[1]:
+            live = API.request("GET", "/healthz")
+            eq((live[0], json.loads(live[2])), (200, {"status": "ok"}),
+               "healthz (liveness) while /status is %d" % st)
             return
         time.sleep(0.1)
-    raise Failure("healthz: %r, want %r" % (last, want))
+    raise Failure("status: %r, want %r" % (last, want))
 
 
 def post(name):

@@ -6,7 +6,7 @@ HEAD answers carry the GET's headers (Content-Length included) and no body, so a
 request pipelined after a HEAD is read correctly; an HTTP/1.1 request without Host is a
 400; path segments are percent-decoded before routing; the debug log line of a request
 never carries a secret query value; CORS_ORIGINS governs cross-origin calls (preflights
-answered, never credentials).
+answered, never credentials); METRICS_PORT moves /metrics to its own listener.
 """
 import http.client
 import json
@@ -17,8 +17,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import (API_BIN, Api, Checks, Failure, add_url, check, eq, now,  # noqa: E402
-                     parse_response, reset, run_tests)
+from api_lib import (API_BIN, Api, Checks, Failure, add_url, check, eq, free_port,  # noqa: E402
+                     now, parse_response, reset, run_tests)
 
 
 def read_responses(sock, n, head_first=False, timeout=5):
@@ -93,8 +93,7 @@ def test_head_pipelined_raw():
                "%s: HEAD Content-Length = the GET body's length" % path)
             eq(got[0][1].get("content-type"), hd.get("content-type"), "%s: Content-Type" % path)
             eq(got[1][0], 200, "%s: the GET after the HEAD" % path)
-            health = json.loads(got[1][2])
-            eq((health["mysql"], health["redis"]), ("ok", "ok"), "%s: its body" % path)
+            eq(json.loads(got[1][2]), {"status": "ok"}, "%s: its body (/healthz liveness)" % path)
             eq(extra, b"", "%s: nothing after the two answers" % path)
     finally:
         api.stop_checked()
@@ -290,8 +289,51 @@ def test_pipelined_then_half_close():
         api.stop_checked()
 
 
+def test_metrics_port():
+    """METRICS_PORT: /metrics, /status and /healthz on a separate listener; the public
+    port answers 404 JSON for /metrics and still serves everything else."""
+    mport = free_port()
+    api = Api(METRICS_PORT=mport)
+    try:
+        st, _, body = api.request("GET", "/metrics")
+        eq((st, json.loads(body)["error"]), (404, "no such route (/metrics is served on METRICS_PORT)"),
+           "public port: /metrics")
+        eq(api.request("GET", "/healthz")[0], 200, "public port: /healthz")
+        eq(api.request("GET", "/urls/summary")[0], 200, "public port: /urls/summary")
+        deadline = time.time() + 5
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", mport, timeout=5)
+                c.request("GET", "/metrics")
+                r = c.getresponse()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        text = r.read().decode()
+        eq(r.status, 200, "metrics port: /metrics")
+        check("urlmon_api_requests_total" in text, "metrics port: the exposition")
+        for path, want in (("/status", 200), ("/healthz", 200), ("/urls/summary", 404),
+                           ("/openapi.json", 404), ("/", 404)):
+            c = http.client.HTTPConnection("127.0.0.1", mport, timeout=5)
+            c.request("GET", path)
+            r = c.getresponse()
+            data = r.read()
+            eq(r.status, want, "metrics port: %s" % path)
+            if want == 404:
+                check(json.loads(data)["error"].startswith("no such route"), "404 is JSON")
+    finally:
+        api.stop_checked()
+    # METRICS_PORT equal to API_PORT is a configuration error naming the variable.
+    e = dict(os.environ, API_ADDRESS="127.0.0.1", API_PORT="18123", METRICS_PORT="18123")
+    p = subprocess.run([API_BIN], env=e, capture_output=True, text=True, timeout=15)
+    eq(p.returncode, 2, "METRICS_PORT = API_PORT: exit status")
+    check("METRICS_PORT" in p.stderr, "the error names METRICS_PORT: %r" % p.stderr)
+
+
 if __name__ == "__main__":
     run_tests([test_head_pipelined_raw, test_head_http_client_keepalive, test_host_required,
                test_percent_encoded_path, test_no_secrets_in_logs, test_cors_list,
                test_cors_any, test_cors_default_same_origin, test_refused_at_once,
-               test_pipelined_then_half_close])
+               test_pipelined_then_half_close, test_metrics_port])

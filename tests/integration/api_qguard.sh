@@ -2,9 +2,9 @@
 # The queue in Redis is bounded and cannot be lost silently (issue 12 items 9 and 10):
 #  - QUEUE_MAX: beyond it POST /urls answers 503 with Retry-After and pushes nothing;
 #  - a maxmemory-policy that can evict the queue (allkeys-*) is read by both programs at
-#    start (and on reconnect) and reported: an error log line, /healthz
+#    start (and on reconnect) and reported: an error log line, /status
 #    (redis_policy, queue_evictable) and the urlmon_api_redis_queue_evictable metric;
-#  - Redis out of memory: POST /urls says so (503 naming it, Retry-After) and /healthz
+#  - Redis out of memory: POST /urls says so (503 naming it, Retry-After) and /status (readiness)
 #    reports it, until a push succeeds again.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -15,9 +15,9 @@ fault_restore+=("rcli CONFIG SET maxmemory-policy $policy0" "rcli CONFIG SET max
 reset_all
 rcli CONFIG SET maxmemory-policy noeviction >/dev/null
 post() { http POST /urls -H 'Content-Type: application/json' -d "{\"name\":\"q$1\",\"url\":\"https://example.com/$1\"}"; }
-# health_is WANT: /healthz answers "<status> -<body>" = WANT (within 5 s: the policy is
+# health_is WANT: /status (readiness) answers "<status> -<body>" = WANT (within 5 s: the policy is
 # read within a second of the connection coming up)
-health_now() { [ "$(http GET /healthz)$(cat "$work/body")" = "$1" ]; }
+health_now() { [ "$(http GET /status)$(cat "$work/body")" = "$1" ]; }
 health_is() { wait_until 5 health_now "$1"; }
 retry_after() { tr -d '\r' <"$work/headers" | awk -F': ' 'tolower($1) == "retry-after" {print $2}'; }
 
@@ -35,9 +35,9 @@ stop_api
 # an evicting policy: reported at start by the API and by the compute job
 rcli CONFIG SET maxmemory-policy allkeys-lru >/dev/null
 start_api LOG_LEVEL=info
-policy_seen() { grep -q '"queue_evictable":true' "$work/body" 2>/dev/null || { http GET /healthz >/dev/null; false; }; }
-check "/healthz reports the evicting policy" wait_until 5 policy_seen
-check "/healthz names it" grep -q '"redis_policy":"allkeys-lru"' "$work/body"
+policy_seen() { grep -q '"queue_evictable":true' "$work/body" 2>/dev/null || { http GET /status >/dev/null; false; }; }
+check "/status reports the evicting policy" wait_until 5 policy_seen
+check "/status names it" grep -q '"redis_policy":"allkeys-lru"' "$work/body"
 check "the API logs it as an error" grep -q "ERROR.*maxmemory-policy is allkeys-lru.*noeviction" "$work/api.log"
 http GET /metrics >/dev/null
 check "the metric says so" grep -q '^urlmon_api_redis_queue_evictable 1$' "$work/body"
@@ -52,10 +52,11 @@ rcli CONFIG SET maxmemory 1 >/dev/null
 expect_eq "POST while Redis is out of memory" "$(post 5)" "503 -"
 check "the answer names Redis out of memory" grep -q '"error":"redis: out of memory' "$work/body"
 expect_eq "with Retry-After" "$(retry_after)" 60
-check "/healthz reports it" health_is \
+check "/status reports it" health_is \
     '503 -{"mysql":"ok","redis":"out of memory","redis_policy":"noeviction","queue_evictable":false}'
+expect_eq "/healthz (liveness) stays 200 while Redis is out of memory" "$(http GET /healthz)" "200 -"
 rcli CONFIG SET maxmemory "$maxmem0" >/dev/null
 expect_eq "POST once memory is back" "$(post 6)" "202 -"
-expect_eq "/healthz ok again" "$(http GET /healthz | cut -c1-3)" 200
+expect_eq "/status ok again" "$(http GET /status | cut -c1-3)" 200
 stop_api
 finish

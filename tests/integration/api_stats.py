@@ -385,7 +385,10 @@ def test_delete():
 
 
 def test_health_metrics_openapi():
-    for path in ("/healthz", "/status", "/healthz/", "/status/"):
+    for path in ("/healthz", "/healthz/"):
+        body, _ = API.get_json(path)
+        eq(body, {"status": "ok"}, path + " (liveness)")
+    for path in ("/status", "/status/"):
         body, _ = API.get_json(path)
         eq({k: body.get(k) for k in ("mysql", "redis")}, {"mysql": "ok", "redis": "ok"}, path)
         check(body.get("queue_evictable") is False and "redis_policy" in body, path + " policy")

@@ -7,3 +7,6 @@ foreach(t compute_run compute_load compute_queue compute_concurrent compute_spoo
         compute_slots compute_due compute_service compute_service_lease compute_service_outage)
     urlmon_script_test(${t} bash ${CMAKE_CURRENT_SOURCE_DIR}/${t}.sh)
 endforeach()
+
+# DB_TLS against a second MariaDB that serves TLS with a certificate the test makes.
+urlmon_script_test(db_tls bash ${CMAKE_CURRENT_SOURCE_DIR}/db_tls.sh)

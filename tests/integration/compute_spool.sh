@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Integration: MySQL stops in the middle of a run. Results checked meanwhile are spooled
 # to SPOOL_DIR and end up in MySQL exactly once when it returns: in the same run, or,
-# when the job is stopped while MySQL is still away, at the next start.
+# when the job is stopped while MySQL is still away, at the next start. A run that leaves
+# batches in the spool (one that cannot be replayed) exits non-zero: on a scheduler those
+# results would otherwise be lost silently with the task's disk.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "$0")/compute_lib.sh"
@@ -63,4 +65,23 @@ check "second run wrote results ($written)" test "$written" -gt 0
 expect_eq "second run: no duplicates" "$(sql "SELECT COUNT(DISTINCT url_id) FROM checks
                                             WHERE run_id = $run2")" "$written"
 check_exactly_once "after replay"
+
+# 3. A spool file that cannot be replayed (damaged): the run does its work, leaves the
+#    file for an operator, and exits non-zero naming it; without it, exit 0 again.
+sql "DELETE FROM run_locks"
+printf 'not a spool batch\n' >"$SPOOL_DIR/batch-0000000000000000-damaged.spool"
+set +e
+"$URLMON_COMPUTE_BIN" >"$work/d.out" 2>&1
+rc=$?
+set -e
+expect_eq "spool left behind: exit status 1" "$rc" 1
+check "the log says it could not be replayed" grep -q "could not be replayed into MySQL" "$work/d.out"
+check "the file stays for an operator" test -f "$SPOOL_DIR/batch-0000000000000000-damaged.spool"
+rm -f "$SPOOL_DIR/batch-0000000000000000-damaged.spool"
+sql "DELETE FROM run_locks"
+set +e
+"$URLMON_COMPUTE_BIN" >"$work/e.out" 2>&1
+rc=$?
+set -e
+expect_eq "spool empty again: exit status 0" "$rc" 0
 finish

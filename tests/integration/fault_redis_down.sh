@@ -42,8 +42,8 @@ import json, sys
 assert json.load(open(sys.argv[1]))["error"].startswith("redis"), open(sys.argv[1]).read()
 ' "$work/body"
 check "Redis down: 503 content type" grep -qi '^content-type: application/json' "$work/headers"
-expect_eq "Redis down: healthz names redis" \
-    "$(http GET /healthz | cut -d' ' -f1)/$(cut -d, -f1-2 "$work/body")" '503/{"mysql":"ok","redis":"down"'
+expect_eq "Redis down: status names redis" \
+    "$(http GET /status | cut -d' ' -f1)/$(cut -d, -f1-2 "$work/body")" '503/{"mysql":"ok","redis":"down"'
 
 compute
 expect_eq "Redis down: compute exit status" "$rc" 0
@@ -64,8 +64,8 @@ print(d["run_id"], d["success"], d["http_status"], d["error_class"])' "$work/bod
     "$run False 503 http_status"
 
 stack start-redis
-healthy() { [ "$(http GET /healthz | cut -d' ' -f1)" = 200 ]; }
-check "Redis back: healthz 200" wait_until 15 healthy
+healthy() { [ "$(http GET /status | cut -d' ' -f1)" = 200 ]; }
+check "Redis back: status 200" wait_until 15 healthy
 # Whatever the API answers now must not be older than what it answered during the outage.
 expect_eq "Redis back: summary not older than the run" \
     "$(http GET /urls/summary >/dev/null && summary)" "success=2 fail=1"

@@ -94,7 +94,7 @@ json=(-H 'Content-Type: application/json')
 id=$(sql "SELECT MIN(id) FROM urls")
 expect_eq "api: GET summary" "$(http GET /urls/summary)" "200 MISS"
 expect_eq "api: GET a URL" "$(http GET "/urls/$id")" "200 -"
-expect_eq "api: healthz (Redis AUTH worked)" "$(http GET /healthz)" "200 -"
+expect_eq "api: status (Redis AUTH worked)" "$(http GET /status)" "200 -"
 expect_eq "api: metrics" "$(http GET /metrics)" "200 -"
 expect_eq "api: POST with the token" "$(http POST /urls "${json[@]}" -H "Authorization: Bearer $token" \
     --data-binary '{"name":"n","url":"https://n.example/"}')" "202 -"
@@ -125,7 +125,8 @@ cp "$work/api.log" "$logs/api-wrongdb.log"
 check "api, wrong MySQL password: says access denied" grep -q "Access denied" "$logs/api-wrongdb.log"
 start_api LOG_LEVEL=debug DB_USER=fault_secret_a DB_PASSWORD="$db_pw_api" \
     CACHE_PASSWORD="$cache_pw_wrong"
-expect_eq "api, wrong Redis password: healthz names redis" "$(http GET /healthz)" "503 -"
+expect_eq "api, wrong Redis password: status names redis" "$(http GET /status)" "503 -"
+expect_eq "api, wrong Redis password: healthz (liveness) still 200" "$(http GET /healthz)" "200 -"
 stop_api || true
 cp "$work/api.log" "$logs/api-wrongredis.log"
 
