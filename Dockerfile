@@ -70,6 +70,7 @@ RUN apt-get update \
         libhiredis0.14 \
         libmariadb3 \
         libpcre2-8-0 \
+        libssl3 \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 urlmon \
     && useradd --system --uid 10001 --gid urlmon --no-create-home \
