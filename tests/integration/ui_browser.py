@@ -5,8 +5,9 @@ Real data: URLs added through urlmon-compute --data-path and checked by two real
 runs against urlmon-target (tests/target/); then urlmon-api on a free port, and
 tests/integration/ui_browser.mjs drives Debian's Chromium (headless, puppeteer-core from
 tools/ui) through the pages. The script itself stops the URL "Flip"'s target and runs
-compute again mid-test (up -> down without a reload), and stops urlmon-api at the end
-(the page must say so). Screenshots: $URLMON_UI_ARTIFACTS.
+compute twice mid-test (one failure leaves it up, the second, FAIL_THRESHOLD, makes it down
+with an incident, shown without a reload), and stops urlmon-api at the end (the page must
+say so). Screenshots: $URLMON_UI_ARTIFACTS.
 """
 import os
 import subprocess
