@@ -165,10 +165,19 @@ step("the table lists every URL; search and sort work", async () => {
   const since = (await api(`/urls/${gamma.id}`)).since;
   eq(await page.$eval(`#rows tr[data-id="${gamma.id}"] td:nth-child(3)`, (e) => e.title), `down since ${fmtTime(since)} UTC`, "Gamma's since");
   eq(await cellOf(gamma.id, 4), "http_status 503", "Gamma's last check shows its error class");
-  // no https URL here: no certificate, and sorting by it keeps every row
-  eq(await page.$$eval("#rows tr:not(.spacer) td:nth-child(10)", (t) => t.every((x) => x.textContent === "\u2013")), true, "no certificate");
+  // certificates: only Secure (https) has one, 3 days: its days left as GET /urls counts
+  // them, highlighted; sorted by them it comes first, the URLs without one last
+  const secure = await api(`/urls/${byName["Secure"].id}`);
+  eq(secure.cert_days_left, 2, "Secure's certificate (API): 3 days less a few seconds");
+  const certs = await page.$$eval("#rows tr:not(.spacer)", (rows) => rows.map((r) =>
+    [r.cells[0].textContent, r.cells[9].textContent, r.cells[9].className, r.cells[9].title]));
+  for (const [name, txt, cls, title] of certs) {
+    const want = name === "Secure" ? [`${secure.cert_days_left} d`, "num cert-warn", `certificate expires ${fmtTime(secure.cert_expires_at)} UTC`] : ["\u2013", "num", ""];
+    eq([txt, cls, title], want, `certificate cell of ${name}`);
+  }
   await page.click("th[data-key=cert] button");
-  eq((await tableNames(page)).length, urls.length, "sorted by certificate");
+  const byCert = await tableNames(page);
+  eq([byCert[0], byCert.length], ["Secure", urls.length], "sorted by certificate days");
   // search (what a user types; the table follows as they type)
   await search(page, "GAMMA", ["Gamma 503"], "search by name");
   await search(page, "/b?delay", ["Beta slow"], "search by URL");
@@ -183,7 +192,7 @@ step("the table lists every URL; search and sort work", async () => {
 
 step("a click opens the URL's page with its checks", async () => {
   const u = byName["Beta slow"];
-  await page.click(`#rows tr[data-id="${u.id}"] a`);
+  await page.$eval(`#rows tr[data-id="${u.id}"] a`, (a) => a.click()); // rows redraw at each refresh
   await page.waitForFunction((n) => document.querySelector("#u-name").textContent === n &&
     document.querySelectorAll("#u-checks tr").length > 0, {}, u.name);
   eq(new URL(page.url()).hash, `#/urls/${u.id}`, "location");
@@ -206,6 +215,23 @@ step("a click opens the URL's page with its checks", async () => {
   if (!st.startsWith("Stateup") || !st.includes(`Since${fmtTime(d.since)} UTC`)) fail(`state on the page: ${st}`);
   eq(await page.$eval("#u-incidents", (e) => e.textContent), "none", "no incidents");
   await page.screenshot({ path: path.join(ART, "url-page.png"), fullPage: true });
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector("#view-overview").hidden);
+});
+
+step("a URL's page shows its certificate expiry and the certificate warning", async () => {
+  const u = byName["Secure"];
+  // (the rows are redrawn at every refresh: find and click the link in one go)
+  await page.$eval(`#rows tr[data-id="${u.id}"] a`, (a) => a.click());
+  const inc = await api(`/urls/${u.id}/incidents`);
+  eq(inc.items.map((x) => [x.kind, x.state]), [["cert_expiring", "open"]], "Secure's incidents (API)");
+  await page.waitForFunction((id) => document.querySelector("#u-incidents li")?.dataset.id === String(id), {}, inc.items[0].id);
+  const d = await api(`/urls/${u.id}`);
+  const st = await page.$eval("#u-state", (e) => e.textContent);
+  if (!st.includes(`Certificate expires${fmtTime(d.cert_expires_at)} UTC (${d.cert_days_left} days left)`)) fail(`certificate on the page: ${st}`);
+  eq(await page.$eval("#u-state .cert-warn", (e) => e.textContent.includes("days left")), true, "the expiry is highlighted");
+  const li = await page.$eval("#u-incidents li", (e) => e.textContent);
+  if (!li.startsWith(`open certificate expiring (${fmtTime(inc.items[0].cert_expires_at)} UTC) from `)) fail(`the warning on the page: ${li}`);
   await page.goBack();
   await page.waitForFunction(() => !document.querySelector("#view-overview").hidden);
 });
@@ -233,7 +259,7 @@ step("a URL that fails goes down after FAIL_THRESHOLD runs, without a reload, wi
   eq(await countsShown(), [fmt(urls.length), fmt(n.up), fmt(n.down), fmt(n.unknown)], "URLs by state after the change");
   eq(await page.evaluate(() => window.__noReload), 1, "no reload");
   // its page: down since the first failed check, and the open incident
-  await page.click(`#rows tr[data-id="${flip.id}"] a`);
+  await page.$eval(`#rows tr[data-id="${flip.id}"] a`, (a) => a.click());
   const inc = await api(`/urls/${flip.id}/incidents`);
   eq([inc.items.length, inc.items[0].state, inc.items[0].kind, inc.items[0].error_class], [1, "open", "down", "connect"], "Flip's incident (API)");
   await page.waitForFunction((id) => document.querySelector("#u-incidents li")?.dataset.id === String(id), {}, inc.items[0].id);
