@@ -194,10 +194,10 @@
     svg.setAttribute("role", "img");
     var vals = u.hourly_ms, max = 0, pts = [];
     vals.forEach(function (v) { if (v !== null && v > max) max = v; });
-    var step = w / (vals.length - 1 || 1);
+    var step = (w - 4) / (vals.length - 1 || 1);   // 2 px margins: a point at either end shows whole
     vals.forEach(function (v, i) {
       if (v !== null) {
-        var x = (i * step).toFixed(1), y = (h - 2 - (max ? (v / max) * (h - 6) : 0)).toFixed(1);
+        var x = (2 + i * step).toFixed(1), y = (h - 2 - (max ? (v / max) * (h - 6) : 0)).toFixed(1);
         pts.push(x + "," + y);
         if ((i === 0 || vals[i - 1] === null) && (i === vals.length - 1 || vals[i + 1] === null)) {
           var c = document.createElementNS(ns, "circle");   // a lone point: a line would not show
@@ -208,7 +208,7 @@
       if (u.hourly_fail[i] > 0) {
         var r = document.createElementNS(ns, "rect");
         r.setAttribute("class", "f");
-        r.setAttribute("x", Math.max(0, i * step - 1).toFixed(1)); r.setAttribute("y", h - 3);
+        r.setAttribute("x", (1 + i * step).toFixed(1)); r.setAttribute("y", h - 3);
         r.setAttribute("width", 3); r.setAttribute("height", 3);
         svg.appendChild(r);
       }
