@@ -7,8 +7,9 @@
   (and the gzip form inflates to the same bytes), identity when not or when q=0;
   304 on If-None-Match; HEAD; 405 on POST.
 - GET /dashboard/urls, /dashboard/percentiles and /dashboard/urls/{id} after real compute runs against
-  urlmon-target: every active URL, its alerting state (since, certificate) and latest check, p50/p95 equal to GET /urls/{id},
-  uptimes and hourly series equal to what the runs wrote; 400/404 for bad ids.
+  urlmon-target: every active URL, its alerting state (since, certificate) and latest
+  check, p50/p95 equal to GET /urls/{id}, uptimes and hourly series equal to what the runs
+  wrote; 400/404 for bad ids.
 - /dashboard/urls built again after writes keeps the sums of past hours and days only
   while they cannot have changed: after a write in the current hour, a late write into a
   past hour (a spool replayed late) and a URL made active again, its answer equals the
