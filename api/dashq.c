@@ -1,12 +1,12 @@
 /* api/dashq.c: the dashboard's data, read-only (GET /dashboard/urls,
  * /dashboard/percentiles; /dashboard/urls/{id} is in dashq_url.c).
  *
- * /dashboard/urls answers every active URL in one document, for the table: its latest
- * check, uptime over the past 24 h / 7 d / 30 d counted in whole rollup buckets (the 24
- * hourly buckets up to the current hour; the 7 or 30 daily buckets up to today) and a
- * 24-point series (mean response time and failures per hour) for the sparkline. Five
- * statements whatever the number of URLs; rows are streamed and summed here, never
- * grouped by MySQL (see docs/api.md, "Top lists", for why), and the sums of the past
+ * /dashboard/urls answers every active URL in one document, for the table: its state
+ * (up/down/unknown, since when) and certificate expiry, its latest check, uptime over the past 24 h
+ * / 7 d / 30 d counted in whole rollup buckets (the 24 hourly buckets up to the current hour; the 7
+ * or 30 daily buckets up to today) and a 24-point series (mean response time and failures per hour)
+ * for the sparkline. Five statements whatever the number of URLs; rows are streamed and summed
+ * here, never grouped by MySQL (see docs/api.md, "Top lists", for why), and the sums of the past
  * hours and days are kept between builds while they cannot have changed ("settled
  * buckets" below).
  * /dashboard/percentiles answers p50/p95 of each active URL's successful checks over the
@@ -25,8 +25,12 @@
 #define SERIES_DAYS 30
 #define MS_HOUR INT64_C(3600000)
 
-static const char urls_sql[] =
-    "SELECT id, name, url, regex IS NOT NULL FROM urls WHERE active = 1 ORDER BY id";
+/* The state is the alerting one (docs/alerting.md), written in the same transaction as the
+ * checks that move it, so the fingerprint below (rollup_hourly_total) sees it change. The
+ * days left of the certificate are not sent: they move with the clock, not with writes; the
+ * page counts them from cert_expires_at as GET /urls does. */
+static const char urls_sql[] = "SELECT id, name, url, regex IS NOT NULL, state, state_since,"
+                               " cert_expires_at FROM urls WHERE active = 1 ORDER BY id";
 /* The latest check of each URL: MAX(checked_at) per url_id is a loose index scan of the
  * primary key (url_id, checked_at, run_id) (one seek per URL, "Using index for
  * group-by"), then one probe each. A correlated MAX per URL row took 5 s at 10,000 URLs,
@@ -59,7 +63,8 @@ struct sums {
 
 struct dash_url {
     uint64_t id;
-    cJSON *obj; /* id, name, url, has_regex; the rest is added at the end (NULL: ids only) */
+    cJSON *obj; /* id, name, url, has_regex, state, since, cert_expires_at; the rest is added at the
+                   end (NULL: ids only) */
     cJSON *latest;
     struct sums sum;
     uint64_t st, ft; /* today */
@@ -121,7 +126,10 @@ static int url_row(void *arg, const struct sqlq_row *row, char *err, size_t errl
     u->id = strtoull(row->val[0], NULL, 10);
     if (!(u->obj = cJSON_CreateObject()) || qjson_raw(u->obj, "id", row->val[0]) != 0 ||
         qjson_str(u->obj, "name", row->val[1]) != 0 || qjson_str(u->obj, "url", row->val[2]) != 0 ||
-        qjson_bool(u->obj, "has_regex", row->val[3]) != 0) {
+        qjson_bool(u->obj, "has_regex", row->val[3]) != 0 ||
+        qjson_str(u->obj, "state", row->val[4]) != 0 ||
+        qjson_time(u->obj, "since", row->val[5]) != 0 ||
+        qjson_time(u->obj, "cert_expires_at", row->val[6]) != 0) {
         cJSON_Delete(u->obj);
         return oom(err, errlen);
     }

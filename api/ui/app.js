@@ -19,7 +19,7 @@
     sortKey: "name", sortDir: 1, query: "",
     span: "hour", pct: {},
     lastOk: 0, failing: false, timer: null, seq: 0,
-    urlId: null, checksBefore: [], chart: null, chartSpan: 24, series: null, rendered: false
+    urlId: null, checksBefore: [], incCursor: [], chart: null, chartSpan: 24, series: null, rendered: false
   };
 
   function getJSON(path) {
@@ -48,10 +48,33 @@
   function fmtMs(n) { return n === undefined ? "\u2026" : n === null ? "\u2013" : String(n); }
   function fmtTime(iso) { return iso ? iso.replace("T", " ").replace(/\.\d+Z$/, "") : "\u2013"; }
 
-  // ---- state of a URL by its latest check --------------------------------------------
-  function urlState(u) {
-    if (!u.last_check) return "unknown";
-    return u.last_check.success ? "up" : "down";
+  // ---- state of a URL: the alerting state (docs/alerting.md), not the latest check -----
+  // up/down change after FAIL_THRESHOLD / SUCCESS_THRESHOLD checks in a row; a URL can be
+  // up with a failed latest check (one flaky check) and down with a successful one.
+  var CERT_WARN_DAYS = 14;   // CERT_EXPIRY_DAYS's default
+  function urlState(u) { return u.state === "up" || u.state === "down" ? u.state : "unknown"; }
+  // Whole days left, as GET /urls/{id}'s cert_days_left: floor(seconds left / 86400).
+  function certDays(iso) {
+    if (!iso) return null;
+    var s = Math.trunc((Date.parse(iso) - Date.now()) / 1000);
+    return Math.floor(s / 86400);
+  }
+  function fmtDur(sec) {
+    if (sec === null || sec === undefined || isNaN(sec)) return "\u2013";
+    sec = Math.max(0, Math.round(sec));
+    if (sec < 60) return sec + " s";
+    if (sec < 3600) return Math.floor(sec / 60) + " min";
+    if (sec < 86400) return Math.floor(sec / 3600) + " h " + Math.floor(sec % 3600 / 60) + " min";
+    return Math.floor(sec / 86400) + " d " + Math.floor(sec % 86400 / 3600) + " h";
+  }
+  function sinceText(iso) { return iso ? "for " + fmtDur((Date.now() - Date.parse(iso)) / 1000) : ""; }
+  function certCell(days, iso) {
+    var td = el("td", "num");
+    if (days === null) { td.textContent = "\u2013"; return td; }
+    td.textContent = days < 0 ? "expired" : days + " d";
+    if (days < CERT_WARN_DAYS) td.className = "num " + (days < 0 ? "cert-bad" : "cert-warn");
+    td.title = "certificate expires " + fmtTime(iso) + " UTC";
+    return td;
   }
   function stateLabel(u) {
     var c = u.last_check;
@@ -123,6 +146,8 @@
   function prepare(items) {
     items.forEach(function (u) {
       u._state = urlState(u);
+      u._since = u.since ? Date.parse(u.since) : null;
+      u._cert = certDays(u.cert_expires_at);
       u._label = stateLabel(u);
       u._name = u.name.toLowerCase();
       u._url = u.url.toLowerCase();
@@ -134,13 +159,15 @@
   var numKeys = {
     up24: function (u) { return u.uptime["24h"]; }, up7: function (u) { return u.uptime["7d"]; },
     up30: function (u) { return u.uptime["30d"]; }, p50: function (u) { return u.response_ms_24h.p50; },
-    p95: function (u) { return u.response_ms_24h.p95; }
+    p95: function (u) { return u.response_ms_24h.p95; }, cert: function (u) { return u._cert; }
   };
-  var stateRank = { down: 0, unknown: 1, up: 2 };
+  var stateRank = { down: 0, unknown: 1, up: 2 };   // then the longest in its state first
+  function lastRank(u) { return u.last_check ? (u.last_check.success ? 2 : 0) : 1; }
   function compare(a, b) {
     var k = state.sortKey, d = state.sortDir, r;
     if (k === "name" || k === "url") r = cmpStr(a["_" + k], b["_" + k]);
-    else if (k === "state") r = stateRank[a._state] - stateRank[b._state] || cmpStr(a._label, b._label);
+    else if (k === "state") r = stateRank[a._state] - stateRank[b._state] || (a._since || 0) - (b._since || 0);
+    else if (k === "last") r = lastRank(a) - lastRank(b) || cmpStr(a._label, b._label);
     else {
       var x = numKeys[k](a), y = numKeys[k](b);
       if (x == null && y == null) r = 0;
@@ -167,10 +194,10 @@
     svg.setAttribute("role", "img");
     var vals = u.hourly_ms, max = 0, pts = [];
     vals.forEach(function (v) { if (v !== null && v > max) max = v; });
-    var step = w / (vals.length - 1 || 1);
+    var step = (w - 4) / (vals.length - 1 || 1);   // 2 px margins: a point at either end shows whole
     vals.forEach(function (v, i) {
       if (v !== null) {
-        var x = (i * step).toFixed(1), y = (h - 2 - (max ? (v / max) * (h - 6) : 0)).toFixed(1);
+        var x = (2 + i * step).toFixed(1), y = (h - 2 - (max ? (v / max) * (h - 6) : 0)).toFixed(1);
         pts.push(x + "," + y);
         if ((i === 0 || vals[i - 1] === null) && (i === vals.length - 1 || vals[i + 1] === null)) {
           var c = document.createElementNS(ns, "circle");   // a lone point: a line would not show
@@ -181,7 +208,7 @@
       if (u.hourly_fail[i] > 0) {
         var r = document.createElementNS(ns, "rect");
         r.setAttribute("class", "f");
-        r.setAttribute("x", Math.max(0, i * step - 1).toFixed(1)); r.setAttribute("y", h - 3);
+        r.setAttribute("x", (1 + i * step).toFixed(1)); r.setAttribute("y", h - 3);
         r.setAttribute("width", 3); r.setAttribute("height", 3);
         svg.appendChild(r);
       }
@@ -204,20 +231,27 @@
     td = el("td", null, u.url); td.title = u.url; tr.appendChild(td);
     td = el("td");
     td.appendChild(el("span", "badge " + u._state, u._state));
-    td.appendChild(document.createTextNode(" " + u._label));
-    if (u.last_check && u.last_check.error_message) td.title = u.last_check.error_message;
+    if (u.since) {
+      td.appendChild(document.createTextNode(" " + sinceText(u.since)));
+      td.title = u._state + " since " + fmtTime(u.since) + " UTC";
+    }
+    tr.appendChild(td);
+    td = el("td", u.last_check && !u.last_check.success ? "fail-text" : null, u._label);
+    if (u.last_check) td.title = fmtTime(u.last_check.checked_at) + " UTC" +
+      (u.last_check.error_message ? ": " + u.last_check.error_message : "");
     tr.appendChild(td);
     tr.appendChild(el("td", "num", fmtPct(u.uptime["24h"])));
     tr.appendChild(el("td", "num", fmtPct(u.uptime["7d"])));
     tr.appendChild(el("td", "num", fmtPct(u.uptime["30d"])));
     tr.appendChild(el("td", "num", fmtMs(u.response_ms_24h.p50)));
     tr.appendChild(el("td", "num", fmtMs(u.response_ms_24h.p95)));
+    tr.appendChild(certCell(u._cert, u.cert_expires_at));
     td = el("td"); td.appendChild(spark(u)); tr.appendChild(td);
     return tr;
   }
   function spacer(px) {
     var tr = el("tr", "spacer"), td = el("td");
-    td.colSpan = 9; td.style.height = px + "px";
+    td.colSpan = 11; td.style.height = px + "px";
     tr.appendChild(td);
     return tr;
   }
@@ -294,7 +328,15 @@
     text($("u-name"), d.name);
     document.title = d.name + " \u2013 urlmon";
     kv($("u-settings"), [["URL", d.url], ["Regex", d.regex || "none"], ["Active", d.active ? "yes" : "no"],
-      ["Added", fmtTime(d.created)], ["Removed", d.deactivated ? fmtTime(d.deactivated) : "\u2013"], ["Id", String(d.id)]]);
+      ["Added", fmtTime(d.created)], ["Removed", d.deactivated ? fmtTime(d.deactivated) : "\u2013"], ["Id", String(d.id)],
+      ["Down after", d.fail_threshold === null ? "FAIL_THRESHOLD failed checks (global)" : d.fail_threshold + " failed checks"],
+      ["Up after", d.success_threshold === null ? "SUCCESS_THRESHOLD successes (global)" : d.success_threshold + " successes"]]);
+    var st = urlState(d), days = d.cert_days_left;
+    var cert = d.cert_expires_at ? el("span", days < 0 ? "cert-bad" : days < CERT_WARN_DAYS ? "cert-warn" : null,
+      fmtTime(d.cert_expires_at) + " UTC (" + (days < 0 ? "expired " + -days + " d ago" : days + " days left") + ")") : "\u2013 (no https check yet)";
+    kv($("u-state"), [["State", el("span", "badge " + st, st)],
+      ["Since", d.since ? fmtTime(d.since) + " UTC" : "\u2013"], ["For", d.since ? fmtDur((Date.now() - Date.parse(d.since)) / 1000) : "\u2013"],
+      ["Certificate expires", cert]]);
     var c = d.latest_check;
     if (!c) kv($("u-latest"), [["Result", "no check yet"]]);
     else {
@@ -392,33 +434,40 @@
     $("u-older").disabled = !page.next_before;
     $("u-older").dataset.before = page.next_before || "";
     $("u-newer").disabled = state.checksBefore.length === 0;
-    renderIncidents(page.items);
   }
-  function renderIncidents(items) {
-    var ul = $("u-incidents"), runs = [], cur = null;
+  // The URL's incidents (GET /urls/{id}/incidents): a page of INC_PAGE, newest first.
+  var INC_PAGE = 10;
+  function renderIncidents(page) {
+    var ul = $("u-incidents");
     ul.textContent = "";
-    items.slice().reverse().forEach(function (c) {   // oldest first
-      if (!c.success) {
-        if (!cur) { cur = { from: c.checked_at, to: c.checked_at, n: 0, cls: {} }; runs.push(cur); }
-        cur.to = c.checked_at; cur.n++; cur.cls[c.error_class || "other"] = 1;
-      } else if (cur) { cur.until = c.checked_at; cur = null; }
+    page.items.forEach(function (x) {
+      var li = el("li");
+      li.dataset.id = x.id;
+      li.appendChild(el("span", "badge " + (x.state === "open" ? "down" : "unknown"), x.state));
+      var what = x.kind === "down" ? "down" : "certificate expiring (" + fmtTime(x.cert_expires_at) + " UTC)";
+      var err = x.kind === "down" && x.error_class ? ": " + x.error_class + (x.error_message ? " (" + x.error_message + ")" : "") : "";
+      li.appendChild(document.createTextNode(" " + what + " from " + fmtTime(x.opened_at) + " UTC" +
+        (x.closed_at ? " to " + fmtTime(x.closed_at) + " UTC, " + fmtDur(x.duration_s) : ", still open after " + fmtDur(x.duration_s)) + err));
+      ul.appendChild(li);
     });
-    if (!runs.length) { ul.appendChild(el("li", "note", "none among these checks")); return; }
-    runs.reverse().forEach(function (r) {
-      ul.appendChild(el("li", null, fmtTime(r.from) + " to " + fmtTime(r.to) + " UTC: " + r.n + " failed check" +
-        (r.n > 1 ? "s" : "") + " (" + Object.keys(r.cls).join(", ") + ")" + (r.until ? ", back up at " + fmtTime(r.until) : ", still failing")));
-    });
+    if (!page.items.length) ul.appendChild(el("li", "note", state.incCursor.length ? "no older incidents" : "none"));
+    $("u-inc-older").disabled = !page.next_cursor;
+    $("u-inc-older").dataset.cursor = page.next_cursor || "";
+    $("u-inc-newer").disabled = state.incCursor.length === 0;
   }
   function loadUrl() {
     var id = state.urlId, before = state.checksBefore[state.checksBefore.length - 1];
+    var cursor = state.incCursor[state.incCursor.length - 1];
     return Promise.all([
       getJSON("/urls/" + id), getJSON("/dashboard/urls/" + id),
-      getJSON("/urls/" + id + "/checks?limit=20" + (before ? "&before=" + before : ""))
+      getJSON("/urls/" + id + "/checks?limit=20" + (before ? "&before=" + before : "")),
+      getJSON("/urls/" + id + "/incidents?limit=" + INC_PAGE + (cursor ? "&cursor=" + cursor : ""))
     ]).then(function (r) {
       if (id !== state.urlId) return;
       renderUrl(r[0]);
       renderSeries(r[1]);
       renderChecks(r[2]);
+      renderIncidents(r[3]);
     }, function (e) {
       if (e.status === 404) { text($("u-name"), "No URL with id " + id); return; }
       throw e;
@@ -447,6 +496,7 @@
     if (id !== state.urlId) {
       state.urlId = id;
       state.checksBefore = [];
+      state.incCursor = [];
       if (state.chart) { state.chart.destroy(); state.chart = null; }
       state.series = null;
     }
@@ -489,6 +539,10 @@
       if ($("u-older").dataset.before) { state.checksBefore.push($("u-older").dataset.before); refresh(); }
     });
     $("u-newer").addEventListener("click", function () { state.checksBefore = []; refresh(); });
+    $("u-inc-older").addEventListener("click", function () {
+      if ($("u-inc-older").dataset.cursor) { state.incCursor.push($("u-inc-older").dataset.cursor); refresh(); }
+    });
+    $("u-inc-newer").addEventListener("click", function () { state.incCursor = []; refresh(); });
     setInterval(showFreshness, 1000);
     window.addEventListener("hashchange", route);
     route();

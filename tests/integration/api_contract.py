@@ -112,6 +112,10 @@ GETS = [
     ("/incidents?state=x", 400), ("/incidents?limit=0", 400), ("/urls/1/incidents", 200),
     ("/urls/1/incidents?state=open", 200), ("/urls/999/incidents", 404),
     ("/urls/1/incidents?before=1", 400),
+    # the dashboard's data: URL 1 (down, with a certificate) checks state, since and
+    # cert_expires_at against DashUrl
+    ("/dashboard/urls", 200), ("/dashboard/urls/1", 200), ("/dashboard/urls/999", 404),
+    ("/dashboard/urls/abc", 400), ("/dashboard/percentiles", 200),
 ]
 
 

@@ -7,8 +7,9 @@
   (and the gzip form inflates to the same bytes), identity when not or when q=0;
   304 on If-None-Match; HEAD; 405 on POST.
 - GET /dashboard/urls, /dashboard/percentiles and /dashboard/urls/{id} after real compute runs against
-  urlmon-target: every active URL, its latest check, p50/p95 equal to GET /urls/{id},
-  uptimes and hourly series equal to what the runs wrote; 400/404 for bad ids.
+  urlmon-target: every active URL, its alerting state (since, certificate) and latest
+  check, p50/p95 equal to GET /urls/{id}, uptimes and hourly series equal to what the runs
+  wrote; 400/404 for bad ids.
 - /dashboard/urls built again after writes keeps the sums of past hours and days only
   while they cannot have changed: after a write in the current hour, a late write into a
   past hour (a spool replayed late) and a URL made active again, its answer equals the
@@ -103,6 +104,9 @@ def test_dashboard_urls():
     for u in d["items"]:
         one, _ = API.get_json("/urls/%d" % u["id"])
         eq((u["name"], u["url"]), (one["name"], one["url"]), "name and url of %s" % u["name"])
+        eq({k: u[k] for k in ("state", "since", "cert_expires_at")},
+           {k: one[k] for k in ("state", "since", "cert_expires_at")},
+           "state, since and certificate of %s" % u["name"])
         lc, olc = u["last_check"], one["latest_check"]
         eq({k: lc[k] for k in lc}, {k: olc[k] for k in lc}, "latest check of %s" % u["name"])
         eq(pct[u["id"]], {k: one["response_ms_24h"][k] for k in ("p50", "p95", "samples")},
@@ -123,6 +127,12 @@ def test_dashboard_urls():
     eq((by_name["503"]["last_check"]["error_class"], by_name["503"]["uptime"]["30d"],
         pct[by_name["503"]["id"]]["p50"]), ("http_status", 0, None), "503 URL")
     eq(by_name["half"]["uptime"]["24h"], 50, "a URL that failed one of its two runs")
+    # the alerting state, not the latest check: two failures in a row (FAIL_THRESHOLD 2) make
+    # 503 down; half failed once after a success and stays up; no https, no certificate
+    eq([(n, by_name[n]["state"], by_name[n]["since"] is not None) for n in ("ok", "503", "half")],
+       [("ok", "up", True), ("503", "down", True), ("half", "up", True)], "states")
+    eq((by_name["half"]["last_check"]["success"], by_name["ok"]["cert_expires_at"]), (False, None),
+       "half's latest check failed; no certificate over http")
     check(pct[by_name["slow"]["id"]]["p50"] >= 150, "the slow URL's p50")
 
 

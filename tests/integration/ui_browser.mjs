@@ -79,6 +79,24 @@ async function search(page, q, want, what) {
   }
 }
 
+// The active URLs counted by their state in GET /urls.
+async function stateCounts() {
+  const n = { up: 0, down: 0, unknown: 0 };
+  for (const u of (await api("/urls?active=true&limit=1000")).items) n[u.state]++;
+  return n;
+}
+const countsShown = () => Promise.all(["#n-urls", "#n-up", "#n-down", "#n-unknown"].map((id) =>
+  page.$eval(id, (e) => e.textContent.trim())));
+const cellOf = (id, col) => page.$eval(`#rows tr[data-id="${id}"] td:nth-child(${col})`, (e) => e.textContent);
+const fmtTime = (iso) => iso.replace("T", " ").replace(/\.\d+Z$/, "");
+
+// One compute run in a slot of its own (the runs check the URLs due in their slot).
+async function computeRun() {
+  await new Promise((r) => setTimeout(r, 1100));
+  const run = spawnSync(process.env.URLMON_COMPUTE_BIN, ["--interval", "1"], { encoding: "utf8", timeout: 120000 });
+  if (run.status !== 0) fail(`compute run: ${run.status} ${run.stderr}`);
+}
+
 const steps = [];
 function step(name, fn) { steps.push([name, fn]); }
 
@@ -107,14 +125,10 @@ step("overview numbers equal the JSON routes", async () => {
       eq(got, want, `top ${st} ${span}`);
     }
   }
-  // URL counts by last check, from each URL's own GET /urls/{id}
-  const n = { up: 0, down: 0, unknown: 0 };
-  for (const u of urls) {
-    const d = await api(`/urls/${u.id}`);
-    n[d.latest_check ? (d.latest_check.success ? "up" : "down") : "unknown"]++;
-  }
-  eq([await text("#n-urls"), await text("#n-up"), await text("#n-down"), await text("#n-unknown")],
-    [fmt(urls.length), fmt(n.up), fmt(n.down), fmt(n.unknown)], "URLs by last check");
+  // URL counts by state, as GET /urls answers them
+  const n = await stateCounts();
+  eq(await countsShown(), [fmt(urls.length), fmt(n.up), fmt(n.down), fmt(n.unknown)], "URLs by state");
+  // two runs: the two URLs that failed both (FAIL_THRESHOLD 2) are down
   if (n.down !== 2 || n.up !== urls.length - 2) fail(`unexpected data: ${JSON.stringify(n)}`);
   await page.screenshot({ path: path.join(ART, "overview.png") });
 });
@@ -141,13 +155,29 @@ step("the table lists every URL; search and sort work", async () => {
     return x - y || a.id - b.id;
   }).map((u) => u.name);
   eq(await tableNames(page), p95, "sorted by p95");
-  // the state column puts failing URLs first, by keyboard this time
+  // the state column puts down URLs first, by keyboard this time
   await page.focus("th[data-key=state] button");
   await page.keyboard.press("Enter");
   const first2 = (await tableNames(page)).slice(0, 2).sort();
-  eq(first2, ["Epsilon 404", "Gamma 503"], "failing URLs first");
-  const gamma = await page.$$eval("#rows tr", (rows) => rows.map((r) => r.textContent).filter((t) => t.includes("Gamma 503"))[0]);
-  if (!/down.*http_status 503/.test(gamma)) fail(`Gamma's row shows its error class: ${gamma}`);
+  eq(first2, ["Epsilon 404", "Gamma 503"], "down URLs first");
+  const gamma = byName["Gamma 503"];
+  if (!/^down for /.test(await cellOf(gamma.id, 3))) fail(`Gamma is down: ${await cellOf(gamma.id, 3)}`);
+  const since = (await api(`/urls/${gamma.id}`)).since;
+  eq(await page.$eval(`#rows tr[data-id="${gamma.id}"] td:nth-child(3)`, (e) => e.title), `down since ${fmtTime(since)} UTC`, "Gamma's since");
+  eq(await cellOf(gamma.id, 4), "http_status 503", "Gamma's last check shows its error class");
+  // certificates: only Secure (https) has one, 3 days: its days left as GET /urls counts
+  // them, highlighted; sorted by them it comes first, the URLs without one last
+  const secure = await api(`/urls/${byName["Secure"].id}`);
+  eq(secure.cert_days_left, 2, "Secure's certificate (API): 3 days less a few seconds");
+  const certs = await page.$$eval("#rows tr:not(.spacer)", (rows) => rows.map((r) =>
+    [r.cells[0].textContent, r.cells[9].textContent, r.cells[9].className, r.cells[9].title]));
+  for (const [name, txt, cls, title] of certs) {
+    const want = name === "Secure" ? [`${secure.cert_days_left} d`, "num cert-warn", `certificate expires ${fmtTime(secure.cert_expires_at)} UTC`] : ["\u2013", "num", ""];
+    eq([txt, cls, title], want, `certificate cell of ${name}`);
+  }
+  await page.click("th[data-key=cert] button");
+  const byCert = await tableNames(page);
+  eq([byCert[0], byCert.length], ["Secure", urls.length], "sorted by certificate days");
   // search (what a user types; the table follows as they type)
   await search(page, "GAMMA", ["Gamma 503"], "search by name");
   await search(page, "/b?delay", ["Beta slow"], "search by URL");
@@ -162,7 +192,7 @@ step("the table lists every URL; search and sort work", async () => {
 
 step("a click opens the URL's page with its checks", async () => {
   const u = byName["Beta slow"];
-  await page.click(`#rows tr[data-id="${u.id}"] a`);
+  await page.$eval(`#rows tr[data-id="${u.id}"] a`, (a) => a.click()); // rows redraw at each refresh
   await page.waitForFunction((n) => document.querySelector("#u-name").textContent === n &&
     document.querySelectorAll("#u-checks tr").length > 0, {}, u.name);
   eq(new URL(page.url()).hash, `#/urls/${u.id}`, "location");
@@ -181,27 +211,69 @@ step("a click opens the URL's page with its checks", async () => {
   await page.waitForFunction(() => document.querySelector("#u-chart").width > 0);
   eq(await page.$$eval("#u-strips .strip", (s) => s.map((x) => x.children.length)), [24, 168, 30], "availability strips");
   eq(await page.$$eval("#u-strips .strip", (s) => s.map((x) => x.lastElementChild.className)), ["ok", "ok", "ok"], "this hour ok");
+  const st = await page.$eval("#u-state", (e) => e.textContent);
+  if (!st.startsWith("Stateup") || !st.includes(`Since${fmtTime(d.since)} UTC`)) fail(`state on the page: ${st}`);
+  eq(await page.$eval("#u-incidents", (e) => e.textContent), "none", "no incidents");
   await page.screenshot({ path: path.join(ART, "url-page.png"), fullPage: true });
   await page.goBack();
   await page.waitForFunction(() => !document.querySelector("#view-overview").hidden);
 });
 
-step("a URL going from up to down shows as down after the next refresh, without a reload", async () => {
+step("a URL's page shows its certificate expiry and the certificate warning", async () => {
+  const u = byName["Secure"];
+  // (the rows are redrawn at every refresh: find and click the link in one go)
+  await page.$eval(`#rows tr[data-id="${u.id}"] a`, (a) => a.click());
+  const inc = await api(`/urls/${u.id}/incidents`);
+  eq(inc.items.map((x) => [x.kind, x.state]), [["cert_expiring", "open"]], "Secure's incidents (API)");
+  await page.waitForFunction((id) => document.querySelector("#u-incidents li")?.dataset.id === String(id), {}, inc.items[0].id);
+  const d = await api(`/urls/${u.id}`);
+  const st = await page.$eval("#u-state", (e) => e.textContent);
+  if (!st.includes(`Certificate expires${fmtTime(d.cert_expires_at)} UTC (${d.cert_days_left} days left)`)) fail(`certificate on the page: ${st}`);
+  eq(await page.$eval("#u-state .cert-warn", (e) => e.textContent.includes("days left")), true, "the expiry is highlighted");
+  const li = await page.$eval("#u-incidents li", (e) => e.textContent);
+  if (!li.startsWith(`open certificate expiring (${fmtTime(inc.items[0].cert_expires_at)} UTC) from `)) fail(`the warning on the page: ${li}`);
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector("#view-overview").hidden);
+});
+
+step("a URL that fails goes down after FAIL_THRESHOLD runs, without a reload, with an incident", async () => {
   await page.evaluate(() => { window.__noReload = 1; });
   const flip = byName["Flip"];
-  const cell = () => page.$eval(`#rows tr[data-id="${flip.id}"] td:nth-child(3)`, (e) => e.textContent);
-  if (!(await cell()).startsWith("up")) fail(`Flip is up first: ${await cell()}`);
-  const downBefore = await page.$eval("#n-down", (e) => e.textContent);
+  if (!(await cellOf(flip.id, 3)).startsWith("up")) fail(`Flip is up first: ${await cellOf(flip.id, 3)}`);
+  const downBefore = Number(await page.$eval("#n-down", (e) => e.textContent));
   process.kill(Number(process.env.UI_FLIP_PID), "SIGTERM");
   await new Promise((r) => setTimeout(r, 300));
-  const run = spawnSync(process.env.URLMON_COMPUTE_BIN, ["--interval", "1"], { encoding: "utf8", timeout: 120000 });
-  if (run.status !== 0) fail(`compute run: ${run.status} ${run.stderr}`);
-  const before = await refreshes(page);
+  // one failed check: still up (FAIL_THRESHOLD 2), its last check failed
+  await computeRun();
+  let before = await refreshes(page);
   await waitRefresh(page, before);
-  const c = await cell();
-  if (!/^down connect/.test(c)) fail(`Flip shows as down with its error class: ${c}`);
-  eq(await page.$eval("#n-down", (e) => e.textContent), String(Number(downBefore) + 1), "down count");
+  if (!/^connect/.test(await cellOf(flip.id, 4))) fail(`Flip's last check failed: ${await cellOf(flip.id, 4)}`);
+  if (!(await cellOf(flip.id, 3)).startsWith("up")) fail(`one failure leaves Flip up: ${await cellOf(flip.id, 3)}`);
+  // the second: down, with an incident
+  await computeRun();
+  before = await refreshes(page);
+  await waitRefresh(page, before);
+  if (!/^down for /.test(await cellOf(flip.id, 3))) fail(`Flip shows as down: ${await cellOf(flip.id, 3)}`);
+  const n = await stateCounts();
+  eq(n.down, downBefore + 1, "one more URL down");
+  eq(await countsShown(), [fmt(urls.length), fmt(n.up), fmt(n.down), fmt(n.unknown)], "URLs by state after the change");
   eq(await page.evaluate(() => window.__noReload), 1, "no reload");
+  // its page: down since the first failed check, and the open incident
+  await page.$eval(`#rows tr[data-id="${flip.id}"] a`, (a) => a.click());
+  const inc = await api(`/urls/${flip.id}/incidents`);
+  eq([inc.items.length, inc.items[0].state, inc.items[0].kind, inc.items[0].error_class], [1, "open", "down", "connect"], "Flip's incident (API)");
+  await page.waitForFunction((id) => document.querySelector("#u-incidents li")?.dataset.id === String(id), {}, inc.items[0].id);
+  const d = await api(`/urls/${flip.id}`);
+  eq(d.since, inc.items[0].opened_at, "down since the incident opened");
+  const st = await page.$eval("#u-state", (e) => e.textContent);
+  if (!st.startsWith("Statedown") || !st.includes(`Since${fmtTime(d.since)} UTC`)) fail(`state on the page: ${st}`);
+  const li = await page.$eval("#u-incidents li", (e) => e.textContent);
+  if (!li.startsWith("open down from " + fmtTime(inc.items[0].opened_at) + " UTC, still open") || !li.includes("connect"))
+    fail(`the incident on the page: ${li}`);
+  eq(await page.$eval("#u-inc-older", (e) => e.disabled), true, "no older incidents");
+  await page.screenshot({ path: path.join(ART, "url-page-down.png"), fullPage: true });
+  await page.goBack();
+  await page.waitForFunction(() => !document.querySelector("#view-overview").hidden);
 });
 
 step("keyboard and phone width", async () => {
