@@ -509,6 +509,7 @@ static void test_retention(void **state)
 {
     MYSQL *c = itest_db(&cfg);
     struct retention_stats st;
+    struct retention_days keep = {35, 35, 400};
     char err[URLMON_ERRLEN] = "";
 
     itest_reset(&cfg);
@@ -517,9 +518,9 @@ static void test_retention(void **state)
                  " SELECT seq, 1, UTC_TIMESTAMP(3) - INTERVAL 40 DAY, 1, 5 FROM seq_1_to_12000");
     itest_sql(c, "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
                  " SELECT seq, 2, UTC_TIMESTAMP(3) - INTERVAL 1 DAY, 1, 5 FROM seq_1_to_10");
-    itest_sql(c,
-              "INSERT INTO rollup_hourly (bucket, url_id) VALUES"
-              " (UTC_TIMESTAMP() - INTERVAL 401 DAY, 1), (UTC_TIMESTAMP() - INTERVAL 40 DAY, 1)");
+    itest_sql(c, "INSERT INTO rollup_hourly (bucket, url_id) VALUES"
+                 " (UTC_TIMESTAMP() - INTERVAL 401 DAY, 1), (UTC_TIMESTAMP() - INTERVAL 40 DAY, 1),"
+                 " (UTC_TIMESTAMP() - INTERVAL 36 DAY, 2), (UTC_TIMESTAMP() - INTERVAL 34 DAY, 1)");
     itest_sql(c, "INSERT INTO rollup_daily (bucket, url_id) VALUES"
                  " (UTC_DATE() - INTERVAL 402 DAY, 1), (UTC_DATE() - INTERVAL 399 DAY, 1)");
     itest_sql(c, "INSERT INTO rollup_hourly_total (bucket) VALUES"
@@ -545,10 +546,10 @@ static void test_retention(void **state)
                  " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(),"
                  " UTC_TIMESTAMP() - INTERVAL 401 DAY, 1),"
                  " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(), NULL, 2)");
-    assert_int_equal(retention_run(c, (int64_t)time(NULL), 35, 400, NULL, &st, err, sizeof(err)),
-                     0);
+    assert_int_equal(retention_run(c, (int64_t)time(NULL), &keep, NULL, &st, err, sizeof(err)), 0);
     assert_int_equal(st.checks, 12000);
-    assert_int_equal(st.rollups, 3);
+    /* rollup_hourly after HOURLY_RETENTION_DAYS (35): 401, 40 and 36 days old go, 34 stays */
+    assert_int_equal(st.rollups, 5);
     assert_int_equal(st.batches, 1);
     assert_int_equal(st.runs, 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 10);
