@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "migrate.h"
+#include "partition.h"
 #include "run.h"
 #include "service.h"
 #include "spool.h"
@@ -80,6 +81,7 @@ static int cmd_migrate(const struct config *cfg)
     char err[URLMON_ERRLEN] = "";
     MYSQL *conn = NULL;
     int before = 0, after = 0, rc = 1;
+    bool populated = false;
 
     if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
         log_error("%s", err);
@@ -93,6 +95,14 @@ static int cmd_migrate(const struct config *cfg)
         log_info("schema is up to date at version %d", after);
     else
         log_info("schema migrated from version %d to %d", before, after);
+    if (partition_setup(conn, clock_wall_ms() / 1000, &populated, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (populated)
+        log_warn("checks holds rows and is not partitioned by day: convert it online with "
+                 "'urlmon-compute partition-checks' (docs/schema.md); until then retention "
+                 "deletes rows");
     rc = 0;
 out:
     db_close(&conn);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "log.h"
+#include "partition.h"
 #include "stmt.h"
 
 enum keep { KEEP_RAW, KEEP_HOURLY, KEEP_ROLLUP };
@@ -70,10 +72,24 @@ int retention_run(MYSQL *conn, int64_t now_s, const struct retention_days *keep,
 {
     const unsigned days_of[] = {keep->raw, keep->hourly, keep->rollup};
     uint64_t *counts[5];
-    char cutoff[64];
+    char cutoff[64], e[URLMON_ERRLEN];
+    struct partition_stats ps;
+    int64_t raw_cutoff_s = now_s - (int64_t)keep->raw * 86400;
     size_t i;
 
     memset(st, 0, sizeof(*st));
+    if (partition_maintain(conn, now_s, PARTITION_AHEAD_DAYS, raw_cutoff_s, &ps, e, sizeof(e)) !=
+        0) {
+        /* rows still land (p_future); the DELETE below then keeps the exact cutoff */
+        log_warn("checks partitions: %s", e);
+        memset(&ps, 0, sizeof(ps));
+    }
+    if (ps.created || ps.dropped)
+        log_info("checks partitions: %u days added, %u old days dropped (~%llu rows)", ps.created,
+                 ps.dropped, (unsigned long long)ps.dropped_rows);
+    st->partitions_created = ps.created;
+    st->partitions_dropped = ps.dropped;
+    st->partition_rows = ps.dropped_rows;
     counts[0] = &st->checks;
     counts[1] = &st->rollups;
     counts[2] = &st->batches;
@@ -81,9 +97,12 @@ int retention_run(MYSQL *conn, int64_t now_s, const struct retention_days *keep,
     counts[4] = &st->alerting;
     for (i = 0; i < ARRAY_LEN(targets) && !(stop && *stop); i++) {
         unsigned days = days_of[targets[i].keep];
-        clock_utc_format((now_s - (int64_t)days * 86400) * 1000,
-                         targets[i].date_only ? CLOCK_UTC_DATE : CLOCK_UTC_SQL, cutoff,
-                         sizeof(cutoff));
+        int64_t cutoff_s = now_s - (int64_t)days * 86400;
+
+        if (targets[i].which == 0 && ps.partitioned)
+            cutoff_s = cutoff_s - cutoff_s % 86400; /* whole days go by DROP PARTITION */
+        clock_utc_format(cutoff_s * 1000, targets[i].date_only ? CLOCK_UTC_DATE : CLOCK_UTC_SQL,
+                         cutoff, sizeof(cutoff));
         if (clean_one(conn, &targets[i], cutoff, stop, counts[targets[i].which], err, errlen) != 0)
             return -1;
     }

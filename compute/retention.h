@@ -7,7 +7,13 @@
  * RETENTION_DAYS, closed incidents older than ROLLUP_RETENTION_DAYS. Each table is cleaned
  * with DELETE ... WHERE <time> < cutoff LIMIT RETENTION_CHUNK in a loop; every
  * statement is its own short transaction, so readers and writers are never blocked
- * for long. The cutoff is fixed once per call. */
+ * for long. The cutoff is fixed once per call.
+ *
+ * A partitioned checks (partition.h) first gets its days ahead, then loses the
+ * partitions whose whole day is older than RETENTION_DAYS (DROP PARTITION); the
+ * DELETE then only removes what lies before the first remaining day (rows a
+ * conversion or an old replay put in the oldest partition), so checks are kept for
+ * RETENTION_DAYS to RETENTION_DAYS + 1 day, and a day is never deleted row by row. */
 #ifndef URLMON_RETENTION_H
 #define URLMON_RETENTION_H
 
@@ -22,6 +28,8 @@
 
 struct retention_stats {
     uint64_t checks, rollups, batches, runs, alerting; /* alerting: events + incidents */
+    unsigned partitions_dropped, partitions_created;   /* of checks (partition.h) */
+    uint64_t partition_rows; /* rows of the dropped partitions (InnoDB's estimate) */
 };
 
 /* Days each kind of data is kept (config: RETENTION_DAYS, HOURLY_RETENTION_DAYS,
