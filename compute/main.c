@@ -18,6 +18,7 @@
 #include "loader.h"
 #include "log.h"
 #include "migrate.h"
+#include "partconv.h"
 #include "partition.h"
 #include "run.h"
 #include "service.h"
@@ -109,6 +110,36 @@ out:
     return rc;
 }
 
+static int cmd_partition_checks(const struct config *cfg, const struct cli_opts *o)
+{
+    char err[URLMON_ERRLEN] = "";
+    struct partconv_stats st;
+    MYSQL *conn = NULL;
+    int rc = 1;
+
+    if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (partconv_run(conn, clock_wall_ms() / 1000, cfg->retention_days, o->keep_old, &stop_flag,
+                     &st, err, sizeof(err)) != 0) {
+        log_error("partition-checks: %s", err);
+        goto out;
+    }
+    if (st.already)
+        log_info("partition-checks: checks is partitioned already; nothing to do");
+    else
+        log_info("partition-checks: done: %llu rows copied in %llu chunks (%.1f s), swap %.3f s, "
+                 "%llu rows before, %llu after, none missing; old table %s",
+                 (unsigned long long)st.copied, (unsigned long long)st.chunks, st.copy_s, st.swap_s,
+                 (unsigned long long)st.old_rows, (unsigned long long)st.new_rows,
+                 st.old_kept ? "kept as checks_unpartitioned" : "dropped");
+    rc = 0;
+out:
+    db_close(&conn);
+    return rc;
+}
+
 static int cmd_load(const struct config *cfg, const char *path)
 {
     char err[URLMON_ERRLEN] = "";
@@ -165,6 +196,8 @@ static int dispatch(const struct config *cfg, const struct cli_opts *o)
 
     if (o->mode == CLI_MODE_MIGRATE)
         return cmd_migrate(cfg);
+    if (o->mode == CLI_MODE_PARTITION_CHECKS)
+        return cmd_partition_checks(cfg, o);
     if (o->data_path && cmd_load(cfg, o->data_path) != 0)
         return 1;
     if (stop_flag)
