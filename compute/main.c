@@ -83,6 +83,7 @@ static int cmd_migrate(const struct config *cfg)
     MYSQL *conn = NULL;
     int before = 0, after = 0, rc = 1;
     bool populated = false;
+    int64_t now_s;
 
     if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
         log_error("%s", err);
@@ -96,7 +97,9 @@ static int cmd_migrate(const struct config *cfg)
         log_info("schema is up to date at version %d", after);
     else
         log_info("schema migrated from version %d to %d", before, after);
-    if (partition_setup(conn, clock_wall_ms() / 1000, &populated, err, sizeof(err)) != 0) {
+    now_s = clock_wall_ms() / 1000;
+    if (partition_setup(conn, now_s, now_s - (int64_t)cfg->retention_days * 86400, &populated, err,
+                        sizeof(err)) != 0) {
         log_error("%s", err);
         goto out;
     }

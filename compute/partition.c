@@ -276,7 +276,8 @@ out:
     return rc;
 }
 
-int partition_setup(MYSQL *conn, int64_t now_s, bool *populated, char *err, size_t errlen)
+int partition_setup(MYSQL *conn, int64_t now_s, int64_t first_day_s, bool *populated, char *err,
+                    size_t errlen)
 {
     struct partition_stats st;
     struct stmt_result res = {0};
@@ -297,7 +298,8 @@ int partition_setup(MYSQL *conn, int64_t now_s, bool *populated, char *err, size
         }
         /* empty: partitioning it is instant (a row written meanwhile is copied along) */
         memcpy(sql, "ALTER TABLE checks ", 19);
-        if (partition_clause(now_s, now_s + PARTITION_AHEAD_DAYS * PARTITION_DAY_S, sql + 19,
+        if (partition_clause(first_day_s < now_s ? first_day_s : now_s,
+                             now_s + PARTITION_AHEAD_DAYS * PARTITION_DAY_S, sql + 19,
                              sizeof(sql) - 19) != 0) {
             snprintf(err, errlen, "partition statement too long");
             return -1;

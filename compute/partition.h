@@ -50,10 +50,12 @@ int partition_clause(int64_t first_day_s, int64_t last_day_s, char *buf, size_t 
 int partition_maintain(MYSQL *conn, int64_t now_s, unsigned ahead_days, int64_t drop_before_s,
                        struct partition_stats *st, char *err, size_t errlen) MUSTCHECK;
 
-/* For `migrate`: an empty unpartitioned checks is partitioned at once (from today); a
- * populated one is left as it is and *populated set (the caller says what to do);
- * then partition_maintain without dropping. */
-int partition_setup(MYSQL *conn, int64_t now_s, bool *populated, char *err,
+/* For `migrate`: an empty unpartitioned checks is partitioned at once, with a day
+ * partition from first_day_s on (now - RETENTION_DAYS: history loaded or replayed into a
+ * new installation lands in its own day, which retention can drop whole); a populated
+ * one is left as it is and *populated set (the caller says what to do); then
+ * partition_maintain without dropping. */
+int partition_setup(MYSQL *conn, int64_t now_s, int64_t first_day_s, bool *populated, char *err,
                     size_t errlen) MUSTCHECK;
 
 #endif

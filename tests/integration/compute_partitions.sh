@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration: `checks` partitioned by day (issue 19, compute/partition.c, partconv.c).
-#   1. migrate partitions an empty checks: today and 3 days ahead, p_future last;
+#   1. migrate partitions an empty checks: RETENTION_DAYS back to 3 days ahead, p_future
+#      last;
 #   2. a compute run creates the days ahead again when they are missing;
 #   3. a populated, unpartitioned checks (200,000 rows of history, rollups made by the
 #      job's own code) is converted by `urlmon-compute partition-checks` while a compute
@@ -23,7 +24,9 @@ parts() {
 }
 day() { date -u -d "$1" +p%Y%m%d; }
 unpartition() { if [ -n "$(parts)" ]; then sql "ALTER TABLE checks REMOVE PARTITIONING"; fi; }
-ahead="$(day today),$(day '+1 day'),$(day '+2 day'),$(day '+3 day'),p_future"
+# a fresh table: RETENTION_DAYS (35) back, 3 days ahead
+fresh=$(for i in $(seq -35 3); do printf '%s,' "$(day "$i day")"; done)p_future
+back=$(for i in $(seq -35 0); do printf '%s,' "$(day "$i day")"; done)
 history_sum() {
     sql "SELECT CONCAT(COUNT(*), '/', SUM(CRC32(CONCAT_WS(',', url_id, checked_at, run_id,
          success, response_ms)))) FROM checks WHERE run_id >= 1000000"
@@ -36,16 +39,16 @@ start_target --threads 2
 # 1. migrate on an empty table
 unpartition
 "$URLMON_COMPUTE_BIN" migrate >"$work/migrate.out" 2>&1
-expect_eq "migrate partitions an empty checks" "$(parts)" "$ahead"
+expect_eq "migrate partitions an empty checks" "$(parts)" "$fresh"
 
 # 2. the days ahead missing (as after a long pause): a run makes them again
 sql "ALTER TABLE checks REORGANIZE PARTITION $(day '+1 day'),$(day '+2 day'),$(day '+3 day'),p_future
      INTO (PARTITION p_future VALUES LESS THAN (MAXVALUE))"
-expect_eq "ahead days removed" "$(parts)" "$(day today),p_future"
+expect_eq "ahead days removed" "$(parts)" "${back}p_future"
 add_urls u ok 20
 compute
 expect_eq "run: exit 0" "$rc" 0
-expect_eq "the run created the days ahead" "$(parts)" "$ahead"
+expect_eq "the run created the days ahead" "$(parts)" "$fresh"
 check "the run logged it" grep -q "checks partitions: 3 days added" "$work/out"
 check_exactly_once "partitioned run"
 
