@@ -259,6 +259,14 @@ int partition_maintain(MYSQL *conn, int64_t now_s, unsigned ahead_days, int64_t 
     if (take_lock(conn, err, errlen) != 0)
         goto out;
     locked = true;
+    /* An ALTER waits for the metadata lock of every open transaction on checks (a long
+     * API read), and while it waits every new statement on checks waits behind it: give
+     * up after a few seconds instead (the days ahead leave days of retries). */
+    if (db_exec(conn,
+                "SET @urlmon_lwt = @@SESSION.lock_wait_timeout,"
+                " SESSION lock_wait_timeout = " PARTITION_LOCK_WAIT_S,
+                err, errlen) != 0)
+        goto out;
     /* again under the lock: another process may just have changed them */
     if (list_parts(conn, "checks", &p, err, errlen) != 0 ||
         add_days(conn, &p, now_s + (int64_t)ahead_days * PARTITION_DAY_S, &st->created, err,
@@ -270,8 +278,13 @@ int partition_maintain(MYSQL *conn, int64_t now_s, unsigned ahead_days, int64_t 
     st->oldest_day_s = p.n > st->dropped ? p.day_s[st->dropped] : 0;
     rc = 0;
 out:
-    if (locked)
+    if (locked) {
+        char e[URLMON_ERRLEN];
+
+        /* the session's own timeout again (a failure: the connection is broken anyway) */
+        (void)!db_exec(conn, "SET SESSION lock_wait_timeout = @urlmon_lwt", e, sizeof(e));
         drop_lock(conn);
+    }
     pthread_mutex_unlock(&lock);
     return rc;
 }

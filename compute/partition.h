@@ -27,6 +27,7 @@
 #define PARTITION_AHEAD_DAYS 3
 #define PARTITION_DAY_S INT64_C(86400)
 #define PARTITION_LOCK "urlmon_partition"
+#define PARTITION_LOCK_WAIT_S "2" /* lock_wait_timeout of the maintenance ALTERs (s) */
 
 struct partition_stats {
     bool partitioned;      /* checks is partitioned (else nothing was done) */
