@@ -16,6 +16,8 @@
 #define CONV_LOCK "urlmon_partconv"
 #define OLD_NAME "checks_unpartitioned"
 #define MAX_RETRIES 20
+#define DDL_LOCK_WAIT_S "3"
+#define DDL_TRIES 300
 
 /* The primary key (url_id, checked_at, run_id), migration 6: the copy's order. */
 #define PK_MATCH "url_id = OLD.url_id AND checked_at = OLD.checked_at AND run_id = OLD.run_id"
@@ -42,12 +44,22 @@ struct conv {
     size_t errlen;
 };
 
+/* Runs a statement; one that timed out waiting for a metadata lock (the session waits
+ * DDL_LOCK_WAIT_S: a DDL statement waiting for a long read makes every new statement on
+ * checks queue behind it, so it rather gives way and tries again) is retried. */
 static int exec(struct conv *c, const char *what, const char *sql)
 {
     char e[URLMON_ERRLEN];
+    unsigned tries;
 
-    if (db_exec(c->conn, sql, e, sizeof(e)) == 0)
-        return 0;
+    for (tries = 0;; tries++) {
+        if (db_exec(c->conn, sql, e, sizeof(e)) == 0)
+            return 0;
+        if (mysql_errno(c->conn) != 1205 || tries >= DDL_TRIES)
+            break;
+        log_warn("partition-checks: %s: waiting for a long transaction on checks", what);
+        sleep(1);
+    }
     snprintf(c->err, c->errlen, "%s: %.200s", what, e);
     return -1;
 }
@@ -359,7 +371,7 @@ int partconv_run(MYSQL *conn, int64_t now_s, unsigned raw_days, bool keep_old, a
     }
     if (exec(&c, "session settings", "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ") !=
             0 ||
-        exec(&c, "session settings", "SET SESSION lock_wait_timeout = 60") != 0 ||
+        exec(&c, "session settings", "SET SESSION lock_wait_timeout = " DDL_LOCK_WAIT_S) != 0 ||
         read_columns(&c) != 0 || undo(&c) != 0)
         goto out;
     added = true;

@@ -11,7 +11,9 @@
  *      deleted waits for the chunk, so a deleted row is never copied back), each chunk
  *      a short transaction, retried on a deadlock;
  *   4. RENAME TABLE checks TO checks_unpartitioned, checks_new TO checks: one atomic
- *      swap (writers wait for it a moment, none fails);
+ *      swap (writers wait for it a moment, none fails); like every DDL statement here it
+ *      waits at most 3 s for a metadata lock (behind a long read every new statement
+ *      on checks would queue behind it) and tries again a second later;
  *   5. the triggers are dropped; every row of checks_unpartitioned is looked up in the
  *      new checks; when none is missing the old table is dropped (else it is kept and
  *      the command fails, naming the count).
