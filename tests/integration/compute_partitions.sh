@@ -6,7 +6,8 @@
 #   3. a populated, unpartitioned checks (200,000 rows of history, rollups made by the
 #      job's own code) is converted by `urlmon-compute partition-checks` while a compute
 #      run writes: every row kept (count and checksum), the run's rows all there, no
-#      duplicate key, no trigger or old table left;
+#      duplicate key, no trigger or old table left; an interrupted conversion changes
+#      nothing;
 #   4. retention drops whole old days by DROP PARTITION: older days gone, today's and the
 #      kept days' rows stay, rollups intact;
 #   5. a replayed old result (older than every partition) and one from a clock ahead
@@ -93,6 +94,27 @@ mariadb --no-defaults -h"$DB_ADDRESS" -P"$DB_PORT" -u"$DB_USER" -p"$DB_PASSWORD"
     <"$work/rollups.sql"
 before=$(history_sum)
 expect_eq "history: 200,000 rows" "${before%%/*}" 200000
+# an interrupted conversion (SIGTERM during the copy) leaves checks as it was
+"$URLMON_COMPUTE_BIN" partition-checks >"$work/conv0.out" 2>&1 &
+conv_pid=$!
+bg_pids+=("$conv_pid")
+for _ in $(seq 1 100); do
+    grep -q "mirror triggers in place" "$work/conv0.out" && break
+    sleep 0.05
+done
+sleep 0.5
+kill -TERM "$conv_pid"
+set +e
+wait "$conv_pid"
+conv_rc=$?
+set -e
+check "interrupted partition-checks: exit non-zero" test "$conv_rc" -ne 0
+check "... says so" grep -q "partition-checks: interrupted" "$work/conv0.out"
+expect_eq "... no trigger left" "$(sql "SELECT COUNT(*) FROM information_schema.TRIGGERS
+                                         WHERE TRIGGER_SCHEMA = DATABASE()")" 0
+expect_eq "... no checks_new left" "$(sql "SELECT COUNT(*) FROM information_schema.TABLES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'checks_new'")" 0
+expect_eq "... checks unpartitioned, rows unchanged" "$(parts)/$(history_sum)" "/$before"
 export CONCURRENCY=10 BATCH_SIZE=5
 "$URLMON_COMPUTE_BIN" >"$work/run.out" 2>&1 &
 run_pid=$!
