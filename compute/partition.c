@@ -181,11 +181,11 @@ static void drop_lock(MYSQL *conn)
 }
 
 /* Splits p_future into the missing days up to last_s (p_future stays last). */
-static int add_days(MYSQL *conn, const struct parts *p, int64_t last_s, unsigned *created,
-                    char *err, size_t errlen)
+static int add_days(MYSQL *conn, const struct parts *p, int64_t now_s, int64_t last_s,
+                    unsigned *created, char *err, size_t errlen)
 {
     char sql[16384], e[URLMON_ERRLEN];
-    int64_t first = p->n ? p->day_s[p->n - 1] + PARTITION_DAY_S : day_floor(last_s);
+    int64_t first = p->n ? p->day_s[p->n - 1] + PARTITION_DAY_S : day_floor(now_s);
     size_t pos;
     int n;
 
@@ -269,7 +269,7 @@ int partition_maintain(MYSQL *conn, int64_t now_s, unsigned ahead_days, int64_t 
         goto out;
     /* again under the lock: another process may just have changed them */
     if (list_parts(conn, "checks", &p, err, errlen) != 0 ||
-        add_days(conn, &p, now_s + (int64_t)ahead_days * PARTITION_DAY_S, &st->created, err,
+        add_days(conn, &p, now_s, now_s + (int64_t)ahead_days * PARTITION_DAY_S, &st->created, err,
                  errlen) != 0)
         goto out;
     if (drop_before_s > 0 && (list_parts(conn, "checks", &p, err, errlen) != 0 ||

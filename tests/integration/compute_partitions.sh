@@ -76,6 +76,20 @@ compute
 expect_eq "the next run adds them" "$(parts)" "$fresh"
 check_exactly_once "after the long read"
 
+# 2c. no day partition at all (only p_future, e.g. an operator's doing): a run makes today
+#     and the 3 days ahead, and moves the rows of p_future into their day
+sql "ALTER TABLE checks REMOVE PARTITIONING"
+sql "ALTER TABLE checks PARTITION BY RANGE COLUMNS(checked_at)
+     (PARTITION p_future VALUES LESS THAN (MAXVALUE))"
+rows=$(sql "SELECT COUNT(*) FROM checks")
+next_slot
+compute
+expect_eq "only p_future: a run makes today and 3 days ahead" "$(parts)" \
+    "$(day today),$(day '+1 day'),$(day '+2 day'),$(day '+3 day'),p_future"
+expect_eq "... p_future emptied into the days" \
+    "$(sql "SELECT COUNT(*) FROM checks PARTITION (p_future)")" 0
+expect_eq "... every row kept" "$(sql "SELECT COUNT(*) FROM checks")" $((rows + 20))
+
 # 3. conversion of a populated table while the job writes
 reset_all
 unpartition
