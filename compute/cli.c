@@ -100,6 +100,10 @@ static int parse_one(int argc, char **argv, int *i, struct cli_opts *o, char *er
         }
     } else if (strcmp(arg, "migrate") == 0 && *i == 1)
         o->mode = CLI_MODE_MIGRATE;
+    else if (strcmp(arg, "partition-checks") == 0 && *i == 1)
+        o->mode = CLI_MODE_PARTITION_CHECKS;
+    else if (strcmp(arg, "--keep-old") == 0 && o->mode == CLI_MODE_PARTITION_CHECKS)
+        o->keep_old = true;
     else {
         snprintf(err, errlen, "%.64s: unknown %s", arg, arg[0] == '-' ? "option" : "argument");
         return -1;
@@ -129,6 +133,12 @@ int cli_parse(int argc, char **argv, struct cli_opts *o, char *err, size_t errle
         snprintf(err, errlen, "migrate: takes no options");
         goto out;
     }
+    if (o->mode == CLI_MODE_PARTITION_CHECKS &&
+        (o->run_local || o->service || o->data_path || o->shard_count != 1 ||
+         o->interval != CLI_DEFAULT_INTERVAL)) {
+        snprintf(err, errlen, "partition-checks: takes only --keep-old");
+        goto out;
+    }
     rc = 0;
 out:
     return rc;
@@ -140,6 +150,7 @@ void cli_usage(FILE *out)
             "usage: urlmon-compute [--service | --run-local] [--interval SECONDS]\n"
             "                      [--data-path FILE] [--shard K/N]\n"
             "       urlmon-compute migrate\n"
+            "       urlmon-compute partition-checks [--keep-old]\n"
             "       urlmon-compute --help | --version\n"
             "\n"
             "Without a mode flag: one run of the slot (now / --interval): every active URL\n"
@@ -151,7 +162,12 @@ void cli_usage(FILE *out)
             "                       fixed rate, spread by a per-URL phase; new URLs in the\n"
             "                       queue are checked within seconds; one runs row a\n"
             "                       minute; waits while another instance holds the shard\n"
-            "  migrate              apply the schema migrations, then exit\n"
+            "  migrate              apply the schema migrations, then exit (an empty checks\n"
+            "                       table is partitioned by day at once)\n"
+            "  partition-checks     convert a populated, unpartitioned checks to daily\n"
+            "                       partitions online (copy behind the running system, then\n"
+            "                       an atomic swap; docs/schema.md); --keep-old keeps the\n"
+            "                       old table as checks_unpartitioned\n"
             "  --run-local          run at once, then every --interval seconds (fixed rate; a\n"
             "                       run that overruns is followed at once by the next, never\n"
             "                       overlapping) until SIGINT/SIGTERM; each run checks the\n"

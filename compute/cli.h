@@ -15,7 +15,13 @@
 #define CLI_MAX_INTERVAL 604800u /* one week */
 #define CLI_MAX_SHARDS 1024u
 
-enum cli_mode { CLI_MODE_RUN, CLI_MODE_MIGRATE, CLI_MODE_HELP, CLI_MODE_VERSION };
+enum cli_mode {
+    CLI_MODE_RUN,
+    CLI_MODE_MIGRATE,
+    CLI_MODE_PARTITION_CHECKS,
+    CLI_MODE_HELP,
+    CLI_MODE_VERSION
+};
 
 struct cli_opts {
     enum cli_mode mode;
@@ -25,6 +31,7 @@ struct cli_opts {
     const char *data_path; /* CSV to load before the first run; NULL = none */
     unsigned shard_index;  /* K of --shard K/N */
     unsigned shard_count;  /* N of --shard K/N; 1 = no sharding */
+    bool keep_old;         /* partition-checks --keep-old */
 };
 
 /* Parses argv (argv[0] is the program). Returns 0, or -1 with a message in err. */

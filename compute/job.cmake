@@ -20,6 +20,8 @@ list(APPEND URLMON_JOB_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/writer.c
     ${CMAKE_CURRENT_LIST_DIR}/runlock.c
     ${CMAKE_CURRENT_LIST_DIR}/runrec.c
+    ${CMAKE_CURRENT_LIST_DIR}/partition.c
+    ${CMAKE_CURRENT_LIST_DIR}/partconv.c
     ${CMAKE_CURRENT_LIST_DIR}/retention.c
     ${CMAKE_CURRENT_LIST_DIR}/watch.c
     ${CMAKE_CURRENT_LIST_DIR}/run.c

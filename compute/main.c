@@ -18,6 +18,8 @@
 #include "loader.h"
 #include "log.h"
 #include "migrate.h"
+#include "partconv.h"
+#include "partition.h"
 #include "run.h"
 #include "service.h"
 #include "spool.h"
@@ -80,6 +82,8 @@ static int cmd_migrate(const struct config *cfg)
     char err[URLMON_ERRLEN] = "";
     MYSQL *conn = NULL;
     int before = 0, after = 0, rc = 1;
+    bool populated = false;
+    int64_t now_s;
 
     if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
         log_error("%s", err);
@@ -93,6 +97,46 @@ static int cmd_migrate(const struct config *cfg)
         log_info("schema is up to date at version %d", after);
     else
         log_info("schema migrated from version %d to %d", before, after);
+    now_s = clock_wall_ms() / 1000;
+    if (partition_setup(conn, now_s, now_s - (int64_t)cfg->retention_days * 86400, &populated, err,
+                        sizeof(err)) != 0) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (populated)
+        log_warn("checks holds rows and is not partitioned by day: convert it online with "
+                 "'urlmon-compute partition-checks' (docs/schema.md); until then retention "
+                 "deletes rows");
+    rc = 0;
+out:
+    db_close(&conn);
+    return rc;
+}
+
+static int cmd_partition_checks(const struct config *cfg, const struct cli_opts *o)
+{
+    char err[URLMON_ERRLEN] = "";
+    struct partconv_stats st;
+    MYSQL *conn = NULL;
+    int rc = 1;
+
+    if (!(conn = run_connect(cfg, &stop_flag, err, sizeof(err)))) {
+        log_error("%s", err);
+        goto out;
+    }
+    if (partconv_run(conn, clock_wall_ms() / 1000, cfg->retention_days, o->keep_old, &stop_flag,
+                     &st, err, sizeof(err)) != 0) {
+        log_error("partition-checks: %s", err);
+        goto out;
+    }
+    if (st.already)
+        log_info("partition-checks: checks is partitioned already; nothing to do");
+    else
+        log_info("partition-checks: done: %llu rows copied in %llu chunks (%.1f s), swap %.3f s, "
+                 "%llu rows before, %llu after, none missing; old table %s",
+                 (unsigned long long)st.copied, (unsigned long long)st.chunks, st.copy_s, st.swap_s,
+                 (unsigned long long)st.old_rows, (unsigned long long)st.new_rows,
+                 st.old_kept ? "kept as checks_unpartitioned" : "dropped");
     rc = 0;
 out:
     db_close(&conn);
@@ -155,6 +199,8 @@ static int dispatch(const struct config *cfg, const struct cli_opts *o)
 
     if (o->mode == CLI_MODE_MIGRATE)
         return cmd_migrate(cfg);
+    if (o->mode == CLI_MODE_PARTITION_CHECKS)
+        return cmd_partition_checks(cfg, o);
     if (o->data_path && cmd_load(cfg, o->data_path) != 0)
         return 1;
     if (stop_flag)

@@ -302,6 +302,7 @@ static int finish_step(struct run *r, enum run_outcome out)
 static void after_step(struct run *r)
 {
     char err[URLMON_ERRLEN];
+    struct retention_days keep;
 
     r->cache_deleted = -1;
     if (!r->redis && !(r->redis = rconn_connect(r->p->cfg, 2000, err, sizeof(err))))
@@ -311,8 +312,9 @@ static void after_step(struct run *r)
         log_warn("API cache not invalidated: %s", err);
     if (r->p->shard_index != 0 || !r->conn || *r->p->stop)
         return; /* one shard cleans up for all */
-    if (retention_run(r->conn, clock_wall_ms() / 1000, r->p->cfg->retention_days,
-                      r->p->cfg->rollup_retention_days, r->p->stop, &r->ret, err, sizeof(err)) != 0)
+    retention_days_of(r->p->cfg, &keep);
+    if (retention_run(r->conn, clock_wall_ms() / 1000, &keep, r->p->stop, &r->ret, err,
+                      sizeof(err)) != 0)
         log_warn("retention: %s", err);
     else
         r->retained = true;

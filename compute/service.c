@@ -454,10 +454,12 @@ static void *retention_main(void *arg)
     char err[URLMON_ERRLEN];
     MYSQL *conn = db_connect(s->p->cfg, err, sizeof(err));
 
+    struct retention_days keep;
+
     log_context_run(0, s->shard_key, "retention");
+    retention_days_of(s->p->cfg, &keep);
     if (!conn ||
-        retention_run(conn, clock_wall_ms() / 1000, s->p->cfg->retention_days,
-                      s->p->cfg->rollup_retention_days, s->p->stop, &st, err, sizeof(err)) != 0)
+        retention_run(conn, clock_wall_ms() / 1000, &keep, s->p->stop, &st, err, sizeof(err)) != 0)
         log_warn("retention: %s", err);
     else if (st.checks || st.rollups || st.runs)
         log_info("retention: %llu checks, %llu rollups, %llu runs deleted",

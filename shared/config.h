@@ -48,6 +48,7 @@ struct config {
     unsigned max_body_bytes;
     unsigned batch_size; /* rows per INSERT */
     unsigned retention_days;
+    unsigned hourly_retention_days; /* rollup_hourly; >= 32: the API reads 32 days back */
     unsigned rollup_retention_days;
     unsigned queue_max; /* entries urlmon:queue may hold; POST /urls answers 503 beyond */
     char spool_dir[512];

@@ -16,6 +16,7 @@
 #include "db.h"
 #include "drain.h"
 #include "itest.h"
+#include "partition.h"
 #include "retention.h"
 #include "runlock.h"
 #include "runrec.h"
@@ -314,6 +315,57 @@ static void test_spool_replay(void **state)
     mysql_close(c);
 }
 
+/* Daily partitions (partition.h): a result older than every day partition (a late spool
+ * replay) and one from a clock 10 days ahead are written like any other, land in the
+ * oldest partition and in p_future, and the replay of the same batch adds nothing. The
+ * old one then goes by the row DELETE of retention (it is not a whole day). */
+static void test_partitioned_replay(void **state)
+{
+    MYSQL *c = itest_db(&cfg);
+    struct sqlbuf *buf = NULL;
+    struct check_result rows[3];
+    struct replay_stats st;
+    struct retention_stats rs;
+    struct retention_days keep = {35, 35, 400};
+    char err[URLMON_ERRLEN] = "", dir[] = "/tmp/urlmon-itest-spool-XXXXXX";
+    char id[SPOOL_ID_LEN + 1];
+    int64_t t = now_ms(), now_s = t / 1000;
+    bool populated = true, yes = false;
+
+    itest_reset(&cfg);
+    assert_int_equal(partition_setup(c, now_s, now_s - 35 * 86400, &populated, err, sizeof(err)),
+                     0);
+    assert_false(populated);
+    assert_int_equal(partition_is_partitioned(c, "checks", &yes, err, sizeof(err)), 0);
+    assert_true(yes);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(sqlbuf_new(&buf), 0);
+    assert_int_equal(batchwrite_install_id(c, id, sizeof(id), err, sizeof(err)), 0);
+    rows[0] = result(1, t - INT64_C(60) * 86400000, true, 5);
+    rows[1] = result(2, t, false, 6);
+    rows[2] = result(3, t + INT64_C(10) * 86400000, true, 7);
+    assert_int_equal(spool_write(dir, id, 30, 0, rows, 3, err, sizeof(err)), 0);
+    assert_int_equal(batchwrite_commit(c, buf, NULL, 30, 0, rows, 3, err, sizeof(err)),
+                     BATCHWRITE_OK);
+    assert_int_equal(batchwrite_replay(c, buf, NULL, dir, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.duplicates, 1);
+    assert_int_equal(st.rows, 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 3);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks PARTITION (p_future)"), 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks WHERE url_id = 1 AND"
+                                       " checked_at < UTC_TIMESTAMP() - INTERVAL 59 DAY"),
+                     1);
+    assert_int_equal(itest_sql_long(c, "SELECT SUM(success_count + fail_count) FROM rollup_daily"),
+                     3);
+    assert_int_equal(retention_run(c, now_s, &keep, NULL, &rs, err, sizeof(err)), 0);
+    assert_int_equal(rs.checks, 1);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks WHERE url_id = 1"), 0);
+    assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 2);
+    rmdir(dir);
+    sqlbuf_free(&buf);
+    mysql_close(c);
+}
+
 /* Alerting state in the batch transaction: one failure opens nothing, two open one
  * incident; the same batch again (lost COMMIT acknowledgement) or replayed from the spool
  * after a crash opens no second one; recovery closes it once. */
@@ -509,6 +561,7 @@ static void test_retention(void **state)
 {
     MYSQL *c = itest_db(&cfg);
     struct retention_stats st;
+    struct retention_days keep = {35, 35, 400};
     char err[URLMON_ERRLEN] = "";
 
     itest_reset(&cfg);
@@ -517,9 +570,9 @@ static void test_retention(void **state)
                  " SELECT seq, 1, UTC_TIMESTAMP(3) - INTERVAL 40 DAY, 1, 5 FROM seq_1_to_12000");
     itest_sql(c, "INSERT INTO checks (url_id, run_id, checked_at, success, response_ms)"
                  " SELECT seq, 2, UTC_TIMESTAMP(3) - INTERVAL 1 DAY, 1, 5 FROM seq_1_to_10");
-    itest_sql(c,
-              "INSERT INTO rollup_hourly (bucket, url_id) VALUES"
-              " (UTC_TIMESTAMP() - INTERVAL 401 DAY, 1), (UTC_TIMESTAMP() - INTERVAL 40 DAY, 1)");
+    itest_sql(c, "INSERT INTO rollup_hourly (bucket, url_id) VALUES"
+                 " (UTC_TIMESTAMP() - INTERVAL 401 DAY, 1), (UTC_TIMESTAMP() - INTERVAL 40 DAY, 1),"
+                 " (UTC_TIMESTAMP() - INTERVAL 36 DAY, 2), (UTC_TIMESTAMP() - INTERVAL 34 DAY, 1)");
     itest_sql(c, "INSERT INTO rollup_daily (bucket, url_id) VALUES"
                  " (UTC_DATE() - INTERVAL 402 DAY, 1), (UTC_DATE() - INTERVAL 399 DAY, 1)");
     itest_sql(c, "INSERT INTO rollup_hourly_total (bucket) VALUES"
@@ -545,10 +598,10 @@ static void test_retention(void **state)
                  " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(),"
                  " UTC_TIMESTAMP() - INTERVAL 401 DAY, 1),"
                  " (1, 'down', 'http://a/', 'a', UTC_TIMESTAMP(), UTC_TIMESTAMP(), NULL, 2)");
-    assert_int_equal(retention_run(c, (int64_t)time(NULL), 35, 400, NULL, &st, err, sizeof(err)),
-                     0);
+    assert_int_equal(retention_run(c, (int64_t)time(NULL), &keep, NULL, &st, err, sizeof(err)), 0);
     assert_int_equal(st.checks, 12000);
-    assert_int_equal(st.rollups, 3);
+    /* rollup_hourly after HOURLY_RETENTION_DAYS (35): 401, 40 and 36 days old go, 34 stays */
+    assert_int_equal(st.rollups, 5);
     assert_int_equal(st.batches, 1);
     assert_int_equal(st.runs, 1);
     assert_int_equal(itest_sql_long(c, "SELECT COUNT(*) FROM checks"), 10);
@@ -610,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_runlock_race_deleted_row),
         cmocka_unit_test(test_batch_exactly_once),
         cmocka_unit_test(test_spool_replay),
+        cmocka_unit_test(test_partitioned_replay),
         cmocka_unit_test(test_alert_exactly_once),
         cmocka_unit_test(test_writer_threads),
         cmocka_unit_test(test_source_paging),

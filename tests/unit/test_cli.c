@@ -104,6 +104,11 @@ static void test_good(void **state)
 
     assert_int_equal(parse("migrate", &o, err, sizeof(err)), 0);
     assert_int_equal(o.mode, CLI_MODE_MIGRATE);
+    assert_int_equal(parse("partition-checks", &o, err, sizeof(err)), 0);
+    assert_int_equal(o.mode, CLI_MODE_PARTITION_CHECKS);
+    assert_false(o.keep_old);
+    assert_int_equal(parse("partition-checks --keep-old", &o, err, sizeof(err)), 0);
+    assert_true(o.keep_old);
     assert_int_equal(parse("--bogus --help", &o, err, sizeof(err)), -1);
     assert_int_equal(parse("--help --bogus", &o, err, sizeof(err)), 0);
     assert_int_equal(o.mode, CLI_MODE_HELP);
@@ -134,6 +139,11 @@ static void test_bad(void **state)
         {"migrate --shard 0/2", "migrate: takes no options"},
         {"--run-local migrate", "migrate: unknown argument"},
         {"--run-localx", "--run-localx: unknown option"},
+        {"partition-checks --shard 0/2", "partition-checks: takes only --keep-old"},
+        {"partition-checks --service", "partition-checks: takes only --keep-old"},
+        {"--keep-old", "--keep-old: unknown option"},
+        {"migrate --keep-old", "--keep-old: unknown option"},
+        {"--service partition-checks", "partition-checks: unknown argument"},
         {"--service --run-local", "--service and --run-local: choose one mode"},
         {"--servicex", "--servicex: unknown option"},
     };

@@ -38,6 +38,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.cache_ttl, 600);
     assert_int_equal(cfg.cache_port, 6379);
     assert_int_equal(cfg.retention_days, 35);
+    assert_int_equal(cfg.hourly_retention_days, 35);
     assert_int_equal(cfg.max_body_bytes, 1048576);
     assert_false(cfg.allow_private_targets);
     assert_string_equal(cfg.db_address, "127.0.0.1");
@@ -61,6 +62,20 @@ static void test_values(void **state)
     assert_int_equal(cfg.connect_timeout, 3); /* clamped to TIMEOUT */
     assert_true(cfg.allow_private_targets);
     assert_int_equal(cfg.log_format, LOG_FORMAT_JSON);
+}
+
+/* HOURLY_RETENTION_DAYS below 32 would delete hours a 30-day window still reads. */
+static void test_hourly_retention_bound(void **state)
+{
+    static const char *const low[] = {"HOURLY_RETENTION_DAYS=31", NULL};
+    static const char *const ok[] = {"HOURLY_RETENTION_DAYS=32", NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    assert_int_equal(load(ok, &cfg, err, sizeof(err)), 0);
+    assert_int_equal(cfg.hourly_retention_days, 32);
+    assert_int_not_equal(load(low, &cfg, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "HOURLY_RETENTION_DAYS"));
 }
 
 /* CA_BUNDLE / CA_PATH (issue 12 item 3): empty by default (the system bundle), taken as
@@ -132,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_hourly_retention_bound),
         cmocka_unit_test(test_ca_settings),
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_secret_not_in_error),
