@@ -170,7 +170,9 @@ static int cmd_add(struct client *c, const struct args *a)
     return rc;
 }
 
-static int cmd_remove(struct client *c, const struct args *a)
+/* METHOD /urls/{id} of the URL named by URL or id; prints the answer with show. */
+static int on_url(struct client *c, const struct args *a, const char *method,
+                  void (*show)(FILE *out, const cJSON *url))
 {
     struct answer an = {0};
     char path[64];
@@ -180,15 +182,20 @@ static int cmd_remove(struct client *c, const struct args *a)
     if (resolve(c, a->target, &id) != 0)
         return EXIT_REFUSED;
     snprintf(path, sizeof(path), "/urls/%" PRIu64, id);
-    if (call(c, "DELETE", path, NULL, NULL, 200, &an) == 0) {
+    if (call(c, method, path, NULL, NULL, 200, &an) == 0) {
         if (a->json)
             print_json(&an);
         else
-            output_removed(stdout, an.doc);
+            show(stdout, an.doc);
         rc = 0;
     }
     answer_clear(&an);
     return rc;
+}
+
+static int cmd_remove(struct client *c, const struct args *a)
+{
+    return on_url(c, a, "DELETE", output_removed);
 }
 
 static int cmd_set(struct client *c, const struct args *a)
@@ -244,23 +251,7 @@ out:
 
 static int cmd_show(struct client *c, const struct args *a)
 {
-    struct answer an = {0};
-    char path[64];
-    uint64_t id;
-    int rc = EXIT_REFUSED;
-
-    if (resolve(c, a->target, &id) != 0)
-        return EXIT_REFUSED;
-    snprintf(path, sizeof(path), "/urls/%" PRIu64, id);
-    if (call(c, "GET", path, NULL, NULL, 200, &an) == 0) {
-        if (a->json)
-            print_json(&an);
-        else
-            output_url(stdout, an.doc);
-        rc = 0;
-    }
-    answer_clear(&an);
-    return rc;
+    return on_url(c, a, "GET", output_url);
 }
 
 int main(int argc, char **argv)
