@@ -93,7 +93,11 @@ tick=$(getconf CLK_TCK)
 svc_pid=$!
 t0=$(date +%s%3N)
 log "service for $MINUTES min (pid $svc_pid)"
-sleep $((MINUTES * 60))
+# the machine's load while the service runs (other work on the same cores shows here)
+for _ in $(seq 1 $((MINUTES * 6))); do
+    sleep 10
+    cut -d' ' -f1 /proc/loadavg >>"$WORK/loadavg"
+done
 read -r -a st <"/proc/$svc_pid/stat"
 cpu_ticks=$((st[13] + st[14]))
 t1=$(date +%s%3N)
@@ -149,5 +153,6 @@ cat <<EOF
 | lateness | $lat over the run; worst per-minute maximum $lat_max ms |
 | checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean; the slowest second: $slowest |
 | CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v u="$ou" -v s="$os" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (u + s) / n }') ms ($(awk -v u="$ou" -v s="$os" 'BEGIN { print u + s }') s for $one_checks, $oe s wall) |
+| load average (1 min, every 10 s) | $(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "mean %.2f, min %.2f, max %.2f", s / NR, lo, hi }' "$WORK/loadavg") on $(nproc) cores |
 | exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
 EOF

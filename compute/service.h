@@ -41,7 +41,7 @@
 /* the engine wakes for due checks on a grid of this step on the clock (the lateness it
  * adds is at most the step; the CPU per check falls as the step grows) */
 #ifndef SERVICE_WAKE_MS
-#define SERVICE_WAKE_MS 25
+#define SERVICE_WAKE_MS 100
 #endif
 
 struct service_params {
