@@ -21,7 +21,7 @@
 # Everything runs on loopback with a private MariaDB + Redis (bench/work/service-stack).
 #
 # Environment: BENCH_BUILD_DIR (default build), BENCH_DB_PORT (33691), BENCH_REDIS_PORT
-# (64421), BENCH_TARGET_PORT (19280), CONCURRENCY (500), BENCH_KEEP_STACK=1.
+# (64421), BENCH_TARGET_PORT (19290; bench/run.sh's targets use 19280-19283), CONCURRENCY (500), BENCH_KEEP_STACK=1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -29,7 +29,7 @@ N=${1:-100000}
 MINUTES=${2:-10}
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build}
 WORK=$ROOT/bench/work/service
-TPORT=${BENCH_TARGET_PORT:-19280}
+TPORT=${BENCH_TARGET_PORT:-19290}
 export URLMON_STACK_DIR=$ROOT/bench/work/service-stack
 export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33691}
 export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64421}
@@ -69,6 +69,12 @@ redis-cli -h "$CACHE_ADDRESS" -p "$CACHE_PORT" FLUSHDB >/dev/null
     >"$WORK/target.out" 2>&1 &
 target_pid=$!
 for _ in $(seq 1 50); do [ -s "$WORK/target.ready" ] && break; sleep 0.1; done
+# a port already taken (another bench's target) would send every check to that server
+if [ ! -s "$WORK/target.ready" ] || ! kill -0 "$target_pid" 2>/dev/null; then
+    echo "bench/service.sh: urlmon-target did not start on port $TPORT:" >&2
+    cat "$WORK/target.out" >&2
+    exit 1
+fi
 sql "INSERT INTO urls (name, url, check_interval, created_at, updated_at)
      SELECT CONCAT('b', seq), CONCAT('http://127.0.0.1:$TPORT/ok/', seq),
             ELT(seq % 4 + 1, 30, 60, 300, 3600), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)
