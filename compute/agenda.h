@@ -12,8 +12,10 @@
  *   due at its first tick at or after L + I - I/2: the tick after the one its last check
  *   served when an earlier process checked it on time, else within I/2 of an interval
  *   after L (one shorter or longer gap when it comes from the slotted modes). A tick
- *   already past (missed while no instance held the shard) is caught up at once, but
- *   never sooner than L + I.
+ *   already past (missed while no instance held the shard) is caught up at once: when
+ *   it passed at most I/4 ago (a restart, the list's first read) the check serves that
+ *   tick, late, and the next is the following tick; an older one is caught up off the
+ *   grid and the next check comes at least I later.
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
  *   out of the heap until agenda_done, so one URL is never checked twice at once.
  * - agenda_done puts it back at its next tick (scheduled tick + I; after a catch-up
