@@ -21,7 +21,7 @@
 # Everything runs on loopback with a private MariaDB + Redis (bench/work/service-stack).
 #
 # Environment: BENCH_BUILD_DIR (default build), BENCH_DB_PORT (33691), BENCH_REDIS_PORT
-# (64421), BENCH_TARGET_PORT (19280), CONCURRENCY (500), BENCH_KEEP_STACK=1.
+# (64421), BENCH_TARGET_PORT (19290; bench/run.sh's targets use 19280-19283), CONCURRENCY (500), BENCH_KEEP_STACK=1.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -29,7 +29,7 @@ N=${1:-100000}
 MINUTES=${2:-10}
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build}
 WORK=$ROOT/bench/work/service
-TPORT=${BENCH_TARGET_PORT:-19280}
+TPORT=${BENCH_TARGET_PORT:-19290}
 export URLMON_STACK_DIR=$ROOT/bench/work/service-stack
 export URLMON_STACK_DB_PORT=${BENCH_DB_PORT:-33691}
 export URLMON_STACK_REDIS_PORT=${BENCH_REDIS_PORT:-64421}
@@ -69,6 +69,12 @@ redis-cli -h "$CACHE_ADDRESS" -p "$CACHE_PORT" FLUSHDB >/dev/null
     >"$WORK/target.out" 2>&1 &
 target_pid=$!
 for _ in $(seq 1 50); do [ -s "$WORK/target.ready" ] && break; sleep 0.1; done
+# a port already taken (another bench's target) would send every check to that server
+if [ ! -s "$WORK/target.ready" ] || ! kill -0 "$target_pid" 2>/dev/null; then
+    echo "bench/service.sh: urlmon-target did not start on port $TPORT:" >&2
+    cat "$WORK/target.out" >&2
+    exit 1
+fi
 sql "INSERT INTO urls (name, url, check_interval, created_at, updated_at)
      SELECT CONCAT('b', seq), CONCAT('http://127.0.0.1:$TPORT/ok/', seq),
             ELT(seq % 4 + 1, 30, 60, 300, 3600), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)
@@ -93,7 +99,11 @@ tick=$(getconf CLK_TCK)
 svc_pid=$!
 t0=$(date +%s%3N)
 log "service for $MINUTES min (pid $svc_pid)"
-sleep $((MINUTES * 60))
+# the machine's load while the service runs (other work on the same cores shows here)
+for _ in $(seq 1 $((MINUTES * 6))); do
+    sleep 10
+    cut -d' ' -f1 /proc/loadavg >>"$WORK/loadavg"
+done
 read -r -a st <"/proc/$svc_pid/stat"
 cpu_ticks=$((st[13] + st[14]))
 t1=$(date +%s%3N)
@@ -149,5 +159,6 @@ cat <<EOF
 | lateness | $lat over the run; worst per-minute maximum $lat_max ms |
 | checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean; the slowest second: $slowest |
 | CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v u="$ou" -v s="$os" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (u + s) / n }') ms ($(awk -v u="$ou" -v s="$os" 'BEGIN { print u + s }') s for $one_checks, $oe s wall) |
+| load average (1 min, every 10 s) | $(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "mean %.2f, min %.2f, max %.2f", s / NR, lo, hi }' "$WORK/loadavg") on $(nproc) cores |
 | exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
 EOF

@@ -12,8 +12,10 @@
  *   due at its first tick at or after L + I - I/2: the tick after the one its last check
  *   served when an earlier process checked it on time, else within I/2 of an interval
  *   after L (one shorter or longer gap when it comes from the slotted modes). A tick
- *   already past (missed while no instance held the shard) is caught up at once, but
- *   never sooner than L + I.
+ *   already past (missed while no instance held the shard) is caught up at once: when
+ *   it passed at most AGENDA_LATE_SLACK_MS ago (the list's first read after a start)
+ *   the check serves that tick, late, and the next is the following tick; an older one
+ *   is caught up off the grid and the next check comes at least I later.
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
  *   out of the heap until agenda_done, so one URL is never checked twice at once.
  * - agenda_done puts it back at its next tick (scheduled tick + I; after a catch-up
@@ -28,6 +30,10 @@
  * Not thread-safe: the caller locks. Memory: one entry per URL plus its URL and regex. */
 #ifndef URLMON_AGENDA_H
 #define URLMON_AGENDA_H
+
+/* how late a missed tick may be caught up and still count as served on its grid (no
+ * two checks of a URL closer than I minus this) */
+#define AGENDA_LATE_SLACK_MS 500
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -90,17 +90,21 @@ static int svc_source(void *arg, struct check_target *t)
 static long svc_wait(void *arg)
 {
     struct service *s = arg;
-    int64_t next;
+    int64_t next, now;
 
     pthread_mutex_lock(&s->ag_lock);
     next = agenda_next_due(s->ag);
     pthread_mutex_unlock(&s->ag_lock);
-    next -= clock_wall_ms();
-    /* waking a loop for each check alone costs more CPU than the check (a context switch
-     * per wake-up): checks due within SERVICE_WAKE_MS of each other start together */
-    if (next < SERVICE_WAKE_MS)
-        next = SERVICE_WAKE_MS;
-    return next > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : (long)next;
+    now = clock_wall_ms();
+    /* a wake-up costs more CPU than a check (a context switch out of epoll_wait): the
+     * loops wake only on a grid of SERVICE_WAKE_MS on the clock, the same for every
+     * loop, so the checks due within one step start together and the loops' wake-ups
+     * coincide instead of interleaving (+1 ms: a timer may fire a little early) */
+    if (next <= now)
+        next = now + 1;
+    if (next - now >= CHECKER_IDLE_POLL_MS)
+        return CHECKER_IDLE_POLL_MS;
+    return (long)((next + SERVICE_WAKE_MS - 1) / SERVICE_WAKE_MS * SERVICE_WAKE_MS + 1 - now);
 }
 
 static void svc_sink(void *arg, const struct check_result *r)

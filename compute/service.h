@@ -38,7 +38,11 @@
 #define SERVICE_ACQUIRE_SECONDS 2 /* retry the lease while another instance holds it */
 #define SERVICE_WAIT_LOG_SECONDS 30
 #define SERVICE_RETENTION_SECONDS 3600
-#define SERVICE_WAKE_MS 25 /* the engine wakes at most this often for due checks */
+/* the engine wakes for due checks on a grid of this step on the clock (the lateness it
+ * adds is at most the step; the CPU per check falls as the step grows) */
+#ifndef SERVICE_WAKE_MS
+#define SERVICE_WAKE_MS 100
+#endif
 
 struct service_params {
     const struct config *cfg;

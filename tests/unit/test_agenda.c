@@ -87,6 +87,35 @@ static void test_from_last_check(void **state)
     a = with(7, 60, tick + 80);
     assert_int_equal(agenda_next_due(a), tick + 60000 < T0 ? T0 : tick + 60000);
     agenda_free(&a);
+    /* the tick after the last check passed 400 ms before the list was read (a start):
+     * caught up at once, serving that tick (its lateness is 400 ms), and the following
+     * tick is not skipped */
+    {
+        int64_t tk = agenda_tick_at_or_after(7, 30, T0), now = tk + 400, sched;
+        struct check_target t;
+        assert_int_equal(agenda_new(&a), 0);
+        agenda_reload_begin(a);
+        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, now), AGENDA_ADDED);
+        (void)agenda_reload_end(a);
+        assert_int_equal(agenda_next_due(a), now);
+        assert_true(agenda_take(a, now, &t, &sched));
+        assert_int_equal(sched, tk);
+        assert_int_equal(agenda_done(a, 7, now, now + 20), tk);
+        assert_int_equal(agenda_next_due(a), tk + 30000);
+        agenda_free(&a);
+        /* missed by more than AGENDA_LATE_SLACK_MS (20 s): off the grid, then at least
+         * 30 s later */
+        assert_int_equal(agenda_new(&a), 0);
+        agenda_reload_begin(a);
+        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, tk + 20000),
+                         AGENDA_ADDED);
+        (void)agenda_reload_end(a);
+        assert_true(agenda_take(a, tk + 20000, &t, &sched));
+        assert_int_equal(sched, tk + 20000);
+        assert_int_equal(agenda_done(a, 7, tk + 20000, tk + 20020), tk + 20000);
+        assert_int_equal(agenda_next_due(a), tk + 60000);
+        agenda_free(&a);
+    }
     /* last check 2 h ago: overdue, caught up now */
     a = with(7, 60, T0 - 7200000);
     assert_int_equal(agenda_next_due(a), T0);
