@@ -57,8 +57,9 @@ grants() { # grants USER PASSWORD: SHOW GRANTS without the USAGE line and the gr
 }
 expect_eq "api user: SELECT, UPDATE on urlmon only" "$(grants "${api[@]}")" \
     "GRANT SELECT, UPDATE ON \`urlmon\`.*"
+# TRIGGER: `urlmon-compute partition-checks` mirrors writes into the new table while it copies
 expect_eq "compute user: urlmon's DML and DDL only" "$(grants "${cmp[@]}")" \
-    "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER ON \`urlmon\`.*"
+    "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, REFERENCES, INDEX, ALTER, TRIGGER ON \`urlmon\`.*"
 
 # The SSRF guard through the whole job: the default ALLOW_PRIVATE_TARGETS.
 unset ALLOW_PRIVATE_TARGETS
