@@ -210,7 +210,11 @@ step("a click opens the URL's page with its checks", async () => {
   // the chart (Chart.js) drew, the strips have one cell per bucket
   await page.waitForFunction(() => document.querySelector("#u-chart").width > 0);
   eq(await page.$$eval("#u-strips .strip", (s) => s.map((x) => x.children.length)), [24, 168, 30], "availability strips");
-  eq(await page.$$eval("#u-strips .strip", (s) => s.map((x) => x.lastElementChild.className)), ["ok", "ok", "ok"], "this hour ok");
+  // the last cell is the current hour (day): the test's checks are in it unless the hour
+  // turned since they ran (a run crossing hh:00 leaves the new hour's cell empty)
+  if (new Date().getUTCMinutes() >= 2) {
+    eq(await page.$$eval("#u-strips .strip", (s) => s.map((x) => x.lastElementChild.className)), ["ok", "ok", "ok"], "this hour ok");
+  }
   const st = await page.$eval("#u-state", (e) => e.textContent);
   if (!st.startsWith("Stateup") || !st.includes(`Since${fmtTime(d.since)} UTC`)) fail(`state on the page: ${st}`);
   eq(await page.$eval("#u-incidents", (e) => e.textContent), "none", "no incidents");
