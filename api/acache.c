@@ -181,6 +181,9 @@ static void on_flushed(redisAsyncContext *ac, void *reply, void *privdata)
         log_info("redis %s:%u: connected%s; %lld cached answers from before dropped", c->address,
                  c->port, c->warned ? " again" : "", (long long)r->integer);
     c->warned = false;
+    /* The keys are gone (ours) and what happened to them while we were away is unknown. */
+    if (c->inval_cb)
+        c->inval_cb(c->inval_arg, NULL, 0);
     maybe_track(c);
 }
 
@@ -253,6 +256,9 @@ static void on_tracking(redisAsyncContext *ac, void *reply, void *privdata)
         c->epoch++; /* fills sent before now may have missed invalidations */
         log_debug("redis %s:%u: invalidations of %s* arrive on client %lld", c->address, c->port,
                   c->track_prefix, c->sub_id);
+        /* Messages may have been missed until now (the delete after connecting included). */
+        if (c->inval_cb)
+            c->inval_cb(c->inval_arg, NULL, 0);
         return;
     }
     if (r && !c->track_warned)

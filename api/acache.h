@@ -58,7 +58,9 @@ int acache_send(struct acache *c, acache_cb cb, void *arg, const char *cmd, ...)
     __attribute__((sentinel)) MUSTCHECK;
 
 /* key (keylen bytes, not NUL-terminated) was written, deleted, expired or evicted; key ==
- * NULL: anything may have changed (a flush, or tracking was lost or not yet established). */
+ * NULL: anything may have changed: a flush, tracking was lost, the connection came up (its
+ * delete of flush_pattern done) or tracking was established (messages before it may have
+ * been missed). Keys written by this process are reported too (no NOLOOP). */
 typedef void (*acache_inval_cb)(void *arg, const char *key, size_t keylen);
 void acache_on_invalidate(struct acache *c, acache_inval_cb cb, void *arg);
 /* True while invalidations reach this process: only then may copies of Redis' values be

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "rq.h"
+#include "warm.h"
 
 #define GUARD_SUFFIX "#fill"
 #define GUARD_TTL "60"
@@ -50,7 +51,15 @@ struct fill {
     struct rq *waiters;
     char *body;
     size_t len;
+    answer_fill_cb done; /* answer_fill's caller, told what became of the answer */
+    void *done_arg;
 };
+
+static void fill_report(struct fill *f, enum answer_fill_result res)
+{
+    if (f->done)
+        f->done(f->done_arg, res);
+}
 
 /* ---- 1. the in-process copy ---------------------------------------------------- */
 
@@ -62,6 +71,8 @@ static void invalidated(void *arg, const char *key, size_t keylen)
         lcache_drop(an->local, key, keylen);
     else
         lcache_clear(an->local);
+    if (an->api->warm)
+        warm_invalidated(an->api->warm, key, keylen);
 }
 
 /* Keeps a copy of an answer Redis returned, if no invalidation can have been missed
@@ -98,8 +109,11 @@ static void fill_written(void *arg, const redisReply *reply)
 {
     struct fill *f = arg;
 
-    (void)reply;
     reply_all(f->waiters, f->body, f->len);
+    fill_report(f, !reply                              ? ANSWER_FILL_FAILED
+                   : reply->type == REDIS_REPLY_STATUS ? ANSWER_FILL_STORED
+                   : reply->type == REDIS_REPLY_NIL    ? ANSWER_FILL_STALE
+                                                       : ANSWER_FILL_FAILED);
     free(f->body);
     free(f);
 }
@@ -128,6 +142,7 @@ static void fill_finish(struct job *j)
         log_debug("cache fill of %s skipped: Redis is down", j->route.cache_key);
     }
     job_reply_all(j, "MISS");
+    fill_report(f, ANSWER_FILL_FAILED);
     free(f);
 }
 
@@ -139,12 +154,43 @@ static void guard_set(void *arg, const redisReply *reply)
     job_submit(f->job);
 }
 
+/* A job computing r's answer, registered for single flight, its guard named; NULL on OOM.
+ * fill_submit starts it. */
+static struct job *fill_new(struct answer *an, const struct route_req *r)
+{
+    struct fill *f = calloc(1, sizeof(*f));
+    struct job *j = NULL;
+
+    if (!f || !(j = job_new(an->api, r->id == ROUTE_TOP ? QUERY_TOP : QUERY_SUMMARY, r)) ||
+        flight_put(an->flight, r->cache_key, j) != 0) {
+        free(f);
+        free(j);
+        return NULL;
+    }
+    f->an = an;
+    f->job = j;
+    j->owner = f;
+    j->finish = fill_finish;
+    snprintf(f->guard, sizeof(f->guard), "%s" GUARD_SUFFIX, r->cache_key);
+    snprintf(f->token, sizeof(f->token), "%s%llu", an->fill_prefix,
+             (unsigned long long)++an->fill_seq);
+    return j;
+}
+
+static void fill_submit(struct job *j)
+{
+    struct fill *f = j->owner;
+
+    /* The guard must be in place before the query reads MySQL. */
+    if (acache_send(j->api->cache, guard_set, f, "SET", f->guard, f->token, "EX", GUARD_TTL,
+                    NULL) != 0)
+        job_submit(j);
+}
+
 static void compute(struct rq *rq)
 {
     struct api *a = rq->api;
-    struct answer *an = a->answer;
-    struct job *j = flight_get(an->flight, rq->route.cache_key);
-    struct fill *f = NULL;
+    struct job *j = flight_get(a->answer->flight, rq->route.cache_key);
 
     metrics_cache(a->metrics, rq->route.id, false);
     if (j) {
@@ -152,25 +198,34 @@ static void compute(struct rq *rq)
         job_add_waiter(j, rq);
         return;
     }
-    if (!(f = calloc(1, sizeof(*f))) ||
-        !(j = job_new(a, rq->route.id == ROUTE_TOP ? QUERY_TOP : QUERY_SUMMARY, &rq->route)) ||
-        flight_put(an->flight, rq->route.cache_key, j) != 0) {
-        free(f);
-        free(j);
+    if (!(j = fill_new(a->answer, &rq->route))) {
         rq_error(rq, 500, "internal error: out of memory");
         return;
     }
-    f->an = an;
-    f->job = j;
-    j->owner = f;
-    j->finish = fill_finish;
     job_add_waiter(j, rq);
-    snprintf(f->guard, sizeof(f->guard), "%s" GUARD_SUFFIX, rq->route.cache_key);
-    snprintf(f->token, sizeof(f->token), "%s%llu", an->fill_prefix,
-             (unsigned long long)++an->fill_seq);
-    /* The guard must be in place before the query reads MySQL. */
-    if (acache_send(a->cache, guard_set, f, "SET", f->guard, f->token, "EX", GUARD_TTL, NULL) != 0)
-        job_submit(j);
+    fill_submit(j);
+}
+
+int answer_fill(struct answer *an, const struct route_req *r, answer_fill_cb cb, void *arg)
+{
+    struct job *j = flight_get(an->flight, r->cache_key);
+    struct fill *f;
+
+    if (j) { /* a miss is computing it: report when that job's answer is written */
+        f = j->owner;
+        if (f->done)
+            return -1;
+        f->done = cb;
+        f->done_arg = arg;
+        return 0;
+    }
+    if (!(j = fill_new(an, r)))
+        return -1;
+    f = j->owner;
+    f->done = cb;
+    f->done_arg = arg;
+    fill_submit(j);
+    return 0;
 }
 
 /* ---- 2. Redis -------------------------------------------------------------------- */

@@ -23,11 +23,26 @@
 
 struct answer;
 struct api;
+struct route_req;
 struct rq;
 
 int answer_open(struct api *a, struct answer **out) MUSTCHECK;
 void answer_free(struct answer **an); /* NULL-safe, clears *an */
 void answer_serve(struct rq *rq);
+
+/* What became of an answer_fill: written to Redis; computed but not written because its
+ * guard was gone (a compute run or a flush deleted the cache meanwhile, so the answer may
+ * predate it); not computed or not written (MySQL or Redis failed, the job queue full). */
+enum answer_fill_result { ANSWER_FILL_STORED, ANSWER_FILL_STALE, ANSWER_FILL_FAILED };
+typedef void (*answer_fill_cb)(void *arg, enum answer_fill_result res);
+/* Computes the answer of a cacheable route and writes it to Redis exactly as a miss does
+ * (3. above: single flight, guard, guarded write), with no request waiting (api/warm.h).
+ * When a job already computes the key, cb is attached to it instead of starting another;
+ * GETs missing the key meanwhile join the job as waiters. cb runs exactly once, normally
+ * later (from inside this call only when the job queue is full). -1 (cb never runs): out
+ * of memory, or the running job already reports to a callback. */
+int answer_fill(struct answer *an, const struct route_req *r, answer_fill_cb cb,
+                void *arg) MUSTCHECK;
 /* How many in-process copies are kept (for /metrics). */
 size_t answer_local_count(const struct answer *an);
 

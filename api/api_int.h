@@ -27,6 +27,7 @@ struct conns;
 struct dbpool;
 struct metrics;
 struct tally;
+struct warm;
 struct wpool;
 
 struct api {
@@ -43,6 +44,7 @@ struct api {
     struct wpool *workers;
     struct acache *cache;  /* the loop's Redis client */
     struct answer *answer; /* the answer cache: in-process copy, Redis, single flight */
+    struct warm *warm;     /* recomputes invalidated answers (warm.h); NULL: CACHE_WARM=0 */
     struct qguard *qguard; /* Redis eviction policy, QUEUE_MAX, OOM (qguard.h) */
     struct metrics *metrics;
     struct conns *conns;

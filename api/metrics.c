@@ -35,6 +35,8 @@ struct metrics {
     unsigned long long flight_joins;
     unsigned long long local_hits;
     unsigned long long rejected_busy, rejected_conn;
+    unsigned long long warms, warm_answers, warm_failures, warm_yields;
+    double warm_last_seconds;
 };
 
 int metrics_open(struct metrics **out)
@@ -106,6 +108,19 @@ void metrics_flight_join(struct metrics *m)
 void metrics_local_hit(struct metrics *m)
 {
     m->local_hits++;
+}
+
+void metrics_warm(struct metrics *m, unsigned stored, unsigned failed, double seconds)
+{
+    m->warms++;
+    m->warm_answers += stored;
+    m->warm_failures += failed;
+    m->warm_last_seconds = seconds;
+}
+
+void metrics_warm_yield(struct metrics *m)
+{
+    m->warm_yields++;
 }
 
 void metrics_rejected(struct metrics *m, const char *why)
@@ -195,6 +210,30 @@ static void render_cache(FILE *f, const struct metrics *m)
             "# TYPE urlmon_api_cache_local_hits_total counter\n"
             "urlmon_api_cache_local_hits_total %llu\n",
             m->local_hits);
+    fprintf(f,
+            "# HELP urlmon_api_cache_warms_total Warms this instance ran: recomputes of the "
+            "invalidated top lists and summary into Redis.\n"
+            "# TYPE urlmon_api_cache_warms_total counter\n"
+            "urlmon_api_cache_warms_total %llu\n"
+            "# HELP urlmon_api_cache_warm_answers_total Answers warms wrote to Redis.\n"
+            "# TYPE urlmon_api_cache_warm_answers_total counter\n"
+            "urlmon_api_cache_warm_answers_total %llu\n"
+            "# HELP urlmon_api_cache_warm_failures_total Answers a warm could not compute or "
+            "write (MySQL or Redis failed).\n"
+            "# TYPE urlmon_api_cache_warm_failures_total counter\n"
+            "urlmon_api_cache_warm_failures_total %llu\n"
+            "# HELP urlmon_api_cache_warm_yields_total Warms left to another instance holding "
+            "the warm lock.\n"
+            "# TYPE urlmon_api_cache_warm_yields_total counter\n"
+            "urlmon_api_cache_warm_yields_total %llu\n",
+            m->warms, m->warm_answers, m->warm_failures, m->warm_yields);
+    if (m->warms)
+        fprintf(f,
+                "# HELP urlmon_api_cache_warm_last_seconds The last warm's time from the first "
+                "invalidation to its last answer written.\n"
+                "# TYPE urlmon_api_cache_warm_last_seconds gauge\n"
+                "urlmon_api_cache_warm_last_seconds %.6f\n",
+                m->warm_last_seconds);
     fprintf(f,
             "# HELP urlmon_api_rejected_total Requests or connections refused by a limit.\n"
             "# TYPE urlmon_api_rejected_total counter\n"

@@ -39,6 +39,11 @@ void metrics_flight_join(struct metrics *m);
 void metrics_rejected(struct metrics *m, const char *why);
 /* A cache hit answered from the in-process copy (metrics_cache counts it too). */
 void metrics_local_hit(struct metrics *m);
+/* A warm (api/warm.h) ended: answers written, answers not, seconds from the first
+ * invalidation to the end. */
+void metrics_warm(struct metrics *m, unsigned stored, unsigned failed, double seconds);
+/* A warm left to another instance (it held the lock). */
+void metrics_warm_yield(struct metrics *m);
 
 /* The exposition text, malloc'd (caller frees); NULL on OOM. */
 char *metrics_render(const struct metrics *m, const struct metrics_gauges *g, size_t *len);

@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "rconn.h"
 #include "tally.h"
+#include "warm.h"
 #include "wpool.h"
 
 #define MAX_BODY_BYTES (64 * 1024)
@@ -204,7 +205,7 @@ int api_open(const struct config *cfg, struct api **out, char *err, size_t errle
         acache_open(a->base, cfg, RKEY_CACHE_PREFIX "*", RKEY_CACHE_PREFIX, &a->cache, err,
                     errlen) != 0)
         goto fail;
-    if (answer_open(a, &a->answer) != 0) {
+    if (answer_open(a, &a->answer) != 0 || (cfg->cache_warm && warm_open(a, &a->warm) != 0)) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -277,6 +278,7 @@ void api_free(struct api **ap)
     acache_free(&a->cache);
     wpool_free(&a->workers);
     answer_free(&a->answer);
+    warm_free(&a->warm);
     a->stopping = true;
     if (a->conns)
         conn_stop(a->conns);

@@ -53,6 +53,9 @@ static const struct param params[] = {
     STR("CACHE_PASSWORD", cache_password, "", 0,
         "Redis AUTH password, empty for none (never logged)"),
     UINT("CACHE_TTL", cache_ttl, "600", 1, 86400, "seconds a cached API answer lives"),
+    {"CACHE_WARM", P_BOOL, OFF(cache_warm), SZ(cache_warm), "1", 0, 1,
+     "1 = when the cached top lists and summary are invalidated (after each compute run) "
+     "urlmon-api recomputes them into Redis at once; 0 = the next GET of each does"},
     STR("API_ADDRESS", api_address, "0.0.0.0", 1, "address urlmon-api listens on"),
     UINT("API_PORT", api_port, "8000", 1, 65535, "port urlmon-api listens on"),
     STR("API_TOKEN", api_token, "", 0, "bearer token for POST/DELETE; empty = open (never logged)"),

@@ -27,6 +27,7 @@ struct config {
     unsigned cache_port;
     char cache_password[256]; /* secret: never logged */
     unsigned cache_ttl;       /* seconds a cached API answer lives */
+    bool cache_warm;          /* the API recomputes invalidated answers at once (api/warm.h) */
     /* API */
     char api_address[64];
     unsigned api_port;

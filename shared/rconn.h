@@ -19,6 +19,10 @@
 #define RKEY_DEAD "urlmon:queue:dead"
 /* Prefix of every cached API answer; the compute job deletes them after a run. */
 #define RKEY_CACHE_PREFIX "urlmon:cache:"
+/* Held (SET NX PX) by the one API instance recomputing the invalidated answers
+ * (api/warm.h). Outside the cache prefix: the run's delete must not take it, and taking
+ * it must not look like an invalidation. */
+#define RKEY_WARM_LOCK "urlmon:warm:lock"
 
 redisContext *rconn_connect(const struct config *cfg, unsigned timeout_ms, char *err,
                             size_t errlen) MUSTCHECK;
