@@ -22,3 +22,5 @@ target_link_libraries(test_api_edges PRIVATE urlmon_api urlmon_compute)
 add_executable(api_bench_peer api_bench_peer.c)
 target_link_libraries(api_bench_peer PRIVATE PkgConfig::LIBEVENT PkgConfig::LIBEVENT_PTHREADS
     PkgConfig::HIREDIS)
+# The cache warm after a compute run (api/warm.h): real runs against urlmon-target.
+urlmon_script_test(api_warm ${URLMON_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/api_warm.py)
