@@ -12,12 +12,14 @@ warm fails, is counted, and nothing else changes.
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import Api, Failure, check, eq, mysql, redis, reset, run_tests, stack  # noqa: E402
+from api_lib import ROOT, Api, Failure, check, eq, mysql, redis, reset, run_tests, stack  # noqa: E402
 from ui_lib import compute_run, start_target  # noqa: E402
 
 PATHS = ["/urls/top/%s/%s" % (s, t) for s in ("success", "fail")
@@ -98,6 +100,48 @@ def test_warm_after_run():
         api.stop_checked()
     lines = [ln for ln in open(api.log_path) if "cache warm: 7 answers written in" in ln]
     eq(len(lines), warms, "one log line per warm")
+
+
+def test_get_joins_the_warm():
+    """A GET arriving while the warm computes its key waits for that computation (one
+    MySQL job, X-Cache: MISS) instead of starting its own. The warm is held inside MySQL by a
+    table lock the queries wait for."""
+    api = Api(CACHE_WARM=1)
+    lock = None
+    try:
+        settle(api)
+        joins = metric(api, "urlmon_api_singleflight_joins_total")
+        answers = metric(api, "urlmon_api_cache_warm_answers_total")
+        lock = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "stack.sh"), "sql"],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        lock.stdin.write("LOCK TABLES checks WRITE, rollup_hourly_total WRITE;\n"
+                         "SELECT SLEEP(0);\n")
+        lock.stdin.flush()
+        time.sleep(0.5)
+        redis("DEL", KEYS[-1])  # the summary, as a run deletes it
+        wait_for("the warm's job waiting in MySQL",
+                 lambda: metric(api, "urlmon_api_jobs_running") >= 1, 5)
+        got = {}
+        t = threading.Thread(target=lambda: got.update(r=api.request("GET", "/urls/summary")))
+        t.start()
+        wait_for("the GET joined the warm's job",
+                 lambda: metric(api, "urlmon_api_singleflight_joins_total") == joins + 1, 5)
+        lock.stdin.write("UNLOCK TABLES;\n")
+        lock.stdin.close()
+        lock.wait(timeout=30)
+        lock = None
+        t.join(timeout=30)
+        st, headers, body = got["r"]
+        eq((st, headers.get("x-cache")), (200, "MISS"), "the GET during the warm")
+        settle(api)
+        eq(metric(api, "urlmon_api_cache_warm_answers_total") - answers, 1, "the warm wrote it")
+        st, headers, cached = api.request("GET", "/urls/summary")
+        eq((st, headers.get("x-cache"), cached), (200, "HIT", body), "the next GET")
+    finally:
+        if lock:
+            lock.kill()
+            lock.wait()
+        api.stop_checked()
 
 
 def test_two_instances_compute_once():
@@ -214,8 +258,8 @@ def main():
             f.write("down,http://127.0.0.1:%d/c?status=503,,1\n" % port)
         compute_run(CSV)
         eq(mysql("SELECT COUNT(*) FROM urls"), [["3"]], "3 URLs")
-        run_tests([test_warm_after_run, test_two_instances_compute_once, test_warm_off,
-                   test_flush_and_restart, test_mysql_down])
+        run_tests([test_warm_after_run, test_get_joins_the_warm, test_two_instances_compute_once,
+                   test_warm_off, test_flush_and_restart, test_mysql_down])
     finally:
         TARGET.terminate()
         TARGET.wait(timeout=15)
