@@ -71,6 +71,34 @@ static void test_render(void **state)
     assert_null(m);
 }
 
+static void test_warm(void **state)
+{
+    struct metrics *m = NULL;
+    struct metrics_gauges g = {-1, -1, -1, -1, -1, -1, 0, 0, 0, 0};
+    size_t len;
+    char *text;
+
+    assert_int_equal(metrics_open(&m), 0);
+    text = metrics_render(m, &g, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "urlmon_api_cache_warms_total 0\n"));
+    assert_null(strstr(text, "urlmon_api_cache_warm_last_seconds")); /* no warm yet */
+    free(text);
+    metrics_warm(m, 7, 0, 0.2);
+    metrics_warm(m, 5, 2, 0.163);
+    metrics_warm_yield(m);
+    text = metrics_render(m, &g, &len);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "urlmon_api_cache_warms_total 2\n"));
+    assert_non_null(strstr(text, "urlmon_api_cache_warm_answers_total 12\n"));
+    assert_non_null(strstr(text, "urlmon_api_cache_warm_failures_total 2\n"));
+    assert_non_null(strstr(text, "urlmon_api_cache_warm_yields_total 1\n"));
+    assert_non_null(strstr(text, "# TYPE urlmon_api_cache_warm_last_seconds gauge\n"
+                                 "urlmon_api_cache_warm_last_seconds 0.163000\n"));
+    free(text);
+    metrics_free(&m);
+}
+
 static void test_many_codes(void **state)
 {
     struct metrics *m = NULL;
@@ -91,7 +119,7 @@ static void test_many_codes(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_render), cmocka_unit_test(test_warm),
                                        cmocka_unit_test(test_many_codes)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
