@@ -164,6 +164,30 @@ def test_two_instances_compute_once():
         b.stop_checked()
 
 
+def test_lock_held_elsewhere():
+    """An instance that died holding the lock: this one yields until the lock expires,
+    GETs miss meanwhile, and the next invalidation (a GET's own fill) warms the rest."""
+    api = Api(CACHE_WARM=1)
+    try:
+        settle(api)
+        yields = metric(api, "urlmon_api_cache_warm_yields_total")
+        warms = metric(api, "urlmon_api_cache_warms_total")
+        redis("SET", "urlmon:warm:lock", "warm:1:1:1", "PX", "2000")
+        redis("UNLINK", *KEYS)
+        wait_for("yielded to the lock holder",
+                 lambda: metric(api, "urlmon_api_cache_warm_yields_total") > yields, 5)
+        eq(present(), 0, "nothing warmed while another instance holds the lock")
+        eq(metric(api, "urlmon_api_cache_warms_total"), warms, "no warm")
+        wait_for("the lock expired", lambda: redis("EXISTS", "urlmon:warm:lock")[-1] == "0", 5)
+        st, headers, _ = api.request("GET", "/urls/summary")
+        eq((st, headers.get("x-cache")), (200, "MISS"), "a GET after the lock expired")
+        wait_for("the rest warmed after the GET's fill", lambda: present() == 7, 5)
+        settle(api)
+        eq(metric(api, "urlmon_api_cache_warm_answers_total") > 0, True, "warmed by this one")
+    finally:
+        api.stop_checked()
+
+
 def test_warm_off():
     api = Api(CACHE_WARM=0)
     try:
@@ -259,7 +283,8 @@ def main():
         compute_run(CSV)
         eq(mysql("SELECT COUNT(*) FROM urls"), [["3"]], "3 URLs")
         run_tests([test_warm_after_run, test_get_joins_the_warm, test_two_instances_compute_once,
-                   test_warm_off, test_flush_and_restart, test_mysql_down])
+                   test_lock_held_elsewhere, test_warm_off, test_flush_and_restart,
+                   test_mysql_down])
     finally:
         TARGET.terminate()
         TARGET.wait(timeout=15)
