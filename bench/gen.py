@@ -161,10 +161,26 @@ def cmd_history(a):
     # ("\0" where the hour goes), cut around the URLs that failed in that hour.
     ids = ["%d\t" % (u + 1) for u in range(n)]
     templates = {}  # ns -> (text, offset of each URL's line, end)
-    hourly_all = os.path.join(a.out, "rollup_hourly.all.tsv")
+    hourly = os.path.join(a.out, "rollup_hourly.tsv")
+    hourly_edges = os.path.join(a.out, "rollup_hourly.edges.tsv")
+    keep = None
+    if a.hourly != "all":
+        # Keep the hourly rows of the edge days only, filtered as urlmon-rollup writes
+        # them (a FIFO in place of its file): at 1M URLs the rows of every hour would be
+        # ~45 GB on disk for a month, of which the API reads a few days.
+        for f in (hourly, hourly_edges):
+            if os.path.lexists(f):
+                os.unlink(f)
+        os.mkfifo(hourly)
+        keep = subprocess.Popen(["grep", "-E", "^(%s) " % "|".join(sorted(edge_days)), hourly],
+                                stdout=open(hourly_edges, "w", encoding="ascii"),
+                                env=dict(os.environ, LC_ALL="C"))
     roll = subprocess.Popen([a.rollup_bin, "--tsv", a.out], stdin=subprocess.PIPE,
                             text=True, encoding="ascii")
-    checks_rows = []
+    # Raw checks: one file per raw hour, each in primary key order (url_id, then run_id:
+    # the loop below goes URL by URL, slot by slot), merged at the end by sort -m. No
+    # list of every row in memory: at 1M URLs a raw hour is 6 million rows.
+    raw_files = []
     nhours = 0
     hour = first
     while hour <= now:
@@ -173,6 +189,9 @@ def cmd_history(a):
         hour_ms = "%d" % (hour * 1000)
         out = []
         if hour in raw_hours:
+            raw_path = os.path.join(a.out, "checks.%d.part" % len(raw_files))
+            raw_files.append(raw_path)
+            rawf = open(raw_path, "w", encoding="ascii")
             for u in range(n):
                 p = rates[u]
                 for s in slots:
@@ -180,10 +199,11 @@ def cmd_history(a):
                     ok = not (p and rng.random() < p)
                     rms = base_ms[u] + (u * 7 + t // SLOT_S) % 50
                     at_ms = (t + (u % 599)) * 1000 + u % 1000
-                    checks_rows.append((u + 1, (t - first) // SLOT_S + 1, fmt(t + (u % 599)),
-                                        u % 1000, ok, 200 if ok else 503, rms,
-                                        "\\N" if ok else "http_status"))
+                    rawf.write("%d\t%d\t%s.%03d\t%d\t%d\t%d\t%s\n" % (
+                        u + 1, (t - first) // SLOT_S + 1, fmt(t + (u % 599)), u % 1000, ok,
+                        200 if ok else 503, rms, "\\N" if ok else "http_status"))
                     out.append("%s%d\t%d\t%d\n" % (ids[u], at_ms, ok, rms))
+            rawf.close()
         else:
             fails = {}
             for u in failing:
@@ -214,16 +234,17 @@ def cmd_history(a):
     roll.stdin.close()
     if roll.wait() != 0:
         sys.exit("history: urlmon-rollup failed")
-    hourly = os.path.join(a.out, "rollup_hourly.tsv")
-    if a.hourly != "all":  # keep the hourly rows of the edge days only
-        os.replace(hourly, hourly_all)
-        with open(hourly, "w", encoding="ascii") as f:
-            subprocess.run(["grep", "-E", "^(%s) " % "|".join(sorted(edge_days)), hourly_all],
-                           stdout=f, check=True)
-        os.unlink(hourly_all)
-    checks_rows.sort()  # primary key order: the load appends to the clustered index
+    if keep is not None:
+        if keep.wait() != 0:
+            sys.exit("history: filtering the hourly rollups failed")
+        os.unlink(hourly)
+        os.replace(hourly_edges, hourly)
+    # primary key order: the load appends to the clustered index
     with open(os.path.join(a.out, "checks.tsv"), "w", encoding="ascii") as f:
-        f.writelines("%d\t%d\t%s.%03d\t%d\t%d\t%d\t%s\n" % r for r in checks_rows)
+        subprocess.run(["sort", "-m", "-t", "\t", "-k1,1n", "-k2,2n"] + raw_files, stdout=f,
+                       check=True, env=dict(os.environ, LC_ALL="C"))
+    for path in raw_files:
+        os.unlink(path)
     print("history: %d URLs, %d hours from %s to %s, raw checks in %d hours, hourly rollups "
           "for %s" % (n, nhours, fmt(first), fmt(now), len(raw_hours),
                       "every day" if a.hourly == "all" else "days " + " ".join(sorted(edge_days))))
