@@ -20,7 +20,7 @@
       rows each (the MariaDB peer of the writer benchmark)
 
   gen.py history --urls N --days D --out DIR --rollup-bin PATH [--hourly all|edges]
-                 [--raw-hours H]
+                 [--raw-hours H] [--raw-first-hours H]
       urls.tsv runs.tsv rollup_hourly.tsv rollup_daily.tsv rollup_hourly_total.tsv
       checks.tsv: N URLs checked every 10 minutes for D days up to now (UTC), as the
       compute job leaves them: daily rollups for every day, all-URL hourly totals, hourly
@@ -29,7 +29,9 @@
       and raw checks only where the API reads them (the hour holding the start of the
       1-hour, 1-day, 7-day and 30-day windows, and the hour after it), plus every hour of
       the past H hours with --raw-hours H (24: the day of raw checks the dashboard's
-      percentiles read, 1.44 million at 10,000 URLs). Each URL has its
+      percentiles read, 1.44 million at 10,000 URLs), and every hour of the first H
+      hours with --raw-first-hours H (the oldest day, for retention to drop: bench/soak.sh).
+      Each URL has its
       own failure rate (most 0, a few high) so the top lists have a real order.
       The rollups are not computed here: every check (the raw ones one by one, the others
       as per-hour counts) goes through urlmon-rollup (--rollup-bin), the compute job's
@@ -137,6 +139,7 @@ def cmd_history(a):
     # start, hourly rollups from there to the end of that day, daily rollups after. The
     # hour after each start is covered too, for the minutes the benchmark takes.
     raw_hours = set(range(now // 3600 * 3600 - a.raw_hours * 3600, now + 1, 3600))
+    raw_hours.update(first + k * 3600 for k in range(a.raw_first_hours))
     edge_days = {fmt(now)[:10]}
     for span_h in (1, 24, 7 * 24, 30 * 24):
         h0 = (now - span_h * 3600) // 3600 * 3600
@@ -291,6 +294,9 @@ def main():
     h.add_argument("--hourly", choices=("all", "edges"), default="all")
     h.add_argument("--raw-hours", type=int, default=0,
                    help="raw checks for every hour of the past H hours too")
+    h.add_argument("--raw-first-hours", type=int, default=0,
+                   help="raw checks for the first H hours of the history too (a day that "
+                        "retention drops)")
     h.add_argument("--rollup-bin", required=True,
                    help="urlmon-rollup (BUILD/compute/urlmon-rollup)")
     i = sub.add_parser("inserts")
