@@ -174,7 +174,8 @@ load_days() { # DAYS
 
 # The history's URLs point nowhere: the same ids (1..N) become URLs on urlmon-target
 # (200 ms answers, 2% failing in five ways, as bench/run.sh e2e), so the runs extend the
-# history of the same URLs.
+# history of the same URLs. Their interval is 60 s and the runs use 60-s slots
+# (--interval 60): the runs follow each other within minutes instead of 10-minute slots.
 target_urls() {
     local prefix=$WORK/soak/urls-n$N
     mkdir -p "$WORK/soak"
@@ -183,8 +184,12 @@ target_urls() {
     awk '{print NR "\t" $0}' "$prefix.tsv" >"$prefix.ids.tsv"
     sql --local-infile=1 <<SQL
 SET SESSION unique_checks = 0;
-LOAD DATA LOCAL INFILE '$prefix.ids.tsv' REPLACE INTO TABLE urls (id, name, url, regex, active, created_at, updated_at);
+LOAD DATA LOCAL INFILE '$prefix.ids.tsv' REPLACE INTO TABLE urls (id, name, url, regex, active, created_at, updated_at)
+    SET check_interval = 60;
 SQL
+    # The history ends with a check of every URL in the slot it was generated in (some
+    # dated up to 10 minutes ahead): those raw rows go, so that every URL is due.
+    sql -e "DELETE FROM checks WHERE checked_at >= (SELECT MAX(started_at) FROM runs)"
     rm -f "$prefix".*
 }
 
@@ -197,13 +202,16 @@ real_runs() {
     eval "$(bash scripts/stack.sh env compute)"
     export DB_NAME=$SOAK_DB
     for k in $(seq 1 "$RUNS"); do
+        # Runs of 60-s slots (--interval 60, the URLs' interval 60 s): a run starts in a
+        # minute the previous one has not written in, so every URL is due again.
+        sleep $((61 - $(date +%s) % 60))
         # Every cacheable answer cached before the run, as users would have them.
         for ep in "${CACHEABLE[@]}"; do one_get "http://127.0.0.1:$API_PORT$ep" >/dev/null; done
         log "soak: run $k: urlmon-compute over $N URLs (200 ms, 2% failing), RETENTION_DAYS=35"
         MEASURE_OPTS=(--stderr "$WORK/compute-soak.log")
         ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT CONCURRENCY=$E2E_CONCURRENCY \
             SPOOL_DIR=$WORK/spool LOG_LEVEL=info RETENTION_DAYS=35 \
-            measure scenario=soak_run n="$N" run="$k" -- "$COMPUTE_BIN" >/dev/null ||
+            measure scenario=soak_run n="$N" run="$k" -- "$COMPUTE_BIN" --interval 60 >/dev/null ||
             log "soak: urlmon-compute failed (see $WORK/compute-soak.log)"
         MEASURE_OPTS=()
         recompute "after-run$k"
@@ -243,6 +251,7 @@ soak_main() {
     sql -e "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$POOL")"
     # migrate partitions the empty checks from RETENTION_DAYS back: day -37 on, so the
     # history's oldest day (-36) has its own partition for the runs' retention to drop.
+    sql -e "DROP DATABASE IF EXISTS $SOAK_DB" # its partitions are made from today back
     RETENTION_DAYS=37 use_db "$SOAK_DB"
     for d in $DAYS; do
         load_days "$d"
