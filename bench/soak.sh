@@ -26,6 +26,10 @@
 #                           real partition (migrate makes partitions from day -37 on)
 #   SOAK_BUFFER_POOL=4G     innodb_buffer_pool_size of the private MariaDB (stack: 512M)
 #   SOAK_KEEP_DATA=0        1: keep the generated TSVs (several GB at 1M URLs)
+#   SOAK_REUSE=0            1: keep the database of the previous soak (no DROP; with
+#                           SOAK_DAYS="" only the runs, over the history already loaded)
+#   SOAK_RUN_RETENTION_DAYS=35  RETENTION_DAYS of the runs
+#   SOAK_OUT=bench/out/soak results directory (one per invocation: soak.jsonl is rewritten)
 # Results: bench/out/soak/soak.jsonl and loadavg.tsv; the tables (bench/soak_report.py) on
 # stdout at the end. Data: bench/work/stack (MariaDB), bench/work/soak (TSVs, deleted
 # after each load unless SOAK_KEEP_DATA=1).
@@ -45,6 +49,7 @@ WRK_S=${SOAK_WRK_S:-15}
 CACHED_C=${SOAK_CACHED_C:-10}
 RAW_FIRST=${SOAK_RAW_FIRST_HOURS:-2}
 POOL=${SOAK_BUFFER_POOL:-4G}
+RUN_RETENTION=${SOAK_RUN_RETENTION_DAYS:-35}
 SOAK_DB=urlmon_bench_soak
 E2E_TIMEOUT=5
 CACHEABLE=(/urls/top/fail/hour /urls/top/fail/week /urls/top/fail/month
@@ -207,10 +212,10 @@ real_runs() {
         sleep $((61 - $(date +%s) % 60))
         # Every cacheable answer cached before the run, as users would have them.
         for ep in "${CACHEABLE[@]}"; do one_get "http://127.0.0.1:$API_PORT$ep" >/dev/null; done
-        log "soak: run $k: urlmon-compute over $N URLs (200 ms, 2% failing), RETENTION_DAYS=35"
+        log "soak: run $k: urlmon-compute over $N URLs (200 ms, 2% failing), RETENTION_DAYS=$RUN_RETENTION"
         MEASURE_OPTS=(--stderr "$WORK/compute-soak.log")
         ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT CONCURRENCY=$E2E_CONCURRENCY \
-            SPOOL_DIR=$WORK/spool LOG_LEVEL=info RETENTION_DAYS=35 \
+            SPOOL_DIR=$WORK/spool LOG_LEVEL=info RETENTION_DAYS=$RUN_RETENTION \
             measure scenario=soak_run n="$N" run="$k" -- "$COMPUTE_BIN" --interval 60 >/dev/null ||
             log "soak: urlmon-compute failed (see $WORK/compute-soak.log)"
         MEASURE_OPTS=()
@@ -236,14 +241,14 @@ loadavg_sampler() { # FILE: epoch and 1-minute load average every 5 s
 soak_main() {
     local d
     MODE=soak
-    OUT=$BENCH/out/soak
+    OUT=${SOAK_OUT:-$BENCH/out/soak}
     mkdir -p "$WORK" "$OUT"
     RESULTS=$OUT/soak.jsonl
     : >"$RESULTS"
     : >"$OUT/loadavg.tsv"
-    printf '{"scenario":"soak_meta","commit":"%s","started":"%s","n":%s,"days":"%s","runs":%s,"wrk_s":%s,"cached_c":%s,"buffer_pool":"%s","nproc":%s}\n' \
+    printf '{"scenario":"soak_meta","commit":"%s","started":"%s","n":%s,"days":"%s","runs":%s,"wrk_s":%s,"cached_c":%s,"buffer_pool":"%s","nproc":%s,"reuse":"%s","run_retention_days":%s}\n' \
         "$(git rev-parse --short HEAD)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$N" "$DAYS" "$RUNS" \
-        "$WRK_S" "$CACHED_C" "$POOL" "$(nproc)" >>"$RESULTS"
+        "$WRK_S" "$CACHED_C" "$POOL" "$(nproc)" "${SOAK_REUSE:-0}" "$RUN_RETENTION" >>"$RESULTS"
     install_and_build
     start_bg loadavg loadavg_sampler "$OUT/loadavg.tsv"
     start_target
@@ -251,7 +256,9 @@ soak_main() {
     sql -e "SET GLOBAL innodb_buffer_pool_size = $(numfmt --from=iec "$POOL")"
     # migrate partitions the empty checks from RETENTION_DAYS back: day -37 on, so the
     # history's oldest day (-36) has its own partition for the runs' retention to drop.
-    sql -e "DROP DATABASE IF EXISTS $SOAK_DB" # its partitions are made from today back
+    if [ "${SOAK_REUSE:-0}" != 1 ]; then
+        sql -e "DROP DATABASE IF EXISTS $SOAK_DB" # its partitions are made from today back
+    fi
     RETENTION_DAYS=37 use_db "$SOAK_DB"
     for d in $DAYS; do
         load_days "$d"
