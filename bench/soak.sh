@@ -30,6 +30,8 @@
 #                           SOAK_DAYS="" only the runs, over the history already loaded)
 #   SOAK_RUN_RETENTION_DAYS=35  RETENTION_DAYS of the runs
 #   SOAK_OUT=bench/out/soak results directory (one per invocation: soak.jsonl is rewritten)
+# A history generated ahead into bench/work/soak/nN-dD (gen.py history ... and a file
+# "done" there) is loaded as it is: gen_s is then the load's preparation only.
 # Results: bench/out/soak/soak.jsonl and loadavg.tsv; the tables (bench/soak_report.py) on
 # stdout at the end. Data: bench/work/stack (MariaDB), bench/work/soak (TSVs, deleted
 # after each load unless SOAK_KEEP_DATA=1).
@@ -154,14 +156,18 @@ api_figures() { # DAYS
 }
 
 load_days() { # DAYS
-    local d=$1 dir=$WORK/soak/h$1 t0 t1 t2 lines
+    local d=$1 dir=$WORK/soak/n$N-d$1 t0 t1 t2 lines
     phase "day $d: generate + load"
     mkdir -p "$dir"
-    log "soak: generating $N URLs x $d days (gen.py history, rollups by urlmon-rollup)"
     t0=$(date +%s.%N)
-    python3 "$BENCH/gen.py" history --rollup-bin "$ROLLUP_BIN" --out "$dir" --urls "$N" \
-        --days "$d" --hourly edges --raw-first-hours "$RAW_FIRST" >&2 ||
-        die "generating the history failed"
+    if [ -f "$dir/done" ]; then
+        log "soak: $dir holds a history generated before (its gen.py log: $(cat "$dir/done"))"
+    else
+        log "soak: generating $N URLs x $d days (gen.py history, rollups by urlmon-rollup)"
+        python3 "$BENCH/gen.py" history --rollup-bin "$ROLLUP_BIN" --out "$dir" --urls "$N" \
+            --days "$d" --hourly edges --raw-first-hours "$RAW_FIRST" >&2 ||
+            die "generating the history failed"
+    fi
     t1=$(date +%s.%N)
     log "soak: generated in $(elapsed "$t0" "$t1") s; loading"
     BENCH_HISTORY_GENERATED=1 bash "$BENCH/load_history.sh" "$dir" "$ROLLUP_BIN" ||
