@@ -45,7 +45,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$ROOT/bench/run.sh"
 
 N=${SOAK_N:-1000000}
-DAYS=${SOAK_DAYS:-1 35}
+DAYS=${SOAK_DAYS-1 35}
 RUNS=${SOAK_RUNS:-2}
 WRK_S=${SOAK_WRK_S:-15}
 CACHED_C=${SOAK_CACHED_C:-10}
