@@ -193,7 +193,8 @@ static void check_step(struct run *r)
     struct writer *w = NULL;
     struct watch *wt = NULL;
     struct watch_params wp;
-    struct source_slot slot = {p->slot * (int64_t)p->interval_s, p->interval_s};
+    struct source_slot slot = {p->slot * (int64_t)p->interval_s, p->interval_s,
+                               p->cfg->max_interval};
     char err[URLMON_ERRLEN];
 
     r->writer_rc = -1;
