@@ -170,7 +170,7 @@ def cmd_history(a):
     if a.hourly != "all":
         # Keep the hourly rows of the edge days only, filtered as urlmon-rollup writes
         # them (a FIFO in place of its file): at 1M URLs the rows of every hour would be
-        # ~45 GB on disk for a month, of which the API reads a few days.
+        # ~34 GB on disk for a month, of which the API reads a few days.
         for f in (hourly, hourly_edges):
             if os.path.lexists(f):
                 os.unlink(f)
