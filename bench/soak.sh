@@ -95,6 +95,7 @@ PY
 start_soak_api() {
     [ -x "$API_BIN" ] || die "urlmon-api was not built"
     port_free "$API_PORT" || die "port $API_PORT is taken: set BENCH_API_PORT"
+    # shellcheck disable=SC2016 # expanded by the inner bash, with the API user's env
     start_bg api bash -c 'eval "$(bash scripts/stack.sh env api)"
         export DB_NAME=$1 API_ADDRESS=127.0.0.1 API_PORT=$2 LOG_LEVEL=warn
         exec "$0"' "$API_BIN" "$SOAK_DB" "$API_PORT"
