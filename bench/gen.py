@@ -20,7 +20,7 @@
       rows each (the MariaDB peer of the writer benchmark)
 
   gen.py history --urls N --days D --out DIR --rollup-bin PATH [--hourly all|edges]
-                 [--raw-hours H]
+                 [--raw-hours H] [--raw-first-hours H]
       urls.tsv runs.tsv rollup_hourly.tsv rollup_daily.tsv rollup_hourly_total.tsv
       checks.tsv: N URLs checked every 10 minutes for D days up to now (UTC), as the
       compute job leaves them: daily rollups for every day, all-URL hourly totals, hourly
@@ -29,7 +29,9 @@
       and raw checks only where the API reads them (the hour holding the start of the
       1-hour, 1-day, 7-day and 30-day windows, and the hour after it), plus every hour of
       the past H hours with --raw-hours H (24: the day of raw checks the dashboard's
-      percentiles read, 1.44 million at 10,000 URLs). Each URL has its
+      percentiles read, 1.44 million at 10,000 URLs), and every hour of the first H
+      hours with --raw-first-hours H (the oldest day, for retention to drop: bench/soak.sh).
+      Each URL has its
       own failure rate (most 0, a few high) so the top lists have a real order.
       The rollups are not computed here: every check (the raw ones one by one, the others
       as per-hour counts) goes through urlmon-rollup (--rollup-bin), the compute job's
@@ -137,6 +139,7 @@ def cmd_history(a):
     # start, hourly rollups from there to the end of that day, daily rollups after. The
     # hour after each start is covered too, for the minutes the benchmark takes.
     raw_hours = set(range(now // 3600 * 3600 - a.raw_hours * 3600, now + 1, 3600))
+    raw_hours.update(first + k * 3600 for k in range(a.raw_first_hours))
     edge_days = {fmt(now)[:10]}
     for span_h in (1, 24, 7 * 24, 30 * 24):
         h0 = (now - span_h * 3600) // 3600 * 3600
@@ -161,10 +164,26 @@ def cmd_history(a):
     # ("\0" where the hour goes), cut around the URLs that failed in that hour.
     ids = ["%d\t" % (u + 1) for u in range(n)]
     templates = {}  # ns -> (text, offset of each URL's line, end)
-    hourly_all = os.path.join(a.out, "rollup_hourly.all.tsv")
+    hourly = os.path.join(a.out, "rollup_hourly.tsv")
+    hourly_edges = os.path.join(a.out, "rollup_hourly.edges.tsv")
+    keep = None
+    if a.hourly != "all":
+        # Keep the hourly rows of the edge days only, filtered as urlmon-rollup writes
+        # them (a FIFO in place of its file): at 1M URLs the rows of every hour would be
+        # ~34 GB on disk for a month, of which the API reads a few days.
+        for f in (hourly, hourly_edges):
+            if os.path.lexists(f):
+                os.unlink(f)
+        os.mkfifo(hourly)
+        keep = subprocess.Popen(["grep", "-E", "^(%s) " % "|".join(sorted(edge_days)), hourly],
+                                stdout=open(hourly_edges, "w", encoding="ascii"),
+                                env=dict(os.environ, LC_ALL="C"))
     roll = subprocess.Popen([a.rollup_bin, "--tsv", a.out], stdin=subprocess.PIPE,
                             text=True, encoding="ascii")
-    checks_rows = []
+    # Raw checks: one file per raw hour, each in primary key order (url_id, then run_id:
+    # the loop below goes URL by URL, slot by slot), merged at the end by sort -m. No
+    # list of every row in memory: at 1M URLs a raw hour is 6 million rows.
+    raw_files = []
     nhours = 0
     hour = first
     while hour <= now:
@@ -173,6 +192,9 @@ def cmd_history(a):
         hour_ms = "%d" % (hour * 1000)
         out = []
         if hour in raw_hours:
+            raw_path = os.path.join(a.out, "checks.%d.part" % len(raw_files))
+            raw_files.append(raw_path)
+            rawf = open(raw_path, "w", encoding="ascii")
             for u in range(n):
                 p = rates[u]
                 for s in slots:
@@ -180,10 +202,11 @@ def cmd_history(a):
                     ok = not (p and rng.random() < p)
                     rms = base_ms[u] + (u * 7 + t // SLOT_S) % 50
                     at_ms = (t + (u % 599)) * 1000 + u % 1000
-                    checks_rows.append((u + 1, (t - first) // SLOT_S + 1, fmt(t + (u % 599)),
-                                        u % 1000, ok, 200 if ok else 503, rms,
-                                        "\\N" if ok else "http_status"))
+                    rawf.write("%d\t%d\t%s.%03d\t%d\t%d\t%d\t%s\n" % (
+                        u + 1, (t - first) // SLOT_S + 1, fmt(t + (u % 599)), u % 1000, ok,
+                        200 if ok else 503, rms, "\\N" if ok else "http_status"))
                     out.append("%s%d\t%d\t%d\n" % (ids[u], at_ms, ok, rms))
+            rawf.close()
         else:
             fails = {}
             for u in failing:
@@ -214,16 +237,17 @@ def cmd_history(a):
     roll.stdin.close()
     if roll.wait() != 0:
         sys.exit("history: urlmon-rollup failed")
-    hourly = os.path.join(a.out, "rollup_hourly.tsv")
-    if a.hourly != "all":  # keep the hourly rows of the edge days only
-        os.replace(hourly, hourly_all)
-        with open(hourly, "w", encoding="ascii") as f:
-            subprocess.run(["grep", "-E", "^(%s) " % "|".join(sorted(edge_days)), hourly_all],
-                           stdout=f, check=True)
-        os.unlink(hourly_all)
-    checks_rows.sort()  # primary key order: the load appends to the clustered index
+    if keep is not None:
+        if keep.wait() != 0:
+            sys.exit("history: filtering the hourly rollups failed")
+        os.unlink(hourly)
+        os.replace(hourly_edges, hourly)
+    # primary key order: the load appends to the clustered index
     with open(os.path.join(a.out, "checks.tsv"), "w", encoding="ascii") as f:
-        f.writelines("%d\t%d\t%s.%03d\t%d\t%d\t%d\t%s\n" % r for r in checks_rows)
+        subprocess.run(["sort", "-m", "-t", "\t", "-k1,1n", "-k2,2n"] + raw_files, stdout=f,
+                       check=True, env=dict(os.environ, LC_ALL="C"))
+    for path in raw_files:
+        os.unlink(path)
     print("history: %d URLs, %d hours from %s to %s, raw checks in %d hours, hourly rollups "
           "for %s" % (n, nhours, fmt(first), fmt(now), len(raw_hours),
                       "every day" if a.hourly == "all" else "days " + " ".join(sorted(edge_days))))
@@ -270,6 +294,9 @@ def main():
     h.add_argument("--hourly", choices=("all", "edges"), default="all")
     h.add_argument("--raw-hours", type=int, default=0,
                    help="raw checks for every hour of the past H hours too")
+    h.add_argument("--raw-first-hours", type=int, default=0,
+                   help="raw checks for the first H hours of the history too (a day that "
+                        "retention drops)")
     h.add_argument("--rollup-bin", required=True,
                    help="urlmon-rollup (BUILD/compute/urlmon-rollup)")
     i = sub.add_parser("inserts")

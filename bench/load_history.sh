@@ -7,6 +7,9 @@
 #
 #   bench/load_history.sh DIR ROLLUP_BIN [gen.py history options: --urls N --days D
 #                                          --hourly all|edges --raw-hours H]
+#
+# With BENCH_HISTORY_GENERATED=1, DIR already holds gen.py's files: only the load runs
+# (bench/soak.sh times the two apart).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 d=${1:?usage: bench/load_history.sh DIR ROLLUP_BIN [gen.py history options]}
@@ -14,7 +17,9 @@ rollup_bin=${2:?usage: bench/load_history.sh DIR ROLLUP_BIN [gen.py history opti
 shift 2
 sql() { bash "$ROOT/scripts/stack.sh" sql "$@"; }
 
-python3 "$ROOT/bench/gen.py" history --rollup-bin "$rollup_bin" --out "$d" "$@" >&2
+if [ "${BENCH_HISTORY_GENERATED:-0}" != 1 ]; then
+    python3 "$ROOT/bench/gen.py" history --rollup-bin "$rollup_bin" --out "$d" "$@" >&2
+fi
 sql <<'SQL'
 TRUNCATE checks; TRUNCATE rollup_hourly; TRUNCATE rollup_daily; TRUNCATE rollup_hourly_total;
 TRUNCATE result_batches; TRUNCATE runs; TRUNCATE run_locks; DELETE FROM urls;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -28,12 +29,17 @@ static int cmp_row(const void *a, const void *b)
     return 0;
 }
 
-/* Sorts rows and merges equal keys in place; returns the new count. */
+/* Sorts rows and merges equal keys in place; returns the new count. Checks mostly come in
+ * time order, URL by URL, so the hourly and total rows are often in order already: one
+ * pass says so and spares the sort (urlmon-rollup over a day at 1M URLs: 24M rows). */
 static size_t merge(struct rollup_row *rows, size_t n)
 {
     size_t i, out = 0;
 
-    qsort(rows, n, sizeof(*rows), cmp_row);
+    for (i = 1; i < n && cmp_row(&rows[i - 1], &rows[i]) <= 0; i++)
+        ;
+    if (i < n)
+        qsort(rows, n, sizeof(*rows), cmp_row);
     for (i = 0; i < n; i++) {
         if (out > 0 && cmp_row(&rows[out - 1], &rows[i]) == 0) {
             rows[out - 1].success_count += rows[i].success_count;
@@ -171,19 +177,58 @@ static int append_row(struct sqlbuf *b, enum rollup_kind k, const struct rollup_
                          row->url_id, row->success_count, row->fail_count, row->response_ms_sum);
 }
 
+/* Appends v in decimal and a separator at p; returns the end. */
+static char *put_u64(char *p, uint64_t v, char sep)
+{
+    char tmp[20];
+    size_t n = 0;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n > 0)
+        *p++ = tmp[--n];
+    *p++ = sep;
+    return p;
+}
+
 int rollup_tsv(const struct rollup_row *row, enum rollup_kind k, char *buf, size_t len)
 {
-    char when[64];
-    int n;
+    /* Rows come sorted by bucket: the text of the last bucket is kept (per thread), so a
+     * long file formats each hour once, and the numbers without printf (urlmon-rollup's
+     * output at 1M URLs is 24M lines a day). */
+    static _Thread_local int64_t last_bucket = -1;
+    static _Thread_local bool last_daily;
+    static _Thread_local char when[64];
+    static _Thread_local size_t when_len;
+    char line[64 + 4 * 21], *p;
+    bool daily = k == ROLLUP_DAILY;
+    size_t n;
 
-    bucket_text(row->bucket, k == ROLLUP_DAILY, when, sizeof(when));
+    if (row->bucket != last_bucket || daily != last_daily) {
+        bucket_text(row->bucket, daily, when, sizeof(when));
+        when_len = strlen(when);
+        last_bucket = row->bucket;
+        last_daily = daily;
+    }
+    memcpy(line, when, when_len);
+    p = line + when_len;
+    *p++ = '\t';
+    if (k != ROLLUP_HOURLY_TOTAL)
+        p = put_u64(p, row->url_id, '\t');
+    p = put_u64(p, row->success_count, '\t');
     if (k == ROLLUP_HOURLY_TOTAL)
-        n = snprintf(buf, len, "%s\t%" PRIu64 "\t%" PRIu64 "\n", when, row->success_count,
-                     row->fail_count);
-    else
-        n = snprintf(buf, len, "%s\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\t%" PRIu64 "\n", when,
-                     row->url_id, row->success_count, row->fail_count, row->response_ms_sum);
-    return n < 0 || (size_t)n >= len ? -1 : n;
+        p = put_u64(p, row->fail_count, '\n');
+    else {
+        p = put_u64(p, row->fail_count, '\t');
+        p = put_u64(p, row->response_ms_sum, '\n');
+    }
+    n = (size_t)(p - line);
+    if (n >= len)
+        return -1;
+    memcpy(buf, line, n);
+    buf[n] = '\0';
+    return (int)n;
 }
 
 long rollup_sql(struct sqlbuf *b, const struct rollup *ru, enum rollup_kind k, size_t from,

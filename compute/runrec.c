@@ -88,6 +88,7 @@ int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n,
     struct stmt_result res = {.want_first = true};
     uint64_t k = shard_k, n = shard_n;
     int64_t start = slot ? slot->start_s : 0, end = slot ? slot->start_s + slot->len_s : 0;
+    int64_t max = slot ? slot->max_interval_s : 0;
 
     stmt_params_init(&p);
     stmt_param_u64(&p, &n);
@@ -95,6 +96,9 @@ int runrec_count_urls(MYSQL *conn, unsigned shard_k, unsigned shard_n,
     if (slot) {
         stmt_param_i64(&p, &start);
         stmt_param_i64(&p, &end);
+        stmt_param_i64(&p, &start);
+        stmt_param_i64(&p, &end);
+        stmt_param_i64(&p, &max);
     }
     if (exec(conn,
              slot ? "SELECT COUNT(*) FROM urls u WHERE u.active = 1 AND u.id % ? = ?" SOURCE_DUE_SQL

@@ -28,6 +28,7 @@ struct source {
     unsigned k, n;
     bool due_only;
     int64_t slot_start, slot_end; /* UTC seconds, when due_only */
+    int64_t max_interval;         /* seconds: the due test's partition bound (source.h) */
     atomic_int *stop;
     pthread_t thread;
     bool started;
@@ -124,6 +125,9 @@ static int fetch_page(struct source *s, uint64_t last_id, struct page **out, cha
     if (s->due_only) {
         stmt_param_i64(&pp, &s->slot_start);
         stmt_param_i64(&pp, &s->slot_end);
+        stmt_param_i64(&pp, &s->slot_start);
+        stmt_param_i64(&pp, &s->slot_end);
+        stmt_param_i64(&pp, &s->max_interval);
     }
     memset(rb, 0, sizeof(rb));
     rb[0].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -295,6 +299,7 @@ int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n,
         s->due_only = true;
         s->slot_start = slot->start_s;
         s->slot_end = slot->start_s + (int64_t)slot->len_s;
+        s->max_interval = slot->max_interval_s;
     }
     s->stop = stop;
     pthread_mutex_init(&s->lock, NULL);

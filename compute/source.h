@@ -29,14 +29,23 @@ struct source;
  * the slot and L + check_interval falls before the slot's end: its next check falls
  * due in this slot (so a 3600 s URL is checked in every 6th 600 s slot, and a URL whose
  * interval is shorter than the slot once per slot). With the key (url_id, checked_at,
- * ...) the test is one index probe per URL. Parameters: start_s, start_s + len_s. */
+ * ...) the test is one index probe per URL and day partition it may touch: the second,
+ * constant bound (LEAST(start, end - max_interval_s), implied by the first for every
+ * interval up to MAX_INTERVAL, the largest the API and the CSV loader accept) lets MySQL
+ * prune the day partitions of checks to those of the last max_interval_s; with only the
+ * per-URL bound it probed every partition (42 at a month's retention: at 1M URLs the
+ * count of due URLs took over 30 s, DB_READ_TIMEOUT, and the run could not start;
+ * bench/soak.sh, BENCHMARKS.md). An interval above MAX_INTERVAL counts as MAX_INTERVAL.
+ * Parameters: start_s, end_s, start_s, end_s, max_interval_s (end_s = start_s + len_s). */
 struct source_slot {
     int64_t start_s;
     unsigned len_s;
+    unsigned max_interval_s; /* cfg->max_interval */
 };
 #define SOURCE_DUE_SQL                                                                             \
     " AND NOT EXISTS (SELECT 1 FROM checks c WHERE c.url_id = u.id"                                \
-    " AND c.checked_at >= FROM_UNIXTIME(LEAST(?, ? - u.check_interval)))"
+    " AND c.checked_at >= FROM_UNIXTIME(LEAST(?, ? - u.check_interval))"                           \
+    " AND c.checked_at >= FROM_UNIXTIME(LEAST(?, ? - ?)))"
 
 /* Starts the producer. slot: only the URLs due in it; NULL = every active URL.
  * *stop (may be NULL): once set, source_next returns 0. */

@@ -319,6 +319,65 @@ static void test_spool_replay(void **state)
  * replay) and one from a clock 10 days ahead are written like any other, land in the
  * oldest partition and in p_future, and the replay of the same batch adds nothing. The
  * old one then goes by the row DELETE of retention (it is not a whole day). */
+/* The due test of a run (source.h, SOURCE_DUE_SQL, the count runrec_count_urls runs)
+ * reads checks in the day partitions of the last MAX_INTERVAL only, not in every day of
+ * the retention: EXPLAIN PARTITIONS of the statement with its parameters filled in. */
+static void test_due_prunes_partitions(void **state)
+{
+    static const char due_sql[] = "EXPLAIN PARTITIONS SELECT COUNT(*) FROM urls u WHERE u.active = "
+                                  "1 AND u.id % ? = ?" SOURCE_DUE_SQL;
+    MYSQL *c = itest_db(&cfg);
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+    char err[URLMON_ERRLEN] = "", sql[1024], old[16], today[16], *o = sql;
+    int64_t now_s = now_ms() / 1000, slot = now_s - now_s % 600;
+    long long vals[] = {1, 0, slot, slot + 600, slot, slot + 600, 86400};
+    size_t i, k = 0, partcol = 0;
+    bool populated = true, found = false;
+    struct tm tm;
+    time_t t;
+
+    (void)state;
+    itest_reset(&cfg);
+    if (partition_is_partitioned(c, "checks", &found, err, sizeof(err)) == 0 && found)
+        itest_sql(c, "ALTER TABLE checks REMOVE PARTITIONING");
+    assert_int_equal(partition_setup(c, now_s, now_s - 35 * 86400, &populated, err, sizeof(err)),
+                     0);
+    for (i = 0; due_sql[i]; i++) { /* the parameters, in order, as literals */
+        if (due_sql[i] == '?')
+            o += snprintf(o, sizeof(sql) - (size_t)(o - sql), "%lld", vals[k++]);
+        else
+            *o++ = due_sql[i];
+        assert_true((size_t)(o - sql) < sizeof(sql) - 24);
+    }
+    *o = '\0';
+    assert_int_equal(k, sizeof(vals) / sizeof(vals[0]));
+    t = (time_t)(now_s - 20 * 86400);
+    gmtime_r(&t, &tm);
+    strftime(old, sizeof(old), "p%Y%m%d", &tm);
+    t = (time_t)now_s;
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof(today), "p%Y%m%d", &tm);
+    assert_int_equal(mysql_query(c, sql), 0);
+    assert_non_null(res = mysql_store_result(c));
+    for (i = 0; i < mysql_num_fields(res); i++)
+        if (strcmp(mysql_fetch_fields(res)[i].name, "partitions") == 0)
+            partcol = i;
+    assert_true(partcol > 0);
+    found = false;
+    while ((row = mysql_fetch_row(res))) {
+        if (!row[2] || strcmp(row[2], "c") != 0)
+            continue;
+        found = true;
+        assert_non_null(row[partcol]);
+        assert_non_null(strstr(row[partcol], today));
+        assert_null(strstr(row[partcol], old)); /* 20 days back: beyond MAX_INTERVAL */
+    }
+    assert_true(found);
+    mysql_free_result(res);
+    mysql_close(c);
+}
+
 static void test_partitioned_replay(void **state)
 {
     MYSQL *c = itest_db(&cfg);
@@ -664,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_batch_exactly_once),
         cmocka_unit_test(test_spool_replay),
         cmocka_unit_test(test_partitioned_replay),
+        cmocka_unit_test(test_due_prunes_partitions),
         cmocka_unit_test(test_alert_exactly_once),
         cmocka_unit_test(test_writer_threads),
         cmocka_unit_test(test_source_paging),

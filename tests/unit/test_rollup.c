@@ -162,12 +162,72 @@ static void test_tsv(void **state)
     assert_int_equal(rollup_tsv(&h, ROLLUP_HOURLY, buf, 10), -1); /* does not fit */
 }
 
+/* rollup_tsv keeps the text of the last bucket: a new hour, the same bucket number as a
+ * day, and back again must each get their own text; numbers in full up to UINT64_MAX. */
+static void test_tsv_buckets(void **state)
+{
+    struct rollup_row a = {(T0 + 5 * H) / H, 1, 0, 0, 0}, b = {(T0 + 6 * H) / H, 2, 10, 0, 7};
+    struct rollup_row big = {(T0 + 6 * H) / H, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+    struct rollup_row d = {(T0 + 6 * H) / H, 3, 1, 2, 3}; /* bucket number of b, as a day */
+    char buf[160];
+
+    (void)state;
+    rollup_tsv(&a, ROLLUP_HOURLY, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14 05:00:00\t1\t0\t0\t0\n");
+    rollup_tsv(&b, ROLLUP_HOURLY, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14 06:00:00\t2\t10\t0\t7\n");
+    rollup_tsv(&d, ROLLUP_DAILY, buf, sizeof(buf));
+    assert_string_equal(buf, "3262-11-09\t3\t1\t2\t3\n");
+    rollup_tsv(&big, ROLLUP_HOURLY, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14 06:00:00\t18446744073709551615\t18446744073709551615"
+                             "\t18446744073709551615\t18446744073709551615\n");
+    assert_int_equal(rollup_tsv(&big, ROLLUP_HOURLY, buf, 104),
+                     -1); /* 104 bytes + NUL: one short */
+    assert_int_equal(rollup_tsv(&big, ROLLUP_HOURLY, buf, 105), 104);
+    rollup_tsv(&big, ROLLUP_HOURLY_TOTAL, buf, sizeof(buf));
+    assert_string_equal(buf, "2023-11-14 06:00:00\t18446744073709551615\t18446744073709551615\n");
+}
+
+/* Checks already in key order (the sort is skipped) and the same checks reversed (sorted)
+ * give the same rows. */
+static void test_sorted_input(void **state)
+{
+    struct rollup_check in[6], rev[6];
+    struct rollup *x = NULL, *y = NULL;
+    size_t i, k;
+
+    (void)state;
+    for (i = 0; i < 6; i++) {
+        in[i] = (struct rollup_check){1 + i % 3, T0 + (int64_t)(i / 3) * H, i % 2 == 0, 10, 1};
+        rev[5 - i] = in[i];
+    }
+    assert_int_equal(rollup_build_checks(in, 6, &x), 0);
+    assert_int_equal(rollup_build_checks(rev, 6, &y), 0);
+    for (k = 0; k < 3; k++) {
+        assert_int_equal(rollup_count(x, (enum rollup_kind)k),
+                         rollup_count(y, (enum rollup_kind)k));
+        for (i = 0; i < rollup_count(x, (enum rollup_kind)k); i++) {
+            const struct rollup_row *p = &rollup_rows(x, (enum rollup_kind)k)[i];
+            const struct rollup_row *q = &rollup_rows(y, (enum rollup_kind)k)[i];
+            assert_true(p->bucket == q->bucket && p->url_id == q->url_id &&
+                        p->success_count == q->success_count && p->fail_count == q->fail_count &&
+                        p->response_ms_sum == q->response_ms_sum);
+        }
+    }
+    assert_int_equal(rollup_count(x, ROLLUP_HOURLY), 6);
+    assert_int_equal(rollup_count(x, ROLLUP_DAILY), 3);
+    assert_int_equal(rollup_count(x, ROLLUP_HOURLY_TOTAL), 2);
+    rollup_free(&x);
+    rollup_free(&y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_aggregate), cmocka_unit_test(test_sql),
-        cmocka_unit_test(test_empty),     cmocka_unit_test(test_checks_same_rules),
-        cmocka_unit_test(test_tsv),
+        cmocka_unit_test(test_aggregate),    cmocka_unit_test(test_sql),
+        cmocka_unit_test(test_empty),        cmocka_unit_test(test_checks_same_rules),
+        cmocka_unit_test(test_tsv),          cmocka_unit_test(test_tsv_buckets),
+        cmocka_unit_test(test_sorted_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
