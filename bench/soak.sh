@@ -121,6 +121,30 @@ recompute() { # LABEL
     jrow "{\"scenario\":\"soak_recompute\",\"label\":\"$1\",\"total_s\":$(elapsed "$t0" "$t1"),\"each_s\":{$(IFS=,; echo "${parts[*]}")},\"warm_metric\":\"$(curl -s "http://127.0.0.1:$API_PORT/metrics" | grep -E '^urlmon_api_cache_warm_last_seconds' | head -1 | tr -d '"')\"}"
 }
 
+metric() { # NAME: its value on the API's /metrics (0 when absent)
+    curl -s "http://127.0.0.1:$API_PORT/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'
+}
+
+# After a run: the API's own warm (CACHE_WARM, api/warm.h): waits until it ran (its
+# counter passes WARMS0), then its duration (first invalidation to the last answer
+# stored) and the X-Cache of the first GET of each cacheable answer.
+warm_after_run() { # LABEL WARMS0
+    local ep i hits=0 xc=()
+    for i in $(seq 1 600); do
+        [ "$(metric urlmon_api_cache_warms_total)" != "$2" ] && break
+        sleep 0.2
+    done
+    sleep 1 # the warm's last answers are being written
+    for ep in "${CACHEABLE[@]}"; do
+        i=$(curl -s -o /dev/null -D - "http://127.0.0.1:$API_PORT$ep" | tr -d '\r' |
+            awk -F': ' 'tolower($1) == "x-cache" { print $2 }')
+        xc+=("\"$ep\":\"$i\"")
+        [ "$i" = HIT ] && hits=$((hits + 1))
+    done
+    jrow "{\"scenario\":\"soak_warm\",\"label\":\"$1\",\"warms\":$(metric urlmon_api_cache_warms_total),\"warm_last_s\":$(metric urlmon_api_cache_warm_last_seconds),\"answers\":$(metric urlmon_api_cache_warm_answers_total),\"first_get_hits\":$hits,\"x_cache\":{$(IFS=,; echo "${xc[*]}")}}"
+    log "soak: $1: warm $(metric urlmon_api_cache_warm_last_seconds) s, first GETs after it: $hits of ${#CACHEABLE[@]} HIT"
+}
+
 wrk_one() { # DAYS KIND ENDPOINT THREADS CONNS
     local d=$1 kind=$2 ep=$3 th=$4 c=$5
     MEASURE_OPTS=(--stdout "$WORK/wrk.out" --wrk-stdout --watch-pid "$API_PID")
@@ -219,6 +243,7 @@ real_runs() {
         sleep $((61 - $(date +%s) % 60))
         # Every cacheable answer cached before the run, as users would have them.
         for ep in "${CACHEABLE[@]}"; do one_get "http://127.0.0.1:$API_PORT$ep" >/dev/null; done
+        warms0=$(metric urlmon_api_cache_warms_total)
         log "soak: run $k: urlmon-compute over $N URLs (200 ms, 2% failing), RETENTION_DAYS=$RUN_RETENTION"
         MEASURE_OPTS=(--stderr "$WORK/compute-soak.log")
         ALLOW_PRIVATE_TARGETS=1 TIMEOUT=$E2E_TIMEOUT CONCURRENCY=$E2E_CONCURRENCY \
@@ -226,6 +251,7 @@ real_runs() {
             measure scenario=soak_run n="$N" run="$k" -- "$COMPUTE_BIN" --interval 60 >/dev/null ||
             log "soak: urlmon-compute failed (see $WORK/compute-soak.log)"
         MEASURE_OPTS=()
+        warm_after_run "after-run$k" "$warms0"
         recompute "after-run$k"
         run_id=$(sql -N -e "SELECT MAX(id) FROM runs")
         counts=$(sql -N -e "SELECT COUNT(*), COUNT(DISTINCT url_id) FROM checks WHERE run_id = $run_id" | tr '\t' ',')

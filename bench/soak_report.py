@@ -172,6 +172,15 @@ def main():
                                                r["total_s"], r.get("warm_metric") or "(none)"))
         print()
 
+    warms = by("soak_warm")
+    if warms:
+        print("| after | the API's warm (first invalidation to the 7 answers stored) | first GET of each answer after it |")
+        print("| --- | ---: | --- |")
+        for r in warms:
+            print("| %s | %.3f s | %d of %d `X-Cache: HIT` |" % (
+                r["label"], r["warm_last_s"], r["first_get_hits"], len(r["x_cache"])))
+        print()
+
     # --- load average
     phases = by("soak_phase")
     if load and phases:
