@@ -277,13 +277,14 @@ static void plan_from_last(struct entry *en, int64_t now_ms)
         en->sched_ms =
             agenda_tick_at_or_after(en->id, en->interval_s, en->last_ms + period - period / 2);
         if (en->sched_ms < now_ms) {
-            /* overdue: caught up now. A tick missed by at most AGENDA_LATE_SLACK_MS (the
-             * list's first read after a start) is served late, on the grid, like a check
-             * the engine started that late: the following tick is not skipped, and it is
-             * still at least I - AGENDA_LATE_SLACK_MS after this check. An older tick is
-             * caught up off the grid (the next check at least I later). */
+            /* overdue: caught up now. A tick missed by at most a tenth of the interval
+             * (AGENDA_LATE_SLACK_PCT: the list's first read after a start, which takes
+             * seconds at 100,000 URLs) is served late, on the grid, like a check the
+             * engine started that late: the following tick is not skipped, and it is
+             * still at least 0.9 I after this check. An older tick is caught up off the
+             * grid (the next check at least I later). */
             int64_t latest = agenda_tick_at_or_after(en->id, en->interval_s, now_ms - period + 1);
-            int64_t slack = period / 4 < AGENDA_LATE_SLACK_MS ? period / 4 : AGENDA_LATE_SLACK_MS;
+            int64_t slack = period * AGENDA_LATE_SLACK_PCT / 100;
             en->sched_ms = now_ms - latest <= slack ? latest : now_ms;
         }
     }

@@ -13,7 +13,7 @@
  *   served when an earlier process checked it on time, else within I/2 of an interval
  *   after L (one shorter or longer gap when it comes from the slotted modes). A tick
  *   already past (missed while no instance held the shard) is caught up at once: when
- *   it passed at most AGENDA_LATE_SLACK_MS ago (the list's first read after a start)
+ *   it passed at most AGENDA_LATE_SLACK_PCT % of I ago (the list's first read after a start)
  *   the check serves that tick, late, and the next is the following tick; an older one
  *   is caught up off the grid and the next check comes at least I later.
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
@@ -31,9 +31,9 @@
 #ifndef URLMON_AGENDA_H
 #define URLMON_AGENDA_H
 
-/* how late a missed tick may be caught up and still count as served on its grid (no
- * two checks of a URL closer than I minus this) */
-#define AGENDA_LATE_SLACK_MS 500
+/* how late a missed tick may be caught up and still count as served on its grid, in
+ * percent of the interval (no two checks of a URL closer than I minus this) */
+#define AGENDA_LATE_SLACK_PCT 10
 
 #include <stdbool.h>
 #include <stddef.h>
