@@ -417,9 +417,14 @@ int64_t agenda_done(struct agenda *a, uint64_t id, int64_t started_ms, int64_t n
     if (en->grid_s != en->interval_s)
         plan_from_last(en, now_ms);
     else {
-        /* the next tick on the grid (a catch-up check was off it: at least I later) */
-        en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s,
-                                               en->sched_ms + (int64_t)en->interval_s * 1000);
+        /* the next tick on the grid (a catch-up check was off it: at least I later), and
+         * never within 0.9 I of this check's start: a check the engine started over a
+         * tenth of I late (overloaded) is not followed by one on time a moment later;
+         * the tick after is skipped instead, which sheds load */
+        int64_t period = (int64_t)en->interval_s * 1000;
+        int64_t next = en->sched_ms + period;
+        int64_t floor = started_ms + period - period * AGENDA_LATE_SLACK_PCT / 100;
+        en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, next > floor ? next : floor);
         if (en->sched_ms <= now_ms) /* missed ticks are not made up */
             en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, now_ms + 1);
         en->due_ms = en->sched_ms;

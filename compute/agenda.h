@@ -19,8 +19,10 @@
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
  *   out of the heap until agenda_done, so one URL is never checked twice at once.
  * - agenda_done puts it back at its next tick (scheduled tick + I; after a catch-up
- *   check, the first tick at least I later); ticks that passed meanwhile are not made
- *   up (the next is the first tick after now).
+ *   check, the first tick at least I later; after a check the engine started more
+ *   than AGENDA_LATE_SLACK_PCT % of I late, the first tick at least 0.9 I after its
+ *   start); ticks that passed meanwhile are not made up (the next is the first tick
+ *   after now). So no two checks of a URL are ever closer than 0.9 I.
  * - A changed interval moves the next check to the first tick of the new grid at or
  *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s comes 30 to 90
  *   minutes after the last check, on the new grid); a changed regex is used from the
