@@ -78,16 +78,11 @@ static void nap_ms(unsigned ms)
 static int svc_source(void *arg, struct check_target *t)
 {
     struct service *s = arg;
-    int64_t sched, now = clock_wall_ms();
+    int64_t sched;
     bool got;
 
-    /* Only what was due at the last step of the wake grid (svc_wait): the engine asks
-     * after every socket event, and starting each check the moment it falls due would
-     * start them one by one between the steps (a wake-up or two per check, caches cold
-     * each time: 1.14x the one-shot's CPU per check at 100,000 URLs). Held to the grid,
-     * the checks of a step start together and their answers arrive together. */
     pthread_mutex_lock(&s->ag_lock);
-    got = agenda_take(s->ag, now - now % SERVICE_WAKE_MS, t, &sched);
+    got = agenda_take(s->ag, clock_wall_ms(), t, &sched);
     pthread_mutex_unlock(&s->ag_lock);
     return got ? CHECKER_SOURCE_GOT : CHECKER_SOURCE_LATER;
 }
