@@ -277,13 +277,14 @@ static void plan_from_last(struct entry *en, int64_t now_ms)
         en->sched_ms =
             agenda_tick_at_or_after(en->id, en->interval_s, en->last_ms + period - period / 2);
         if (en->sched_ms < now_ms) {
-            /* overdue: caught up now. A tick missed by at most AGENDA_LATE_SLACK_MS (the
-             * list's first read after a start) is served late, on the grid, like a check
-             * the engine started that late: the following tick is not skipped, and it is
-             * still at least I - AGENDA_LATE_SLACK_MS after this check. An older tick is
-             * caught up off the grid (the next check at least I later). */
+            /* overdue: caught up now. A tick missed by at most a tenth of the interval
+             * (AGENDA_LATE_SLACK_PCT: the list's first read after a start, which takes
+             * seconds at 100,000 URLs) is served late, on the grid, like a check the
+             * engine started that late: the following tick is not skipped, and it is
+             * still at least 0.9 I after this check. An older tick is caught up off the
+             * grid (the next check at least I later). */
             int64_t latest = agenda_tick_at_or_after(en->id, en->interval_s, now_ms - period + 1);
-            int64_t slack = period / 4 < AGENDA_LATE_SLACK_MS ? period / 4 : AGENDA_LATE_SLACK_MS;
+            int64_t slack = period * AGENDA_LATE_SLACK_PCT / 100;
             en->sched_ms = now_ms - latest <= slack ? latest : now_ms;
         }
     }
@@ -416,9 +417,14 @@ int64_t agenda_done(struct agenda *a, uint64_t id, int64_t started_ms, int64_t n
     if (en->grid_s != en->interval_s)
         plan_from_last(en, now_ms);
     else {
-        /* the next tick on the grid (a catch-up check was off it: at least I later) */
-        en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s,
-                                               en->sched_ms + (int64_t)en->interval_s * 1000);
+        /* the next tick on the grid (a catch-up check was off it: at least I later), and
+         * never within 0.9 I of this check's start: a check the engine started over a
+         * tenth of I late (overloaded) is not followed by one on time a moment later;
+         * the tick after is skipped instead, which sheds load */
+        int64_t period = (int64_t)en->interval_s * 1000;
+        int64_t next = en->sched_ms + period;
+        int64_t floor = started_ms + period - period * AGENDA_LATE_SLACK_PCT / 100;
+        en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, next > floor ? next : floor);
         if (en->sched_ms <= now_ms) /* missed ticks are not made up */
             en->sched_ms = agenda_tick_at_or_after(en->id, en->interval_s, now_ms + 1);
         en->due_ms = en->sched_ms;

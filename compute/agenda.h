@@ -13,14 +13,16 @@
  *   served when an earlier process checked it on time, else within I/2 of an interval
  *   after L (one shorter or longer gap when it comes from the slotted modes). A tick
  *   already past (missed while no instance held the shard) is caught up at once: when
- *   it passed at most AGENDA_LATE_SLACK_MS ago (the list's first read after a start)
+ *   it passed at most AGENDA_LATE_SLACK_PCT % of I ago (the list's first read after a start)
  *   the check serves that tick, late, and the next is the following tick; an older one
  *   is caught up off the grid and the next check comes at least I later.
  * - agenda_take hands out a URL whose due time has come and marks it in flight: it is
  *   out of the heap until agenda_done, so one URL is never checked twice at once.
  * - agenda_done puts it back at its next tick (scheduled tick + I; after a catch-up
- *   check, the first tick at least I later); ticks that passed meanwhile are not made
- *   up (the next is the first tick after now).
+ *   check, the first tick at least I later; after a check the engine started more
+ *   than AGENDA_LATE_SLACK_PCT % of I late, the first tick at least 0.9 I after its
+ *   start); ticks that passed meanwhile are not made up (the next is the first tick
+ *   after now). So no two checks of a URL are ever closer than 0.9 I.
  * - A changed interval moves the next check to the first tick of the new grid at or
  *   after L + I' - I'/2 (so 3600 -> 5 s takes effect at once, 5 -> 3600 s comes 30 to 90
  *   minutes after the last check, on the new grid); a changed regex is used from the
@@ -31,9 +33,9 @@
 #ifndef URLMON_AGENDA_H
 #define URLMON_AGENDA_H
 
-/* how late a missed tick may be caught up and still count as served on its grid (no
- * two checks of a URL closer than I minus this) */
-#define AGENDA_LATE_SLACK_MS 500
+/* how late a missed tick may be caught up and still count as served on its grid, in
+ * percent of the interval (no two checks of a URL closer than I minus this) */
+#define AGENDA_LATE_SLACK_PCT 10
 
 #include <stdbool.h>
 #include <stddef.h>
