@@ -75,8 +75,19 @@ static int why_not(MYSQL *conn, const char *key, int64_t slot, unsigned interval
     return 0;
 }
 
-int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
-                    unsigned interval_s, enum runlock_state *st, char *err, size_t errlen)
+/* The lease's UPDATE: free or expired; the slotted runs add "and this slot not done". */
+#define LEASE_SQL                                                                                  \
+    "UPDATE run_locks SET owner = ?, expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"            \
+    " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))"
+static const char lease_sql[] = LEASE_SQL;
+static const char lease_slot_sql[] =
+    LEASE_SQL " AND (last_slot IS NULL OR NOT (last_interval <=> ?) OR last_slot < ?)";
+
+/* Takes the shard's lease for owner; with slot (and interval_s) only while that slot is
+ * not done. *got: whether it was taken. */
+static int take_lease(MYSQL *conn, const char *shard_key, const char *owner,
+                      const unsigned *interval_s, const int64_t *slot, bool *got, char *err,
+                      size_t errlen)
 {
     int lease = RUNLOCK_LEASE_SECONDS;
     struct stmt_params key, p;
@@ -88,18 +99,26 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
     stmt_param_str(&p, owner);
     stmt_param_int(&p, &lease);
     stmt_param_str(&p, shard_key);
-    stmt_param_u32(&p, &interval_s);
-    stmt_param_i64(&p, &slot);
+    if (slot) {
+        stmt_param_u32(&p, interval_s);
+        stmt_param_i64(&p, slot);
+    }
     if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, NULL, err,
                  errlen) != 0 ||
-        run_stmt(conn,
-                 "UPDATE run_locks SET owner = ?,"
-                 " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
-                 " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))"
-                 " AND (last_slot IS NULL OR NOT (last_interval <=> ?) OR last_slot < ?)",
-                 &p, &n, err, errlen) != 0)
+        run_stmt(conn, slot ? lease_slot_sql : lease_sql, &p, &n, err, errlen) != 0)
         return -1;
-    if (n == 1) {
+    *got = n == 1;
+    return 0;
+}
+
+int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64_t slot,
+                    unsigned interval_s, enum runlock_state *st, char *err, size_t errlen)
+{
+    bool got = false;
+
+    if (take_lease(conn, shard_key, owner, &interval_s, &slot, &got, err, errlen) != 0)
+        return -1;
+    if (got) {
         *st = RUNLOCK_ACQUIRED;
         return 0;
     }
@@ -109,26 +128,7 @@ int runlock_acquire(MYSQL *conn, const char *shard_key, const char *owner, int64
 int runlock_acquire_service(MYSQL *conn, const char *shard_key, const char *owner, bool *got,
                             char *err, size_t errlen)
 {
-    int lease = RUNLOCK_LEASE_SECONDS;
-    struct stmt_params key, p;
-    uint64_t n = 0;
-
-    stmt_params_init(&key);
-    stmt_param_str(&key, shard_key);
-    stmt_params_init(&p);
-    stmt_param_str(&p, owner);
-    stmt_param_int(&p, &lease);
-    stmt_param_str(&p, shard_key);
-    if (run_stmt(conn, "INSERT IGNORE INTO run_locks (shard_key) VALUES (?)", &key, NULL, err,
-                 errlen) != 0 ||
-        run_stmt(conn,
-                 "UPDATE run_locks SET owner = ?,"
-                 " expires_at = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
-                 " WHERE shard_key = ? AND (owner IS NULL OR expires_at < UTC_TIMESTAMP(3))",
-                 &p, &n, err, errlen) != 0)
-        return -1;
-    *got = n == 1;
-    return 0;
+    return take_lease(conn, shard_key, owner, NULL, NULL, got, err, errlen);
 }
 
 int runlock_renew(MYSQL *conn, const char *shard_key, const char *owner, bool *held, char *err,
