@@ -304,7 +304,6 @@ static void after_step(struct run *r)
 {
     char err[URLMON_ERRLEN];
     struct retention_days keep;
-    int64_t t0;
 
     r->cache_deleted = -1;
     if (!r->redis && !(r->redis = rconn_connect(r->p->cfg, 2000, err, sizeof(err))))
@@ -315,19 +314,11 @@ static void after_step(struct run *r)
     if (r->p->shard_index != 0 || !r->conn || *r->p->stop)
         return; /* one shard cleans up for all */
     retention_days_of(r->p->cfg, &keep);
-    t0 = clock_mono_ms();
     if (retention_run(r->conn, clock_wall_ms() / 1000, &keep, r->p->stop, &r->ret, err,
-                      sizeof(err)) != 0) {
+                      sizeof(err)) != 0)
         log_warn("retention: %s", err);
-        return;
-    }
-    r->retained = true;
-    /* its own line: the time is what an operator (and bench/soak.sh) watches as data grows */
-    log_info("retention: %.2f s, %u day partitions of checks dropped (~%llu rows), %llu checks "
-             "and %llu rollup rows deleted",
-             (double)(clock_mono_ms() - t0) / 1000.0, r->ret.partitions_dropped,
-             (unsigned long long)r->ret.partition_rows, (unsigned long long)r->ret.checks,
-             (unsigned long long)r->ret.rollups);
+    else
+        r->retained = true;
 }
 
 /* Results still in the spool after the run are results MySQL does not have. A run that

@@ -457,7 +457,6 @@ static void *retention_main(void *arg)
     struct retention_stats st;
     char err[URLMON_ERRLEN];
     MYSQL *conn = db_connect(s->p->cfg, err, sizeof(err));
-
     struct retention_days keep;
 
     log_context_run(0, s->shard_key, "retention");
@@ -465,10 +464,6 @@ static void *retention_main(void *arg)
     if (!conn ||
         retention_run(conn, clock_wall_ms() / 1000, &keep, s->p->stop, &st, err, sizeof(err)) != 0)
         log_warn("retention: %s", err);
-    else if (st.checks || st.rollups || st.runs)
-        log_info("retention: %llu checks, %llu rollups, %llu runs deleted",
-                 (unsigned long long)st.checks, (unsigned long long)st.rollups,
-                 (unsigned long long)st.runs);
     db_close(&conn);
     log_context_clear();
     s->retention_done = 1;
