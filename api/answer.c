@@ -208,23 +208,20 @@ static void compute(struct rq *rq)
 
 int answer_fill(struct answer *an, const struct route_req *r, answer_fill_cb cb, void *arg)
 {
+    /* a miss computing it already: report when that job's answer is written */
     struct job *j = flight_get(an->flight, r->cache_key);
+    bool start = !j;
     struct fill *f;
 
-    if (j) { /* a miss is computing it: report when that job's answer is written */
-        f = j->owner;
-        if (f->done)
-            return -1;
-        f->done = cb;
-        f->done_arg = arg;
-        return 0;
-    }
-    if (!(j = fill_new(an, r)))
+    if (start && !(j = fill_new(an, r)))
         return -1;
     f = j->owner;
+    if (f->done)
+        return -1;
     f->done = cb;
     f->done_arg = arg;
-    fill_submit(j);
+    if (start)
+        fill_submit(j);
     return 0;
 }
 

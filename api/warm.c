@@ -119,14 +119,14 @@ static void fill_done(void *arg, enum answer_fill_result res)
 {
     struct warm *w = arg;
 
-    if (res == ANSWER_FILL_STORED)
+    if (res == ANSWER_FILL_STORED) {
         w->stored++;
-    else if (res == ANSWER_FILL_STALE)
+    } else if (res == ANSWER_FILL_STALE) {
         w->stale++; /* deleted again while computed: that deletion's round recomputes it */
-    else
-        w->failed++;
-    if (res == ANSWER_FILL_STALE)
         invalidated_while_busy(w);
+    } else {
+        w->failed++;
+    }
     if (--w->outstanding == 0)
         warm_done(w);
 }
