@@ -11,6 +11,7 @@ the job's own rollup code, compute/rollup.c) derives from the checks.
 import calendar
 import datetime as dt
 import http.client
+import http.server
 import json
 import os
 import socket
@@ -26,6 +27,19 @@ UTC = dt.timezone.utc
 
 class Failure(Exception):
     pass
+
+
+class OkHandler(http.server.BaseHTTPRequestHandler):
+    """A target that answers every GET 200 "ok", quietly (for http.server)."""
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
 
 
 def check(cond, msg):

@@ -18,8 +18,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import (Api, Checks, Failure, add_url, check, eq, mysql, now, redis,  # noqa: E402
-                     reset, run_tests, stack)
+from api_lib import (Api, Checks, Failure, OkHandler, add_url, check, eq, mysql, now,  # noqa: E402
+                     redis, reset, run_tests, stack)
 
 A = B = None
 KEY = "urlmon:cache:/urls/summary"
@@ -108,20 +108,9 @@ def test_redis_cli_delete_and_flush():
         eq(summary(api)[0], {"success": 1, "fail": 2}, "after FLUSHDB")
 
 
-class Target(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
 def test_compute_run_invalidates():
     setup()
-    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Target)
+    target = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OkHandler)
     threading.Thread(target=target.serve_forever, daemon=True).start()
     try:
         mysql("UPDATE urls SET active = 0 WHERE id = 1;")  # the run checks only url 2

@@ -19,21 +19,10 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import Api, reset  # noqa: E402
+from api_lib import Api, OkHandler, reset  # noqa: E402
 from ui_lib import Target, compute_run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
 
 
 def start_tls(tmp, days):
@@ -44,7 +33,7 @@ def start_tls(tmp, days):
                     "ec_paramgen_curve:prime256v1", "-nodes", "-days", str(days), "-subj",
                     "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key,
                     "-out", pem], check=True, capture_output=True)
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OkHandler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(pem, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
