@@ -237,21 +237,6 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Writes v in decimal at p; returns the end. */
-static char *put_u64(char *p, uint64_t v)
-{
-    char tmp[20];
-    size_t n = 0;
-
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
 /* Percentage with three decimals, as GET /urls/{id}; null without checks. Written as
  * text (the thousandths in decimal, trailing zeros dropped), which reads back as the
  * same double as GET /urls/{id}'s round(100000 s / (s + f)) / 1000. */

@@ -178,16 +178,9 @@ static int append_row(struct sqlbuf *b, enum rollup_kind k, const struct rollup_
 }
 
 /* Appends v in decimal and a separator at p; returns the end. */
-static char *put_u64(char *p, uint64_t v, char sep)
+static char *put_field(char *p, uint64_t v, char sep)
 {
-    char tmp[20];
-    size_t n = 0;
-
-    do
-        tmp[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n > 0)
-        *p++ = tmp[--n];
+    p = put_u64(p, v);
     *p++ = sep;
     return p;
 }
@@ -215,13 +208,13 @@ int rollup_tsv(const struct rollup_row *row, enum rollup_kind k, char *buf, size
     p = line + when_len;
     *p++ = '\t';
     if (k != ROLLUP_HOURLY_TOTAL)
-        p = put_u64(p, row->url_id, '\t');
-    p = put_u64(p, row->success_count, '\t');
+        p = put_field(p, row->url_id, '\t');
+    p = put_field(p, row->success_count, '\t');
     if (k == ROLLUP_HOURLY_TOTAL)
-        p = put_u64(p, row->fail_count, '\n');
+        p = put_field(p, row->fail_count, '\n');
     else {
-        p = put_u64(p, row->fail_count, '\t');
-        p = put_u64(p, row->response_ms_sum, '\n');
+        p = put_field(p, row->fail_count, '\t');
+        p = put_field(p, row->response_ms_sum, '\n');
     }
     n = (size_t)(p - line);
     if (n >= len)

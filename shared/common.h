@@ -3,6 +3,7 @@
 #define URLMON_COMMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define MUSTCHECK __attribute__((warn_unused_result))
@@ -20,6 +21,22 @@ static inline double mono_since_s(const struct timespec *t0)
 
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Writes v in decimal at p (at most 20 characters, no NUL); returns the end. For hot
+ * formatting loops where snprintf's parsing costs more than the digits. */
+static inline char *put_u64(char *p, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
 }
 
 /* Error strings handed back to callers are at most this long (hiredis' errstr[128] idea). */
