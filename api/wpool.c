@@ -83,6 +83,7 @@ int wpool_open(struct event_base *base, unsigned threads, unsigned max_queued, s
                char *err, size_t errlen)
 {
     struct wpool *p = NULL;
+    char name[16];
     unsigned i;
 
     *out = NULL;
@@ -111,6 +112,8 @@ int wpool_open(struct event_base *base, unsigned threads, unsigned max_queued, s
             wpool_free(&p);
             return -1;
         }
+        snprintf(name, sizeof(name), "work%u", i);
+        pthread_setname_np(p->threads[i], name);
         p->nthreads++;
     }
     *out = p;

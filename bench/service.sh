@@ -82,8 +82,41 @@ sql "INSERT INTO urls (name, url, check_interval, created_at, updated_at)
      FROM seq_1_to_$N"
 log "$N URLs (30/60/300/3600 s, a quarter each)"
 
+# CPU by thread: samples "tid name ticks voluntary-context-switches" of PID's threads every
+# 0.5 s into FILE until it ends (a thread's last sample counts: an exited thread loses at
+# most its last 0.5 s)
+sample_threads() {
+    local d
+    while kill -0 "$1" 2>/dev/null; do
+        for d in /proc/"$1"/task/*; do
+            printf '%s %s %s\n' "$(cat "$d/stat" 2>/dev/null)" \
+                "$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$d/status" 2>/dev/null)"
+        done | awk 'NF > 50 { c = $2; gsub(/[()]/, "", c); print $1, c, $14 + $15, $NF }' >>"$2"
+        sleep 0.5
+    done
+}
+# "name seconds" per thread name (loop0, writer, ...), most first
+threads_cpu() {
+    awk -v k="$(getconf CLK_TCK)" '{ if ($3 > m[$1]) m[$1] = $3; n[$1] = $2 }
+        END { for (t in m) s[n[t]] += m[t]; for (x in s) printf "%s %.2f\n", x, s[x] / k }' "$1" |
+        sort -k2 -nr | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2 }'
+}
+# the check loops' CPU (ms) and wake-ups (voluntary context switches) per check
+loops_per_check() {
+    awk -v k="$(getconf CLK_TCK)" -v n="$2" '$2 ~ /^loop/ { if ($3 > c[$1]) c[$1] = $3; if ($4 > v[$1]) v[$1] = $4 }
+        END { for (t in c) { cs += c[t]; vs += v[t] }
+              printf "%.3f ms CPU, %.2f wake-ups", 1000 * cs / k / n, vs / n }' "$1"
+}
+
 # 1. one-shot baseline
-/usr/bin/time -f '%U %S %e' -o "$WORK/oneshot.time" "$COMPUTE" >"$WORK/oneshot.out" 2>&1
+/usr/bin/time -f '%U %S %e' -o "$WORK/oneshot.time" "$COMPUTE" >"$WORK/oneshot.out" 2>&1 &
+one_pid=$!
+sleep 0.05
+one_tpid=$(pgrep -P "$one_pid" -f urlmon-compute | head -1 || true)
+sample_threads "${one_tpid:-$one_pid}" "$WORK/oneshot.threads" &
+sampler=$!
+wait "$one_pid"
+wait "$sampler"
 read -r ou os oe <"$WORK/oneshot.time"
 one_checks=$(sql "SELECT COUNT(*) FROM checks")
 base_run=$(sql "SELECT MAX(id) FROM runs")
@@ -99,6 +132,7 @@ tick=$(getconf CLK_TCK)
 "$COMPUTE" --service >"$WORK/service.out" 2>&1 &
 svc_pid=$!
 t0=$(date +%s%3N)
+sample_threads "$svc_pid" "$WORK/service.threads" &
 log "service for $MINUTES min (pid $svc_pid)"
 # the machine's load while the service runs (other work on the same cores shows here)
 for _ in $(seq 1 $((MINUTES * 6))); do
@@ -161,6 +195,8 @@ cat <<EOF
 | lateness | $lat over the run; worst per-minute maximum $lat_max ms |
 | checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean; the slowest second: $slowest |
 | CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v u="$ou" -v s="$os" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (u + s) / n }') ms ($(awk -v u="$ou" -v s="$os" 'BEGIN { print u + s }') s for $one_checks, $oe s wall) |
+| CPU by thread | service: $(threads_cpu "$WORK/service.threads"); one-shot: $(threads_cpu "$WORK/oneshot.threads") |
+| the check loops, per check | service $(loops_per_check "$WORK/service.threads" "$svc_checks"); one-shot $(loops_per_check "$WORK/oneshot.threads" "$one_checks") |
 | load average (1 min, every 10 s) | $(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "mean %.2f, min %.2f, max %.2f", s / NR, lo, hi }' "$WORK/loadavg") on $(nproc) cores |
 | exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
 EOF

@@ -165,6 +165,7 @@ int checker_run(const struct checker_opts *o, struct checker_stats *stats, char 
     struct gate gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
     struct worker *w = NULL;
     unsigned conc, nthreads = 0, i;
+    char name[16];
     int rc = -1;
 
     memset(stats, 0, sizeof(*stats));
@@ -190,6 +191,8 @@ int checker_run(const struct checker_opts *o, struct checker_stats *stats, char 
             snprintf(err, errlen, "cannot start check loop thread %u", i);
             goto out;
         }
+        snprintf(name, sizeof(name), "loop%u", i);
+        pthread_setname_np(w[i].tid, name);
         w[i].started = true;
     }
     log_debug("checking with %u loops, %u in flight, timeout %u ms", nthreads, conc, o->timeout_ms);

@@ -585,6 +585,7 @@ int delivery_start(const struct config *cfg, unsigned hold_s, struct delivery **
         snprintf(err, errlen, "cannot start the alert delivery thread");
         goto out;
     }
+    pthread_setname_np(d->thread, "delivery");
     d->started = true;
     *out = d;
     d = NULL;

@@ -480,9 +480,10 @@ static void retention(struct service *s, bool start)
     if (!start || s->retention_started)
         return;
     s->retention_done = 0;
-    if (pthread_create(&s->retention, NULL, retention_main, s) == 0)
+    if (pthread_create(&s->retention, NULL, retention_main, s) == 0) {
+        pthread_setname_np(s->retention, "retention");
         s->retention_started = true;
-    else
+    } else
         log_warn("retention: cannot start its thread");
 }
 
@@ -524,6 +525,7 @@ static int hold_start(struct service *s)
         period_close(s, &s->cur, RUN_FAILED);
         return -1;
     }
+    pthread_setname_np(s->engine, "engine");
     s->engine_started = true;
     return 0;
 }

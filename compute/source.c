@@ -311,6 +311,7 @@ int source_start(const struct config *cfg, unsigned shard_k, unsigned shard_n,
         snprintf(err, errlen, "cannot start the URL source thread");
         goto out;
     }
+    pthread_setname_np(s->thread, "source");
     s->started = true;
     *out = s;
     s = NULL;

@@ -130,6 +130,7 @@ int watch_start(const struct watch_params *p, struct watch **out, char *err, siz
         free(w);
         return -1;
     }
+    pthread_setname_np(w->thread, "watch");
     *out = w;
     return 0;
 }

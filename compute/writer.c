@@ -312,6 +312,7 @@ int writer_start(const struct config *cfg, uint64_t run_id, atomic_int *stop, st
         snprintf(err, errlen, "cannot start the writer thread");
         goto out;
     }
+    pthread_setname_np(w->thread, "writer");
     w->started = true;
     *out = w;
     w = NULL;
