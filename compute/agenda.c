@@ -1,6 +1,6 @@
 /* compute/agenda.c: see agenda.h. Entries live in one array (free list of indices); an
  * open-addressing table (linear probing, backward-shift deletion) finds them by id; a
- * binary min-heap of indices orders the waiting ones by due time. */
+ * 4-ary min-heap of (due time, index) orders the waiting ones by due time. */
 #include "agenda.h"
 
 #include <stdio.h>
@@ -21,12 +21,17 @@ struct entry {
     bool used, inflight, removed;
 };
 
+struct hnode {
+    int64_t due_ms; /* a copy of e[idx].due_ms */
+    uint32_t idx;
+};
+
 struct agenda {
     struct entry *e;
     uint32_t ne, cap, free_head;
     uint32_t *slots; /* entry index + 1, 0 = empty */
     uint32_t nslots; /* power of two */
-    uint32_t *heap;
+    struct hnode *heap;
     uint32_t nheap;
     size_t count, inflight;
     unsigned gen;
@@ -68,58 +73,74 @@ int64_t agenda_tick_at_or_after(uint64_t id, unsigned interval_s, int64_t t_ms)
 
 /* ---- heap ---- */
 
-static bool before(const struct agenda *a, uint32_t x, uint32_t y)
-{
-    return a->e[x].due_ms < a->e[y].due_ms;
-}
+/* A 4-ary min-heap of (due time, entry): a sift compares keys held in the heap itself
+ * (a node's 4 children share one cache line) and touches an entry only to note where it
+ * moved. With 100,000 URLs a take plus a done walks ~9 levels instead of ~17, each
+ * without a cache miss per compared child. */
+#define HEAP_ARITY 4
 
-static void heap_set(struct agenda *a, uint32_t pos, uint32_t idx)
+static void heap_set(struct agenda *a, uint32_t pos, struct hnode n)
 {
-    a->heap[pos] = idx;
-    a->e[idx].heap_pos = pos;
+    a->heap[pos] = n;
+    a->e[n.idx].heap_pos = pos;
 }
 
 static void sift_up(struct agenda *a, uint32_t pos)
 {
-    uint32_t idx = a->heap[pos];
+    struct hnode n = a->heap[pos];
 
     while (pos > 0) {
-        uint32_t parent = (pos - 1) / 2;
-        if (!before(a, idx, a->heap[parent]))
+        uint32_t parent = (pos - 1) / HEAP_ARITY;
+        if (n.due_ms >= a->heap[parent].due_ms)
             break;
         heap_set(a, pos, a->heap[parent]);
         pos = parent;
     }
-    heap_set(a, pos, idx);
+    heap_set(a, pos, n);
 }
 
 static void sift_down(struct agenda *a, uint32_t pos)
 {
-    uint32_t idx = a->heap[pos];
+    struct hnode n = a->heap[pos];
 
     for (;;) {
-        uint32_t c = 2 * pos + 1;
-        if (c >= a->nheap)
+        uint32_t first = HEAP_ARITY * pos + 1, c, best;
+        if (first >= a->nheap)
             break;
-        if (c + 1 < a->nheap && before(a, a->heap[c + 1], a->heap[c]))
-            c++;
-        if (!before(a, a->heap[c], idx))
+        best = first;
+        for (c = first + 1; c < first + HEAP_ARITY && c < a->nheap; c++)
+            if (a->heap[c].due_ms < a->heap[best].due_ms)
+                best = c;
+        if (a->heap[best].due_ms >= n.due_ms)
             break;
-        heap_set(a, pos, a->heap[c]);
-        pos = c;
+        heap_set(a, pos, a->heap[best]);
+        pos = best;
     }
-    heap_set(a, pos, idx);
+    heap_set(a, pos, n);
 }
 
 static void heap_push(struct agenda *a, uint32_t idx)
 {
-    heap_set(a, a->nheap++, idx);
+    struct hnode n = {a->e[idx].due_ms, idx};
+
+    heap_set(a, a->nheap++, n);
     sift_up(a, a->nheap - 1);
+}
+
+/* The entry's due time changed while it waits: move it to its new place. */
+static void heap_update(struct agenda *a, uint32_t idx)
+{
+    uint32_t pos = a->e[idx].heap_pos;
+
+    a->heap[pos].due_ms = a->e[idx].due_ms;
+    sift_down(a, pos);
+    sift_up(a, a->e[idx].heap_pos);
 }
 
 static void heap_remove(struct agenda *a, uint32_t idx)
 {
-    uint32_t pos = a->e[idx].heap_pos, last;
+    uint32_t pos = a->e[idx].heap_pos;
+    struct hnode last;
 
     if (pos == NONE)
         return;
@@ -129,7 +150,7 @@ static void heap_remove(struct agenda *a, uint32_t idx)
         return;
     heap_set(a, pos, last);
     sift_down(a, pos);
-    sift_up(a, a->e[last].heap_pos);
+    sift_up(a, a->e[last.idx].heap_pos);
 }
 
 /* ---- index by id ---- */
@@ -188,7 +209,7 @@ static int grow(struct agenda *a)
     if (a->ne == a->cap) {
         uint32_t ncap = a->cap ? a->cap * 2 : 1024;
         struct entry *ne = realloc(a->e, ncap * sizeof(*ne));
-        uint32_t *nh;
+        struct hnode *nh;
         if (!ne)
             return -1;
         a->e = ne;
@@ -325,8 +346,7 @@ int agenda_put(struct agenda *a, uint64_t id, const char *url, const char *regex
             en->interval_s = interval_s;
             if (!en->inflight) { /* in flight: agenda_done plans on the new grid */
                 plan_from_last(en, now_ms);
-                sift_down(a, en->heap_pos);
-                sift_up(a, en->heap_pos);
+                heap_update(a, (uint32_t)(en - a->e));
             }
         }
         return AGENDA_CHANGED;
@@ -383,9 +403,9 @@ bool agenda_take(struct agenda *a, int64_t now_ms, struct check_target *t, int64
     uint32_t idx;
     struct entry *en;
 
-    if (a->nheap == 0 || a->e[a->heap[0]].due_ms > now_ms)
+    if (a->nheap == 0 || a->heap[0].due_ms > now_ms)
         return false;
-    idx = a->heap[0];
+    idx = a->heap[0].idx;
     heap_remove(a, idx);
     en = &a->e[idx];
     en->inflight = true;
@@ -445,5 +465,5 @@ size_t agenda_inflight(const struct agenda *a)
 
 int64_t agenda_next_due(const struct agenda *a)
 {
-    return a->nheap ? a->e[a->heap[0]].due_ms : INT64_MAX;
+    return a->nheap ? a->heap[0].due_ms : INT64_MAX;
 }

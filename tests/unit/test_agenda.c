@@ -232,12 +232,71 @@ static void test_spread(void **state)
     agenda_free(&a);
 }
 
+/* The heap under churn: 20,000 URLs with random intervals and last checks, then a
+ * reload that changes a third of the intervals (entries moved inside the heap) and drops
+ * a fifth; everything still waiting comes out once each, in due-time order. */
+static void test_heap_order(void **state)
+{
+    enum { N = 20000 };
+    static const unsigned iv[] = {5, 30, 60, 300, 3600, 86400};
+    static unsigned char seen[N + 1];
+    static unsigned ivl[N + 1];
+    struct agenda *a = NULL;
+    struct check_target t;
+    uint64_t rnd = 88172645463325252u, id;
+    int64_t sched, due, prev = INT64_MIN;
+    size_t kept = 0, taken = 0;
+
+    (void)state;
+    memset(seen, 0, sizeof(seen));
+    assert_int_equal(agenda_new(&a), 0);
+    agenda_reload_begin(a);
+    for (id = 1; id <= N; id++) {
+        rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+        ivl[id] = iv[rnd % 6];
+        assert_int_equal(
+            agenda_put(a, id, "http://x/", "", ivl[id], T0 - (int64_t)(rnd >> 40) % 90000000, T0),
+            AGENDA_ADDED);
+    }
+    assert_int_equal(agenda_reload_end(a), 0);
+    agenda_reload_begin(a);
+    for (id = 1; id <= N; id++) {
+        rnd ^= rnd << 13, rnd ^= rnd >> 7, rnd ^= rnd << 17;
+        if (id % 5 == 0)
+            continue;
+        kept++;
+        if (id % 3 == 0) {
+            unsigned n = iv[rnd % 6];
+            if (n == ivl[id])
+                n = ivl[id] == 5 ? 30 : 5;
+            assert_int_equal(agenda_put(a, id, "http://x/", "", n, -1, T0 + 1000), AGENDA_CHANGED);
+        } else {
+            assert_int_equal(agenda_put(a, id, "http://x/", "", ivl[id], -1, T0 + 1000),
+                             AGENDA_UNCHANGED);
+        }
+    }
+    assert_int_equal(agenda_reload_end(a), N / 5);
+    for (;;) {
+        due = agenda_next_due(a);
+        if (!agenda_take(a, INT64_MAX / 2, &t, &sched))
+            break;
+        assert_true(due >= prev);
+        prev = due;
+        assert_true(t.url_id >= 1 && t.url_id <= N && t.url_id % 5 != 0);
+        assert_int_equal(seen[t.url_id]++, 0);
+        taken++;
+    }
+    assert_int_equal(taken, kept);
+    assert_int_equal(agenda_inflight(a), kept);
+    agenda_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ticks),           cmocka_unit_test(test_fixed_rate),
         cmocka_unit_test(test_from_last_check), cmocka_unit_test(test_changes),
-        cmocka_unit_test(test_spread),
+        cmocka_unit_test(test_spread),          cmocka_unit_test(test_heap_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
