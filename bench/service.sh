@@ -95,7 +95,7 @@ sample_threads() {
     local d
     while kill -0 "$1" 2>/dev/null; do
         for d in /proc/"$1"/task/*; do
-            printf '%s %s %s\n' "$(cat "$d/stat" 2>/dev/null)" \
+            printf '%s %s\n' "$(cat "$d/stat" 2>/dev/null)" \
                 "$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$d/status" 2>/dev/null)"
         done | awk 'NF > 50 { c = $2; gsub(/[()]/, "", c); print $1, c, $14 + $15, $NF }' >>"$2"
         sleep 0.5
