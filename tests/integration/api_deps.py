@@ -18,8 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import (Api, Checks, Failure, add_url, check, eq, now, redis, reset,  # noqa: E402
-                     run_tests, stack)
+from api_lib import (Api, Checks, Failure, add_url, check, eq, metric, now, redis,  # noqa: E402
+                     reset, run_tests, stack)
 
 API = None
 
@@ -165,14 +165,6 @@ def test_slowloris_and_idle():
     finally:
         rc = api.stop()
     eq(rc, 0, "exit status (log: %s)" % api.logs()[-2000:])
-
-
-def metric(api, name):
-    _, _, text = api.request("GET", "/metrics")
-    for line in text.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
 
 
 def test_connection_cap():

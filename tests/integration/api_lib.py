@@ -273,6 +273,26 @@ def parse_response(buf):
     return status, headers, body
 
 
+def metric(api, name):
+    """The value of the unlabelled metric name on api's /metrics, or None when absent."""
+    st, _, text = api.request("GET", "/metrics")
+    eq(st, 200, "GET /metrics")
+    for line in text.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def wait_for(what, cond, seconds=10):
+    """Polls cond every 50 ms until it holds; a Failure naming what after seconds."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise Failure("%s: not within %g s" % (what, seconds))
+
+
 def run_tests(tests):
     """Runs test functions in order; prints each result; exits 1 when any failed."""
     failed = 0

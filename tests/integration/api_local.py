@@ -18,28 +18,11 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import (Api, Checks, Failure, OkHandler, add_url, check, eq, mysql, now,  # noqa: E402
-                     redis, reset, run_tests, stack)
+from api_lib import (Api, Checks, Failure, OkHandler, add_url, check, eq, metric, mysql,  # noqa: E402
+                     now, redis, reset, run_tests, stack, wait_for)
 
 A = B = None
 KEY = "urlmon:cache:/urls/summary"
-
-
-def metric(api, name):
-    _, _, text = api.request("GET", "/metrics")
-    for line in text.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.rsplit(" ", 1)[1])
-    return None
-
-
-def wait_for(what, cond, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise Failure("timed out waiting for " + what)
 
 
 def summary(api, path="/urls/summary"):
@@ -71,7 +54,7 @@ def setup():
     add_url(1, "local", "https://local.example/")
     one_check()
     for api in (A, B):
-        wait_for("tracking on", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1)
+        wait_for("tracking on", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1, 15)
 
 
 def test_local_hits_and_other_instance_cache_false():
@@ -133,7 +116,7 @@ def test_copy_expires_with_the_key():
     setup()
     short = Api(CACHE_TTL=2, CACHE_WARM=0)  # with the warm an expired key comes back
     try:
-        wait_for("tracking on", lambda: metric(short, "urlmon_api_local_cache_up") == 1)
+        wait_for("tracking on", lambda: metric(short, "urlmon_api_local_cache_up") == 1, 15)
         eq(summary(short)[1], "MISS", "first GET")
         warm_local(short, {"success": 1, "fail": 0})
         time.sleep(2.2)
@@ -151,10 +134,10 @@ def test_invalidation_connection_lost():
     # only the subscriber connections die: both instances must forget their copies
     redis("CLIENT", "KILL", "TYPE", "pubsub")
     for api in (A, B):
-        wait_for("copies dropped", lambda api=api: metric(api, "urlmon_api_local_cache_entries") == 0)
+        wait_for("copies dropped", lambda api=api: metric(api, "urlmon_api_local_cache_entries") == 0, 15)
     one_check(ok=False, minutes=2)
     for api in (A, B):
-        wait_for("tracking back", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1)
+        wait_for("tracking back", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1, 15)
         # the reconnect dropped urlmon:cache:*: recomputed, not the old answer
         eq(summary(api)[0], {"success": 1, "fail": 1}, "after the reconnect")
     warm_local(A, {"success": 1, "fail": 1})
@@ -168,7 +151,7 @@ def test_redis_down():
     stack("stop-redis")
     try:
         for api in (A, B):
-            wait_for("redis down", lambda api=api: metric(api, "urlmon_api_redis_up") == 0)
+            wait_for("redis down", lambda api=api: metric(api, "urlmon_api_redis_up") == 0, 15)
             eq(metric(api, "urlmon_api_local_cache_up"), 0.0, "no tracking without Redis")
             eq(metric(api, "urlmon_api_local_cache_entries"), 0.0, "copies dropped")
         one_check(ok=False, minutes=2)
@@ -177,7 +160,7 @@ def test_redis_down():
     finally:
         stack("start-redis")
     for api in (A, B):
-        wait_for("tracking back", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1)
+        wait_for("tracking back", lambda api=api: metric(api, "urlmon_api_local_cache_up") == 1, 15)
         eq(summary(api)[0], {"success": 1, "fail": 1}, "after Redis is back")
     warm_local(A, {"success": 1, "fail": 1})
     warm_local(B, {"success": 1, "fail": 1})

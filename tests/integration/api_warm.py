@@ -19,7 +19,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_lib import ROOT, Api, Failure, check, eq, mysql, redis, reset, run_tests, stack  # noqa: E402
+from api_lib import (ROOT, Api, Failure, check, eq, metric, mysql, redis, reset, run_tests,  # noqa: E402
+                     stack, wait_for)
 from ui_lib import compute_run, start_target  # noqa: E402
 
 PATHS = ["/urls/top/%s/%s" % (s, t) for s in ("success", "fail")
@@ -30,27 +31,9 @@ TARGET = None
 CSV = None
 
 
-def metric(api, name):
-    st, _, text = api.request("GET", "/metrics")
-    eq(st, 200, "GET /metrics")
-    for line in text.decode().splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return None
-
-
 def present():
     """How many of the 7 answers are in Redis."""
     return sum(int(redis("EXISTS", k).split()[-1]) for k in KEYS)
-
-
-def wait_for(what, cond, seconds=10):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise Failure("%s: not within %d s" % (what, seconds))
 
 
 def settle(*apis):

@@ -28,15 +28,21 @@ static void test_ticks(void **state)
     }
 }
 
-static struct agenda *with(uint64_t id, unsigned every, int64_t last)
+/* An agenda holding one URL, read at now. */
+static struct agenda *with_at(uint64_t id, unsigned every, int64_t last, int64_t now)
 {
     struct agenda *a = NULL;
 
     assert_int_equal(agenda_new(&a), 0);
     agenda_reload_begin(a);
-    assert_int_equal(agenda_put(a, id, "http://x/", "", every, last, T0), AGENDA_ADDED);
+    assert_int_equal(agenda_put(a, id, "http://x/", "", every, last, now), AGENDA_ADDED);
     assert_int_equal(agenda_reload_end(a), 0);
     return a;
+}
+
+static struct agenda *with(uint64_t id, unsigned every, int64_t last)
+{
+    return with_at(id, every, last, T0);
 }
 
 static void test_fixed_rate(void **state)
@@ -92,11 +98,7 @@ static void test_from_last_check(void **state)
     {
         int64_t tk = agenda_tick_at_or_after(7, 30, T0), sched;
         struct check_target t;
-        assert_int_equal(agenda_new(&a), 0);
-        agenda_reload_begin(a);
-        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, tk - 10),
-                         AGENDA_ADDED);
-        (void)agenda_reload_end(a);
+        a = with_at(7, 30, tk - 30000 + 20, tk - 10);
         assert_int_equal(agenda_next_due(a), tk);
         assert_true(agenda_take(a, tk + 5000, &t, &sched));
         assert_int_equal(sched, tk);
@@ -110,10 +112,7 @@ static void test_from_last_check(void **state)
     {
         int64_t tk = agenda_tick_at_or_after(7, 30, T0), now = tk + 400, sched;
         struct check_target t;
-        assert_int_equal(agenda_new(&a), 0);
-        agenda_reload_begin(a);
-        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, now), AGENDA_ADDED);
-        (void)agenda_reload_end(a);
+        a = with_at(7, 30, tk - 30000 + 20, now);
         assert_int_equal(agenda_next_due(a), now);
         assert_true(agenda_take(a, now, &t, &sched));
         assert_int_equal(sched, tk);
@@ -123,11 +122,7 @@ static void test_from_last_check(void **state)
         /* missed by 2.5 s, under a tenth of the 30 s interval (a 100,000-URL list's
          * first read takes about that long): still served on the grid, the following
          * tick kept */
-        assert_int_equal(agenda_new(&a), 0);
-        agenda_reload_begin(a);
-        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, tk + 2500),
-                         AGENDA_ADDED);
-        (void)agenda_reload_end(a);
+        a = with_at(7, 30, tk - 30000 + 20, tk + 2500);
         assert_true(agenda_take(a, tk + 2500, &t, &sched));
         assert_int_equal(sched, tk);
         assert_int_equal(agenda_done(a, 7, tk + 2500, tk + 2520), tk);
@@ -135,11 +130,7 @@ static void test_from_last_check(void **state)
         agenda_free(&a);
         /* missed by more than AGENDA_LATE_SLACK_PCT of the interval (20 s of 30 s): off
          * the grid, then at least 30 s later */
-        assert_int_equal(agenda_new(&a), 0);
-        agenda_reload_begin(a);
-        assert_int_equal(agenda_put(a, 7, "http://x/", "", 30, tk - 30000 + 20, tk + 20000),
-                         AGENDA_ADDED);
-        (void)agenda_reload_end(a);
+        a = with_at(7, 30, tk - 30000 + 20, tk + 20000);
         assert_true(agenda_take(a, tk + 20000, &t, &sched));
         assert_int_equal(sched, tk + 20000);
         assert_int_equal(agenda_done(a, 7, tk + 20000, tk + 20020), tk + 20000);
