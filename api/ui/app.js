@@ -101,6 +101,10 @@
     return fetch("/healthz", { cache: "no-store" }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (h) {
         if (r.ok) return null;
+        /* an error answer ({"error": "shutting down"} while the API stops), not the
+         * components' states */
+        if (typeof h.error === "string")
+          return "The API answered " + r.status + ": " + h.error + ". Figures may be stale.";
         var down = Object.keys(h).filter(function (k) { return h[k] !== "ok"; });
         return "The API is unhealthy: " + (down.length ? down.join(", ") + " down" : "status " + r.status) +
           ". Figures may be stale.";

@@ -333,7 +333,10 @@ step("no console errors, failed requests or other origins", async () => {
 step("the page says when the API stops answering (stale)", async () => {
   recording = false; // the failed requests from here on are the point
   process.kill(Number(process.env.UI_API_PID), "SIGTERM");
+  // while it stops the API answers 503 "shutting down" for a moment (the banner says
+  // so); then it cannot be reached
   await page.waitForFunction(() => !document.querySelector("#banner").hidden &&
+    /cannot be reached|failed/.test(document.querySelector("#banner").textContent) &&
     document.querySelector("#freshness").classList.contains("stale"), { timeout: 30000 });
   const b = await page.$eval("#banner", (e) => e.textContent);
   if (!/cannot be reached|failed/.test(b)) fail(`banner: ${b}`);
