@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
+
 #define NONE UINT32_MAX
 
 struct entry {
@@ -411,8 +413,8 @@ bool agenda_take(struct agenda *a, int64_t now_ms, struct check_target *t, int64
     en->inflight = true;
     a->inflight++;
     t->url_id = en->id;
-    snprintf(t->url, sizeof(t->url), "%s", en->url);
-    snprintf(t->regex, sizeof(t->regex), "%s", en->regex);
+    copy_str(t->url, sizeof(t->url), en->url);
+    copy_str(t->regex, sizeof(t->regex), en->regex);
     *sched_ms = en->sched_ms;
     return true;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "common.h"
 #include <errmsg.h>
 
 #include "db.h"
@@ -335,8 +336,8 @@ int source_next(void *arg, struct check_target *t)
             struct page *p = s->cur;
             size_t i = p->next++;
             t->url_id = p->ids[i];
-            snprintf(t->url, sizeof(t->url), "%s", p->arena + p->url_off[i]);
-            snprintf(t->regex, sizeof(t->regex), "%s", p->arena + p->rx_off[i]);
+            copy_str(t->url, sizeof(t->url), p->arena + p->url_off[i]);
+            copy_str(t->regex, sizeof(t->regex), p->arena + p->rx_off[i]);
             s->delivered++;
             got = 1;
             break;

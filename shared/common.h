@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 #define MUSTCHECK __attribute__((warn_unused_result))
@@ -37,6 +38,17 @@ static inline char *put_u64(char *p, uint64_t v)
     while (n)
         *p++ = tmp[--n];
     return p;
+}
+
+/* Copies src into dst[cap] (cap > 0), cut to cap - 1 bytes, always terminated: what
+ * snprintf(dst, cap, "%s", src) does, for the per-check paths where its format parsing
+ * costs more than the copy. */
+static inline void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 /* Error strings handed back to callers are at most this long (hiredis' errstr[128] idea). */
