@@ -17,7 +17,6 @@ struct entry {
     unsigned interval_s;
     unsigned grid_s; /* the interval sched_ms belongs to */
     int64_t due_ms, sched_ms, last_ms;
-    uint32_t heap_pos; /* NONE: in flight or free */
     uint32_t next_free;
     unsigned gen;
     bool used, inflight, removed;
@@ -34,6 +33,10 @@ struct agenda {
     uint32_t *slots; /* entry index + 1, 0 = empty */
     uint32_t nslots; /* power of two */
     struct hnode *heap;
+    /* each entry's place in heap (NONE: in flight or free), apart from the entries: a
+     * sift moves a node per level and writes its place, and 4 bytes per entry stay in
+     * cache where the whole entry would not (100,000 URLs: 400 KB against 7 MB) */
+    uint32_t *hpos;
     uint32_t nheap;
     size_t count, inflight;
     unsigned gen;
@@ -84,7 +87,7 @@ int64_t agenda_tick_at_or_after(uint64_t id, unsigned interval_s, int64_t t_ms)
 static void heap_set(struct agenda *a, uint32_t pos, struct hnode n)
 {
     a->heap[pos] = n;
-    a->e[n.idx].heap_pos = pos;
+    a->hpos[n.idx] = pos;
 }
 
 static void sift_up(struct agenda *a, uint32_t pos)
@@ -132,27 +135,27 @@ static void heap_push(struct agenda *a, uint32_t idx)
 /* The entry's due time changed while it waits: move it to its new place. */
 static void heap_update(struct agenda *a, uint32_t idx)
 {
-    uint32_t pos = a->e[idx].heap_pos;
+    uint32_t pos = a->hpos[idx];
 
     a->heap[pos].due_ms = a->e[idx].due_ms;
     sift_down(a, pos);
-    sift_up(a, a->e[idx].heap_pos);
+    sift_up(a, a->hpos[idx]);
 }
 
 static void heap_remove(struct agenda *a, uint32_t idx)
 {
-    uint32_t pos = a->e[idx].heap_pos;
+    uint32_t pos = a->hpos[idx];
     struct hnode last;
 
     if (pos == NONE)
         return;
-    a->e[idx].heap_pos = NONE;
+    a->hpos[idx] = NONE;
     last = a->heap[--a->nheap];
     if (pos == a->nheap)
         return;
     heap_set(a, pos, last);
     sift_down(a, pos);
-    sift_up(a, a->e[last.idx].heap_pos);
+    sift_up(a, a->hpos[last.idx]);
 }
 
 /* ---- index by id ---- */
@@ -212,12 +215,16 @@ static int grow(struct agenda *a)
         uint32_t ncap = a->cap ? a->cap * 2 : 1024;
         struct entry *ne = realloc(a->e, ncap * sizeof(*ne));
         struct hnode *nh;
+        uint32_t *np;
         if (!ne)
             return -1;
         a->e = ne;
         if (!(nh = realloc(a->heap, ncap * sizeof(*nh))))
             return -1;
         a->heap = nh;
+        if (!(np = realloc(a->hpos, ncap * sizeof(*np))))
+            return -1;
+        a->hpos = np;
         a->cap = ncap;
     }
     if ((uint64_t)(a->count + 1) * 2 > a->nslots) {
@@ -244,7 +251,7 @@ static void entry_release(struct agenda *a, uint32_t idx)
     free(en->url);
     free(en->regex);
     memset(en, 0, sizeof(*en));
-    en->heap_pos = NONE;
+    a->hpos[idx] = NONE;
     en->next_free = a->free_head;
     a->free_head = idx;
     a->count--;
@@ -274,6 +281,7 @@ void agenda_free(struct agenda **ap)
     free(a->e);
     free(a->slots);
     free(a->heap);
+    free(a->hpos);
     free(a);
     *ap = NULL;
 }
@@ -370,7 +378,7 @@ int agenda_put(struct agenda *a, uint64_t id, const char *url, const char *regex
     en->last_ms = last_ms;
     en->gen = a->gen;
     en->used = true;
-    en->heap_pos = NONE;
+    a->hpos[idx] = NONE;
     plan_from_last(en, now_ms);
     index_insert(a, idx);
     heap_push(a, idx);
