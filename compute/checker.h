@@ -25,8 +25,8 @@ enum checker_source_result {
     CHECKER_SOURCE_END = 0,   /* no more work: the loop ends once its checks are done */
     CHECKER_SOURCE_GOT = 1,   /* *t is filled: check it */
     CHECKER_SOURCE_LATER = 2, /* nothing due now (service mode): asked again after
-                               * source_wait's answer (1..CHECKER_IDLE_POLL_MS ms), or
-                               * at the loop's next event */
+                               * source_wait's answer (1..CHECKER_IDLE_POLL_MS ms), not
+                               * before (a stop is still seen at the next event) */
 };
 #define CHECKER_IDLE_POLL_MS 100
 

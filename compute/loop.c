@@ -45,6 +45,10 @@ struct loop {
     struct event kick; /* a 0 s timer: continue refilling on the next loop pass */
     struct event poll; /* the source had nothing due: ask again a little later */
     bool timer_ready, kick_ready, poll_ready;
+    /* the source said LATER and the poll timer is armed: it is not asked again before
+     * then. Asking it at every socket event between (several per check) cost a lock
+     * and a clock read each, and started checks off the wake-up grid */
+    bool waiting;
     unsigned budget; /* checks refill may still start before the next kick */
     /* TLS warm-up before the first check (see transfer_tls_warmup_new) */
     CURL *warm;
@@ -177,7 +181,7 @@ static void poll_later(struct loop *lp)
     ms = ms < 1 ? 1 : ms > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : ms;
     tv.tv_sec = 0;
     tv.tv_usec = ms * 1000;
-    (void)evtimer_add(&lp->poll, &tv);
+    lp->waiting = evtimer_add(&lp->poll, &tv) == 0;
 }
 
 /* Starts checks until the share is in flight or the source has no more (or this pass'
@@ -189,6 +193,8 @@ static void refill(struct loop *lp)
         struct transfer *t;
         int got;
 
+        if (lp->waiting && !(lp->o->stop && *lp->o->stop))
+            break;
         if (lp->budget == 0) {
             static const struct timeval now = {0, 0};
             if (!evtimer_pending(&lp->kick, NULL))
@@ -275,6 +281,15 @@ static void on_kick(evutil_socket_t fd, short kind, void *arg)
     refill(lp);
     if (drained(lp))
         event_base_loopbreak(lp->base);
+}
+
+/* The poll timer: the time the source named after LATER has come. */
+static void on_poll(evutil_socket_t fd, short kind, void *arg)
+{
+    struct loop *lp = arg;
+
+    lp->waiting = false;
+    on_kick(fd, kind, arg);
 }
 
 static void on_timer(evutil_socket_t fd, short kind, void *arg)
@@ -422,7 +437,7 @@ int loop_new(const struct checker_opts *o, unsigned share, struct loop **out, ch
     if (evtimer_assign(&lp->kick, lp->base, on_kick, lp) != 0)
         goto out;
     lp->kick_ready = true;
-    if (evtimer_assign(&lp->poll, lp->base, on_kick, lp) != 0)
+    if (evtimer_assign(&lp->poll, lp->base, on_poll, lp) != 0)
         goto out;
     lp->poll_ready = true;
     lp->budget = LOOP_REFILL_SLICE;

@@ -1,6 +1,7 @@
 /* Integration tests of the check engine (compute/checker.h) against urlmon-target:
  * every behaviour of a monitored URL, the SSRF guard end to end, stop, and 10,000 URLs
  * each coming back exactly once. Needs no database: the target is started here. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -368,6 +369,107 @@ static void test_ten_thousand(void **state)
     etest_target_stop(&many);
 }
 
+/* A source whose work comes due over time (the service's agenda): after it answers
+ * LATER the loop asks again when source_wait's time has passed, not at each socket
+ * event of the checks in flight meanwhile (each such question cost a lock and a clock
+ * read); every URL still starts when due, once. */
+enum { PACED_N = 15, PACED_STEP_MS = 60 };
+struct paced {
+    pthread_mutex_t mu;
+    int64_t t0;
+    unsigned next, later, waits, seen[PACED_N];
+    int64_t started[PACED_N];
+    bool ok[PACED_N];
+};
+
+static int64_t paced_due(const struct paced *p, unsigned k)
+{
+    return p->t0 + 100 + (int64_t)k * PACED_STEP_MS;
+}
+
+static int paced_source(void *arg, struct check_target *t)
+{
+    struct paced *p = arg;
+    int rc = CHECKER_SOURCE_GOT;
+
+    pthread_mutex_lock(&p->mu);
+    if (p->next == PACED_N) {
+        rc = CHECKER_SOURCE_END;
+    } else if (etest_now_ms() < paced_due(p, p->next)) {
+        p->later++;
+        rc = CHECKER_SOURCE_LATER;
+    } else {
+        /* each answer drips in for about half a second (10 bytes every 100 ms): its
+         * socket events fall while the loop waits for the next URL */
+        t->url_id = p->next;
+        snprintf(t->url, sizeof(t->url), "http://%s/p/%u?size=50&drip=100", target.http[0],
+                 p->next++);
+        t->regex[0] = '\0';
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+static long paced_wait(void *arg)
+{
+    struct paced *p = arg;
+    long ms = 1;
+
+    pthread_mutex_lock(&p->mu);
+    p->waits++;
+    if (p->next < PACED_N && paced_due(p, p->next) > etest_now_ms())
+        ms = (long)(paced_due(p, p->next) - etest_now_ms());
+    pthread_mutex_unlock(&p->mu);
+    return ms;
+}
+
+static void paced_sink(void *arg, const struct check_result *r)
+{
+    struct paced *p = arg;
+
+    pthread_mutex_lock(&p->mu);
+    if (r->url_id < PACED_N) {
+        p->seen[r->url_id]++;
+        p->started[r->url_id] = r->checked_at_ms;
+        p->ok[r->url_id] = r->success;
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void test_later_waits_for_the_source(void **state)
+{
+    static struct paced p;
+    struct checker_opts o;
+    struct checker_stats st;
+    char err[URLMON_ERRLEN] = "";
+    unsigned k;
+
+    memset(&p, 0, sizeof(p));
+    pthread_mutex_init(&p.mu, NULL);
+    base_opts(&o);
+    o.threads = 1; /* one loop: every LATER it hears is followed by its own wait */
+    o.source = paced_source;
+    o.source_wait = paced_wait;
+    o.source_arg = &p;
+    o.sink = paced_sink;
+    o.sink_arg = &p;
+    p.t0 = etest_now_ms();
+    assert_int_equal(checker_run(&o, &st, err, sizeof(err)), 0);
+    for (k = 0; k < PACED_N; k++) {
+        assert_int_equal(p.seen[k], 1);
+        assert_true(p.ok[k]);
+        if (p.started[k] < paced_due(&p, k))
+            fail_msg("url %u started %lld ms before it was due", k,
+                     (long long)(paced_due(&p, k) - p.started[k]));
+    }
+    printf("  %u LATER answers, %u waits\n", p.later, p.waits);
+    /* it waited between the URLs, and asked once per wait (twice when a timer fires a
+     * moment early), not at each of the ~75 socket events meanwhile */
+    assert_true(p.later >= PACED_N - 1);
+    assert_true(p.later <= 2 * PACED_N);
+    pthread_mutex_destroy(&p.mu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_stop_finishes_inflight),
         cmocka_unit_test(test_empty_source_and_bad_opts),
         cmocka_unit_test(test_ten_thousand),
+        cmocka_unit_test(test_later_waits_for_the_source),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
