@@ -3,7 +3,6 @@
  * 4-ary min-heap of (due time, index) orders the waiting ones by due time. */
 #include "agenda.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
