@@ -19,7 +19,8 @@
 #     seconds within +-10 % of the mean;
 #   - CPU per check (user + system of the process, and with the stack's MariaDB's) vs
 #     the one-shot runs' mean; the process's CPU by thread, and the check loops' CPU and
-#     wake-ups (voluntary context switches) per check;
+#     wake-ups (voluntary context switches) per check; the target's CPU per request in
+#     each mode (a control: its code and requests do not change between the modes);
 #   - exactly once: rows = distinct (url, checked_at) = the batches' rows = the runs'
 #     urls_checked, rollups = raw counts.
 # Everything runs on loopback with a private MariaDB + Redis (bench/work/service-stack).
@@ -117,7 +118,11 @@ loops_per_check() {
 # CPU seconds (user + system) of the stack's MariaDB so far: what the checks' writes and
 # the URL reads cost the database, beside urlmon's own
 db_pid=$(cat "$URLMON_STACK_DIR/mariadb.pid")
-db_cpu() { awk -v k="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / k }' "/proc/$db_pid/stat"; }
+proc_cpu() { awk -v k="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / k }' "/proc/$1/stat"; }
+db_cpu() { proc_cpu "$db_pid"; }
+# ... and of the target: the same code answers the same requests in both modes, so what
+# its CPU per request does between them is the machine's part, not urlmon's
+tgt_cpu() { proc_cpu "$target_pid"; }
 
 # 1. the one-shot baseline: ONESHOTS runs of all N URLs (default 2; each after the one
 # before is dated 2 hours back, so every URL is due again). Its CPU per check varies
@@ -126,6 +131,7 @@ db_cpu() { awk -v k="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / k }' "/
 ONESHOTS=${ONESHOTS:-2}
 one_cpu=0
 one_db=0
+one_tgt=0
 one_checks=0
 one_list=""
 for i in $(seq 1 "$ONESHOTS"); do
@@ -135,6 +141,7 @@ for i in $(seq 1 "$ONESHOTS"); do
     fi
     before=$(sql "SELECT COUNT(*) FROM checks")
     db0=$(db_cpu)
+    tgt0=$(tgt_cpu)
     /usr/bin/time -f '%U %S %e' -o "$WORK/oneshot.time" "$COMPUTE" >"$WORK/oneshot$i.out" 2>&1 &
     one_pid=$!
     sleep 0.05
@@ -145,6 +152,7 @@ for i in $(seq 1 "$ONESHOTS"); do
     wait "$sampler"
     read -r ou os oe <"$WORK/oneshot.time"
     one_db=$(awk -v a="$one_db" -v x="$(db_cpu)" -v y="$db0" 'BEGIN { print a + x - y }')
+    one_tgt=$(awk -v a="$one_tgt" -v x="$(tgt_cpu)" -v y="$tgt0" 'BEGIN { print a + x - y }')
     n=$(($(sql "SELECT COUNT(*) FROM checks") - before))
     one_cpu=$(awk -v a="$one_cpu" -v u="$ou" -v s="$os" 'BEGIN { print a + u + s }')
     one_checks=$((one_checks + n))
@@ -168,6 +176,7 @@ tick=$(getconf CLK_TCK)
 "$COMPUTE" --service >"$WORK/service.out" 2>&1 &
 svc_pid=$!
 svc_db0=$(db_cpu)
+svc_tgt0=$(tgt_cpu)
 t0=$(date +%s%3N)
 sample_threads "$svc_pid" "$WORK/service.threads" &
 log "service for $MINUTES min (pid $svc_pid)"
@@ -179,6 +188,7 @@ done
 read -r -a st <"/proc/$svc_pid/stat"
 cpu_ticks=$((st[13] + st[14]))
 svc_db=$(awk -v x="$(db_cpu)" -v y="$svc_db0" 'BEGIN { print x - y }')
+svc_tgt=$(awk -v x="$(tgt_cpu)" -v y="$svc_tgt0" 'BEGIN { print x - y }')
 t1=$(date +%s%3N)
 kill -TERM "$svc_pid"
 set +e
@@ -234,6 +244,7 @@ cat <<EOF
 | checks/s, second by second | mean $rate_mean, min $rate_min, max $rate_max, sd $rate_sd; $rate_in % of seconds within +-10 % of the mean; the slowest second: $slowest |
 | CPU per check | service $(awk -v c="$svc_cpu" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms ($svc_cpu s for $svc_checks) vs one-shot $(awk -v c="$one_cpu" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms (mean of $ONESHOTS runs: $one_list): **$(awk -v c="$svc_cpu" -v n="$svc_checks" -v oc="$one_cpu" -v on="$one_checks" 'BEGIN { printf "%.2fx", (c / n) / (oc / on) }')** |
 | CPU per check with MariaDB's (urlmon + its database) | service $(awk -v c="$svc_cpu" -v d="$svc_db" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * (c + d) / n }') ms (MariaDB $svc_db s) vs one-shot $(awk -v c="$one_cpu" -v d="$one_db" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * (c + d) / n }') ms (MariaDB $one_db s): **$(awk -v c="$svc_cpu" -v d="$svc_db" -v n="$svc_checks" -v oc="$one_cpu" -v od="$one_db" -v on="$one_checks" 'BEGIN { printf "%.2fx", ((c + d) / n) / ((oc + od) / on) }')** |
+| the target's CPU per request (same code, same requests in both modes) | service $(awk -v c="$svc_tgt" -v n="$svc_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms vs one-shot $(awk -v c="$one_tgt" -v n="$one_checks" 'BEGIN { printf "%.3f", 1000 * c / n }') ms: **$(awk -v c="$svc_tgt" -v n="$svc_checks" -v oc="$one_tgt" -v on="$one_checks" 'BEGIN { printf "%.2fx", (c / n) / (oc / on) }')** |
 | CPU by thread | service: $(threads_cpu "$WORK/service.threads"); one-shot: $(threads_cpu "$WORK/oneshot.threads") |
 | the check loops, per check | service $(loops_per_check "$WORK/service.threads" "$svc_checks"); one-shot $(loops_per_check "$WORK/oneshot.threads" "$one_checks") |
 | load average (1 min, every 10 s) | $(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "mean %.2f, min %.2f, max %.2f", s / NR, lo, hi }' "$WORK/loadavg") on $(nproc) cores |
