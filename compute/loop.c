@@ -170,14 +170,13 @@ static void start_check(struct loop *lp, struct transfer *t)
 }
 
 /* The source has nothing due: ask again when it expects work (at most
- * CHECKER_IDLE_POLL_MS from now, so work that appears meanwhile is seen). */
+ * CHECKER_IDLE_POLL_MS from now, so work that appears meanwhile is seen). Never called
+ * while the poll timer is armed: refill does not ask the source while it waits. */
 static void poll_later(struct loop *lp)
 {
     long ms = lp->o->source_wait ? lp->o->source_wait(lp->o->source_arg) : CHECKER_IDLE_POLL_MS;
     struct timeval tv;
 
-    if (evtimer_pending(&lp->poll, NULL))
-        return;
     ms = ms < 1 ? 1 : ms > CHECKER_IDLE_POLL_MS ? CHECKER_IDLE_POLL_MS : ms;
     tv.tv_sec = 0;
     tv.tv_usec = ms * 1000;
@@ -190,10 +189,11 @@ static void poll_later(struct loop *lp)
 static void refill(struct loop *lp)
 {
     while (!lp->warming && lp->inflight < lp->share && !lp->source_done) {
+        bool stopping = lp->o->stop && *lp->o->stop;
         struct transfer *t;
         int got;
 
-        if (lp->waiting && !(lp->o->stop && *lp->o->stop))
+        if (lp->waiting && !stopping)
             break;
         if (lp->budget == 0) {
             static const struct timeval now = {0, 0};
@@ -203,8 +203,7 @@ static void refill(struct loop *lp)
         }
         lp->budget--;
         t = lp->idle[lp->nidle - 1];
-        got = (lp->o->stop && *lp->o->stop) ? CHECKER_SOURCE_END
-                                            : lp->o->source(lp->o->source_arg, transfer_target(t));
+        got = stopping ? CHECKER_SOURCE_END : lp->o->source(lp->o->source_arg, transfer_target(t));
         if (got == CHECKER_SOURCE_LATER) {
             poll_later(lp);
             break;
