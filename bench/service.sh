@@ -7,7 +7,8 @@
 # at 30 s, 60 s, 300 s and 3600 s intervals. First one-shot runs check them all (the
 # CPU baseline, ONESHOTS runs); the last one's checks are then dated half an interval
 # before the service starts, so the service starts in its steady state (each URL's first
-# tick within one interval, no catch-up burst). Then the service runs for MINUTES, and the script reports:
+# tick within one interval, no catch-up burst). Then the service runs for MINUTES, and the
+# script reports:
 #   - due checks done: per URL, the gaps between consecutive checks (a skipped tick is a
 #     gap of about 2 intervals; an early check one under 0.9 intervals, which the agenda
 #     never allows; a tick served late, the next on time, one between), and the
