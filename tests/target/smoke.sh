@@ -88,6 +88,18 @@ res=$(run_curl -o /dev/null -w '%{http_code} %{time_total}' "$u/d?delay=300")
 expect "delay=300 status" "0 200" "${res% *}"
 expect_ge "delay=300 time" 0.3 "${res##* }"
 
+# delay=150, 400 times, 20 at once, while two more connections keep the loop waking:
+# never early (a timer read from a coarse clock fired up to 4 ms early under such load)
+curl -s -Z --parallel-max 2 -o /dev/null "$u/noise?i=[1-100000]" 2>/dev/null &
+noise=$!
+curl -s -Z --parallel-max 20 --max-time 10 -o /dev/null -w '%{http_code} %{time_total}\n' \
+    "$u/d?delay=150&i=[1-400]" >"$tmp/delays" 2>/dev/null || true
+kill "$noise" 2>/dev/null || true
+wait "$noise" 2>/dev/null || true
+expect "delay=150 under load: answers" "400 400" \
+    "$(wc -l <"$tmp/delays") $(grep -c '^200 ' "$tmp/delays" || true)"
+expect_ge "delay=150 under load: shortest" 0.150 "$(awk '{ print $2 }' "$tmp/delays" | sort -n | head -n 1)"
+
 # drip=20 with size=10: 10 bytes at 20 B/s take about 0.5 s
 res=$(run_curl -o /dev/null -w '%{size_download} %{time_total}' "$u/d?drip=20&size=10")
 expect "drip size" "0 10" "${res% *}"
