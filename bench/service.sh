@@ -28,7 +28,10 @@
 #
 # Environment: BENCH_BUILD_DIR (default build), BENCH_DB_PORT (33691), BENCH_REDIS_PORT
 # (64421), BENCH_TARGET_PORT (19290; bench/run.sh's targets use 19280-19283), CONCURRENCY
-# (500), ONESHOTS (2), BENCH_KEEP_STACK=1.
+# (500), ONESHOTS (2), BENCH_KEEP_STACK=1, BENCH_SYSCALLS=1 (needs perf: counts each system
+# call and the scheduler's wake-ups and switches per check, in the last one-shot run and in
+# 60 s of the service from its 30th second; MINUTES >= 2; counting costs CPU, so take the
+# CPU per check from runs without it).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -125,6 +128,18 @@ db_cpu() { proc_cpu "$db_pid"; }
 # its CPU per request does between them is the machine's part, not urlmon's
 tgt_cpu() { proc_cpu "$target_pid"; }
 
+# BENCH_SYSCALLS=1: perf counts these for the whole process (every thread)
+SYS_EVENTS='syscalls:sys_enter_*,sched:sched_wakeup,sched:sched_switch'
+sys_count() { perf stat -x, -e "$SYS_EVENTS" -o "$2" -p "$1" "${@:3}" >/dev/null 2>&1; }
+# "| event | one-shot | service |" rows: per check, those at 0.005 or more in either mode
+sys_rows() {
+    awk -F, -v a="$2" -v b="$4" 'FNR == 1 { f++ } $1 ~ /^[0-9]+$/ && $3 != "" {
+            e = $3; sub(/^syscalls:sys_enter_/, "", e); sub(/^sched:/, "(scheduler) ", e)
+            v[e, f] = $1 / (f == 1 ? a : b); seen[e] = 1 }
+        END { for (e in seen) if (v[e, 1] >= 0.005 || v[e, 2] >= 0.005)
+                  printf "| %s | %.3f | %.3f |\n", e, v[e, 1], v[e, 2] }' "$1" "$3" | sort
+}
+
 # 1. the one-shot baseline: ONESHOTS runs of all N URLs (default 2; each after the one
 # before is dated 2 hours back, so every URL is due again). Its CPU per check varies
 # with what else the 2 cores do (MariaDB's background work, other sessions) more than
@@ -149,8 +164,14 @@ for i in $(seq 1 "$ONESHOTS"); do
     one_tpid=$(pgrep -P "$one_pid" -f urlmon-compute | head -1 || true)
     sample_threads "${one_tpid:-$one_pid}" "$WORK/oneshot.threads" &
     sampler=$!
+    sys_pid=""
+    if [ "${BENCH_SYSCALLS:-0}" = 1 ] && [ "$i" -eq "$ONESHOTS" ]; then
+        sys_count "${one_tpid:-$one_pid}" "$WORK/oneshot.sys" &
+        sys_pid=$!
+    fi
     wait "$one_pid"
     wait "$sampler"
+    if [ -n "$sys_pid" ]; then wait "$sys_pid" || true; fi
     read -r ou os oe <"$WORK/oneshot.time"
     one_db=$(awk -v a="$one_db" -v x="$(db_cpu)" -v y="$db0" 'BEGIN { print a + x - y }')
     one_tgt=$(awk -v a="$one_tgt" -v x="$(tgt_cpu)" -v y="$tgt0" 'BEGIN { print a + x - y }')
@@ -160,6 +181,7 @@ for i in $(seq 1 "$ONESHOTS"); do
     one_list="$one_list${one_list:+, }$(awk -v u="$ou" -v s="$os" -v n="$n" -v e="$oe" \
         'BEGIN { printf "%.3f ms (%.2f s for %d, %s s wall)", 1000 * (u + s) / n, u + s, n, e }')"
     log "one-shot $i: $n checks in $oe s, CPU $ou user + $os system s"
+    sys_one=$n
 done
 base_run=$(sql "SELECT MAX(id) FROM runs")
 # as if each URL had been checked half an interval before the service starts (ANCHOR s
@@ -181,6 +203,15 @@ svc_tgt0=$(tgt_cpu)
 t0=$(date +%s%3N)
 sample_threads "$svc_pid" "$WORK/service.threads" &
 log "service for $MINUTES min (pid $svc_pid)"
+if [ "${BENCH_SYSCALLS:-0}" = 1 ]; then
+    (
+        sleep 30
+        # the window's ends from inside the counted command: perf's own set-up (hundreds
+        # of counters per thread) and tear-down take seconds
+        sys_count "$svc_pid" "$WORK/service.sys" -- sh -c \
+            "date +%s%3N >'$WORK/service.sys.from'; sleep 60; date +%s%3N >'$WORK/service.sys.to'"
+    ) &
+fi
 # the machine's load while the service runs (other work on the same cores shows here)
 for _ in $(seq 1 $((MINUTES * 6))); do
     sleep 10
@@ -233,6 +264,14 @@ batches=$(sql "SELECT SUM(rows_written) FROM result_batches")
 runs_rows=$(sql "SELECT SUM(urls_checked) FROM runs")
 rollups=$(sql "SELECT CONCAT(SUM(success_count), '/', SUM(fail_count)) FROM rollup_hourly")
 raw=$(sql "SELECT CONCAT(SUM(success), '/', SUM(1 - success)) FROM checks")
+sys_table=""
+if [ -s "$WORK/service.sys.to" ] && [ -s "$WORK/oneshot.sys" ]; then
+    sys_svc=$(sql "SELECT COUNT(*) FROM checks WHERE run_id > $base_run
+        AND checked_at >= FROM_UNIXTIME($(cat "$WORK/service.sys.from") / 1000)
+        AND checked_at < FROM_UNIXTIME($(cat "$WORK/service.sys.to") / 1000)")
+    sys_table=$(printf '\n\nPer check, whole process (perf; the one-shot: its last run, %s checks; the service: 60 s from its 30th second, %s checks):\n\n| event | one-shot | service |\n| --- | --- | --- |\n%s' \
+        "$sys_one" "$sys_svc" "$(sys_rows "$WORK/oneshot.sys" "$sys_one" "$WORK/service.sys" "$sys_svc")")
+fi
 svc_cpu=$(awk -v t="$cpu_ticks" -v k="$tick" 'BEGIN { printf "%.2f", t / k }')
 cat <<EOF
 
@@ -249,5 +288,5 @@ cat <<EOF
 | CPU by thread | service: $(threads_cpu "$WORK/service.threads"); one-shot: $(threads_cpu "$WORK/oneshot.threads") |
 | the check loops, per check | service $(loops_per_check "$WORK/service.threads" "$svc_checks"); one-shot $(loops_per_check "$WORK/oneshot.threads" "$one_checks") |
 | load average (1 min, every 10 s) | $(awk '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 } END { printf "mean %.2f, min %.2f, max %.2f", s / NR, lo, hi }' "$WORK/loadavg") on $(nproc) cores |
-| exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |
+| exactly once | rows / distinct (url, checked_at): $once; batches' rows $batches; runs' urls_checked $runs_rows; rollups $rollups = raw $raw |$sys_table
 EOF
