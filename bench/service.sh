@@ -50,6 +50,10 @@ if [ ! -x "$COMPUTE" ] || [ ! -x "$TARGET" ]; then
     echo "bench/service.sh: build first (urlmon-compute, urlmon-target in $BUILD)" >&2
     exit 2
 fi
+if [ "${BENCH_SYSCALLS:-0}" = 1 ] && ! command -v perf >/dev/null 2>&1; then
+    echo "bench/service.sh: BENCH_SYSCALLS=1 needs perf (scripts/install-deps.sh installs linux-perf)" >&2
+    exit 2
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK"
 export SPOOL_DIR=$WORK/spool

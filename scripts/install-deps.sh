@@ -14,6 +14,7 @@ PACKAGES=(
     mariadb-server mariadb-client redis-server redis-tools
     curl wrk shellcheck clang clang-format libclang-rt-14-dev python3 procps psmisc
     openssl libssl-dev prometheus-alertmanager libjs-chart.js chromium zlib1g-dev help2man systemd dpkg-dev debootstrap time gcovr
+    linux-perf
 )
 # Node.js (for the static checks' npm tools): Debian 12's nodejs 18.20 and npm 9.2
 # satisfy tools/static/package.json; a newer node from elsewhere (with npm inside it)
